@@ -1,0 +1,1 @@
+"""The load contract: every delivery is parsed, validated, split, landed or quarantined, and recorded."""

@@ -1,0 +1,329 @@
+"""One load path for every kind: parse, validate, split, land or quarantine, and record the result.
+
+Accounting always closes: rows read = rows landed + rows quarantined. A rejected delivery never
+replaces what was landed before, so the published mart keeps the last good figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.contract.suites import run_suite, suite_fingerprint
+from pipelines.readers.delivery import Delivery
+from pipelines.readers.errors import DeliveryRejected
+from pipelines.readers.schema import ParsedDelivery, RowProblem
+from pipelines.settings import Paths
+from pipelines.warehouse.files import read_json, write_json_atomic, write_parquet_atomic
+
+ACCEPTED = "accepted"
+PARTIAL = "partially_accepted"
+REJECTED = "rejected"
+UNCHANGED = "unchanged"
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        pa.field("delivery_key", pa.string()),
+        pa.field("delivery_id", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("source_file", pa.string()),
+        pa.field("source_row", pa.int64()),
+        pa.field("original", pa.string()),  # the row's own fields as JSON text, as delivered
+        pa.field("columns", pa.list_(pa.string())),
+        pa.field("rules", pa.list_(pa.string())),
+        pa.field("reasons", pa.list_(pa.string())),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class LoadPolicy:
+    """How much of a delivery may be quarantined before the whole delivery is rejected."""
+
+    max_quarantined_row_share: float = 0.01
+    max_quarantined_amount_share: float = 0.01
+
+
+@dataclass
+class LoadResult:
+    delivery_key: str
+    kind: str
+    municipality_code: str
+    fiscal_year: int | None
+    source_file: str
+    delivery_id: str | None
+    status: str
+    rows_read: int = 0
+    rows_landed: int = 0
+    rows_quarantined: int = 0
+    failed_expectations: list[str] = field(default_factory=list)
+    message: str | None = None
+    notes: list[str] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)
+    contract_version: str | None = None
+    checked_at: str | None = None
+
+    @property
+    def landed(self) -> bool:
+        return self.status in (ACCEPTED, PARTIAL)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class CheckedDelivery:
+    """Everything decided about a delivery, before anything is written."""
+
+    result: LoadResult
+    accepted: pa.Table | None = None
+    quarantine: pa.Table | None = None
+
+
+Reader = Callable[[Delivery], ParsedDelivery]
+
+
+def read_delivery(delivery: Delivery, pseudonymiser: Callable[[str], str] | None) -> ParsedDelivery:
+    suffix = delivery.path.suffix.lower()
+    if delivery.kind == "account_mapping":
+        from pipelines.readers.account_mapping import read_account_mapping
+
+        return read_account_mapping(delivery)
+    if delivery.kind == "ledger" and suffix == ".csv":
+        from pipelines.readers.ledger_csv import read_ledger_csv
+
+        return read_ledger_csv(delivery)
+    if delivery.kind == "ledger":
+        from pipelines.readers.xaf import read_xaf
+
+        return read_xaf(delivery)
+    if delivery.kind == "assets":
+        from pipelines.readers.asset_register import read_asset_register
+
+        return read_asset_register(delivery)
+    if delivery.kind == "training":
+        from pipelines.readers.training import read_training
+
+        if pseudonymiser is None:
+            raise ValueError("training deliveries need a pseudonymiser")
+        return read_training(delivery, pseudonymiser)
+    raise ValueError(f"no reader for {delivery.kind}")
+
+
+def suite_parameters(delivery: Delivery) -> dict[str, object]:
+    year = delivery.fiscal_year or 1900
+    return {
+        "fiscal_year": year,
+        "fiscal_year_start": dt.date(year, 1, 1),
+        "fiscal_year_end": dt.date(year, 12, 31),
+    }
+
+
+def contract_version(kind: str) -> str:
+    from importlib.metadata import version
+
+    return f"{version('ict-benchmark')}+{suite_fingerprint(kind)}"
+
+
+def check_delivery(
+    delivery: Delivery,
+    *,
+    policy: LoadPolicy = LoadPolicy(),
+    pseudonymiser: Callable[[str], str] | None = None,
+) -> CheckedDelivery:
+    """Parse and validate one delivery and decide what lands; writes nothing."""
+    result = LoadResult(
+        delivery_key=delivery.key,
+        kind=delivery.kind,
+        municipality_code=delivery.municipality_code,
+        fiscal_year=delivery.fiscal_year,
+        source_file=delivery.relative_path,
+        delivery_id=None,
+        status=REJECTED,
+        contract_version=contract_version(delivery.kind),
+        checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    try:
+        parsed = read_delivery(delivery, pseudonymiser)
+    except DeliveryRejected as error:
+        result.message = error.describe()
+        result.problems = [error.as_dict()]
+        return CheckedDelivery(result)
+
+    result.delivery_id = parsed.delivery_id
+    result.notes = parsed.notes
+    rows = parsed.rows
+    outcome = run_suite(delivery.kind, rows, suite_parameters(delivery))
+    result.failed_expectations = outcome.failed_expectations
+    if outcome.table_failures:
+        result.message = f"{delivery.relative_path}: " + "; ".join(outcome.table_failures)
+        result.problems = [{"file": delivery.relative_path, "message": m} for m in outcome.table_failures]
+        return CheckedDelivery(result)
+
+    problems = _merge(parsed.row_problems, outcome.row_problems)
+    bad_rows = sorted(problems)
+    present = pc.is_in(pa.array(bad_rows, pa.int64()), rows["source_row"]).to_pylist()
+    broken_only = [row for row, found in zip(bad_rows, present, strict=True) if not found]
+    result.rows_read = rows.num_rows + len(broken_only)
+    result.problems = [
+        {"file": delivery.relative_path, "row": row, **asdict(p)}
+        for row in bad_rows
+        for p in problems[row]
+    ]
+    keep = pc.invert(pc.is_in(rows["source_row"], pa.array(bad_rows, pa.int64())))
+    accepted = rows.filter(keep)
+
+    share_rows = len(bad_rows) / max(result.rows_read, 1)
+    share_amount = _amount_share(rows, keep)
+    too_many = (
+        share_rows > policy.max_quarantined_row_share
+        or share_amount > policy.max_quarantined_amount_share
+    )
+    if too_many:
+        result.status = REJECTED
+        result.message = (
+            f"{delivery.relative_path}: {len(bad_rows)} of {result.rows_read} rows "
+            f"({share_rows:.1%} of rows, {share_amount:.1%} of the absolute amount) break the "
+            f"contract; more than {policy.max_quarantined_row_share:.0%} is not accepted"
+        )
+        everything = _quarantine_table(delivery, parsed, problems, rejected_whole=True)
+        result.rows_quarantined = everything.num_rows
+        return CheckedDelivery(result, None, everything)
+
+    quarantine = _quarantine_table(delivery, parsed, problems, rejected_whole=False)
+    result.status = PARTIAL if bad_rows else ACCEPTED
+    result.rows_landed = accepted.num_rows
+    result.rows_quarantined = quarantine.num_rows
+    if bad_rows:
+        result.message = (
+            f"{delivery.relative_path}: {len(bad_rows)} row(s) quarantined, "
+            f"first: {result.problems[0]['message']} (row {bad_rows[0]})"
+        )
+    return CheckedDelivery(result, accepted, quarantine)
+
+
+def _merge(parse_problems: list[RowProblem], suite_problems: list[RowProblem]) -> dict:
+    """Problems per row; a value that did not parse is reported once, by the parser."""
+    by_row: dict[int, list[RowProblem]] = defaultdict(list)
+    for problem in parse_problems:
+        by_row[problem.source_row].append(problem)
+    for problem in suite_problems:
+        already = by_row.get(problem.source_row)
+        if already and problem.value is None:
+            continue
+        by_row[problem.source_row].append(problem)
+    return dict(by_row)
+
+
+def _amount_share(rows: pa.Table, keep: pa.Array) -> float:
+    if "amount" not in rows.column_names or rows.num_rows == 0:
+        return 0.0
+    absolute = pc.abs(pc.fill_null(rows["amount"], Decimal(0)))
+    total = pc.sum(absolute).as_py() or Decimal(0)
+    kept = pc.sum(absolute.filter(keep)).as_py() or Decimal(0)
+    return float((total - kept) / total) if total else 0.0
+
+
+def _quarantine_table(
+    delivery: Delivery, parsed: ParsedDelivery, problems: dict, *, rejected_whole: bool
+) -> pa.Table:
+    raw = parsed.raw
+    raw_rows = raw["source_row"].to_pylist() if "source_row" in raw.column_names else []
+    originals = {}
+    fields = [name for name in raw.column_names if name != "source_row"]
+    wanted = set(problems) if not rejected_whole else set(raw_rows) | set(problems)
+    if wanted:
+        mask = pc.is_in(raw["source_row"], pa.array(sorted(wanted), pa.int64()))
+        for record in raw.filter(mask).to_pylist():
+            line = record.pop("source_row")
+            originals[line] = json.dumps({k: record[k] for k in fields}, ensure_ascii=False)
+    records = []
+    for line in sorted(wanted):
+        row_problems = problems.get(line, [])
+        original = originals.get(line) or json.dumps(
+            {"line": next((p.value for p in row_problems if p.rule == "row_shape"), None)},
+            ensure_ascii=False,
+        )
+        reasons = [_reason(p) for p in row_problems] or ["delivery rejected as a whole"]
+        records.append(
+            {
+                "delivery_key": delivery.key,
+                "delivery_id": parsed.delivery_id,
+                "kind": delivery.kind,
+                "source_file": delivery.relative_path,
+                "source_row": line,
+                "original": original,
+                "columns": [p.column for p in row_problems if p.column],
+                "rules": [p.rule for p in row_problems] or ["delivery_rejected"],
+                "reasons": reasons,
+            }
+        )
+    return pa.Table.from_pylist(records, schema=QUARANTINE_SCHEMA)
+
+
+def _reason(problem: RowProblem) -> str:
+    column = f"column `{problem.column}`: " if problem.column else ""
+    return f"{column}{problem.message}"
+
+
+class Warehouse:
+    """The landing zone, quarantine and load results of one warehouse folder."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths
+
+    def landed_file(self, delivery: Delivery) -> Path:
+        return self.paths.landing / delivery.kind / f"{delivery.key}.parquet"
+
+    def quarantine_file(self, delivery: Delivery) -> Path:
+        return self.paths.quarantine / delivery.kind / f"{delivery.key}.parquet"
+
+    def result_file(self, delivery: Delivery) -> Path:
+        return self.paths.load_results / delivery.kind / f"{delivery.key}.json"
+
+    def previous_result(self, delivery: Delivery) -> dict | None:
+        return read_json(self.result_file(delivery))
+
+    def is_unchanged(self, delivery: Delivery, delivery_id: str) -> bool:
+        previous = self.previous_result(delivery)
+        if not previous or previous.get("delivery_id") != delivery_id:
+            return False
+        if previous.get("contract_version") != contract_version(delivery.kind):
+            return False
+        return previous["status"] == REJECTED or self.landed_file(delivery).exists()
+
+    def store(self, checked: CheckedDelivery, delivery: Delivery) -> None:
+        result = checked.result
+        if checked.accepted is not None:
+            write_parquet_atomic(checked.accepted, self.landed_file(delivery))
+        quarantine = self.quarantine_file(delivery)
+        if checked.quarantine is not None and checked.quarantine.num_rows:
+            write_parquet_atomic(checked.quarantine, quarantine)
+        elif result.landed:
+            quarantine.unlink(missing_ok=True)
+        write_json_atomic(result.as_dict(), self.result_file(delivery))
+
+
+def load_delivery(
+    delivery: Delivery,
+    warehouse: Warehouse,
+    *,
+    policy: LoadPolicy = LoadPolicy(),
+    pseudonymiser: Callable[[str], str] | None = None,
+) -> LoadResult:
+    """Load one delivery idempotently: the same bytes again change nothing."""
+    delivery_id = delivery.content_hash()
+    if warehouse.is_unchanged(delivery, delivery_id):
+        previous = warehouse.previous_result(delivery)
+        return LoadResult(**{**previous, "status": UNCHANGED, "problems": []})
+    checked = check_delivery(delivery, policy=policy, pseudonymiser=pseudonymiser)
+    warehouse.store(checked, delivery)
+    return checked.result

@@ -1,0 +1,69 @@
+"""A municipality's account mapping: which accounts and cost centres are ICT, in which category."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.readers import dutch_csv
+from pipelines.readers.delivery import Delivery
+from pipelines.readers.errors import UnreadableFile
+from pipelines.readers.ledger_csv import constant, normalise_header
+from pipelines.readers.schema import ParsedDelivery
+
+MAPPING_SCHEMA = pa.schema(
+    [
+        pa.field("delivery_id", pa.string(), nullable=False),
+        pa.field("municipality_code", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("source_row", pa.int64(), nullable=False),
+        pa.field("account_from", pa.string()),
+        pa.field("account_to", pa.string()),
+        pa.field("cost_centre", pa.string()),
+        pa.field("category", pa.string()),
+        pa.field("note", pa.string()),
+        pa.field("rule_target", pa.string()),  # account or cost centre; null = a rule for nothing
+    ]
+)
+COLUMNS = {
+    "rekening_van": "account_from",
+    "rekening_tot": "account_to",
+    "kostenplaats": "cost_centre",
+    "categorie": "category",
+    "toelichting": "note",
+}
+
+
+def read_account_mapping(delivery: Delivery) -> ParsedDelivery:
+    text = dutch_csv.read_text_table(delivery.path)
+    by_name = {normalise_header(name): name for name in text.header}
+    if "categorie" not in by_name:
+        raise UnreadableFile(
+            "this is not an account mapping: the column `categorie` is missing "
+            "(expected rekening_van;rekening_tot;kostenplaats;categorie;toelichting)",
+            file=delivery.relative_path,
+            row=1,
+        )
+    source = text.table
+    n = source.num_rows
+    delivery_id = delivery.content_hash()
+    values: dict[str, pa.Array] = {
+        "delivery_id": constant(delivery_id, n, pa.string()),
+        "municipality_code": constant(delivery.municipality_code, n, pa.string()),
+        "source_file": constant(delivery.relative_path, n, pa.string()),
+        "source_row": source[dutch_csv.SOURCE_ROW],
+    }
+    for file_name, canonical in COLUMNS.items():
+        if file_name in by_name:
+            values[canonical] = dutch_csv.blank_to_null(source[by_name[file_name]])
+        else:
+            values[canonical] = pa.nulls(n, pa.string())
+    values["category"] = pc.utf8_lower(values["category"])
+    values["rule_target"] = pc.coalesce(values["account_from"], values["cost_centre"])
+    return ParsedDelivery(
+        delivery=delivery,
+        delivery_id=delivery_id,
+        rows=pa.table(values, schema=MAPPING_SCHEMA),
+        raw=source,
+        notes=list(text.notes),
+    )

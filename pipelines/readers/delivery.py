@@ -1,0 +1,90 @@
+"""What a delivery is: one municipality, one fiscal year, one kind of export, identified by its bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.readers.errors import WrongDeliveryFolder
+
+MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
+
+# file stem -> delivery kind; the suffix picks the reader
+MAPPING_FILE = "account_mapping.csv"
+KINDS = {"ledger": "ledger", "assets": "assets", "training": "training"}
+SUFFIXES = {
+    "ledger": (".csv", ".xaf", ".xml"),
+    "assets": (".csv", ".xlsx"),
+    "training": (".csv",),
+}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    path: Path
+    municipality_code: str
+    fiscal_year: int | None  # None for the account mapping, which holds for every year
+    kind: str
+    relative_path: str
+
+    @property
+    def key(self) -> str:
+        """Stable name of the delivery slot; a new file in the same slot replaces the old one."""
+        if self.fiscal_year is None:
+            return f"{self.municipality_code}_{self.kind}"
+        return f"{self.municipality_code}_{self.fiscal_year}_{self.kind}"
+
+    def content_hash(self) -> str:
+        return file_sha256(self.path)
+
+
+def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def delivery_from_path(path: Path, deliveries_root: Path | None = None) -> Delivery:
+    """Read municipality, year and kind from `<GMxxxx>/<year>/<kind>.<ext>` at the end of the path."""
+    path = Path(path)
+    parts = path.parts
+    if path.name.lower() == MAPPING_FILE and len(parts) >= 2:
+        return _mapping_delivery(path, deliveries_root)
+    if len(parts) < 3:
+        raise WrongDeliveryFolder(
+            "expected <GMxxxx>/<fiscal year>/<file>, e.g. GM0363/2024/ledger.csv", file=path
+        )
+    code, year_text, name = parts[-3], parts[-2], parts[-1]
+    if not MUNICIPALITY_CODE.match(code):
+        raise WrongDeliveryFolder(
+            f"folder '{code}' is not a CBS municipality code (GM followed by 4 digits)", file=path
+        )
+    if not (year_text.isdigit() and len(year_text) == 4):
+        raise WrongDeliveryFolder(f"folder '{year_text}' is not a fiscal year", file=path)
+    stem, suffix = path.stem.lower(), path.suffix.lower()
+    kind = KINDS.get(stem)
+    if kind is None or suffix not in SUFFIXES[kind]:
+        allowed = ", ".join(f"{k}{s}" for k, sx in SUFFIXES.items() for s in sx)
+        raise WrongDeliveryFolder(f"'{name}' is not a known delivery file ({allowed})", file=path)
+    relative = str(path.relative_to(deliveries_root)) if deliveries_root else "/".join(parts[-3:])
+    return Delivery(
+        path=path,
+        municipality_code=code,
+        fiscal_year=int(year_text),
+        kind=kind,
+        relative_path=relative,
+    )
+
+
+def _mapping_delivery(path: Path, deliveries_root: Path | None) -> Delivery:
+    code = path.parts[-2]
+    if not MUNICIPALITY_CODE.match(code):
+        raise WrongDeliveryFolder(
+            f"folder '{code}' is not a CBS municipality code (GM followed by 4 digits)", file=path
+        )
+    relative = str(path.relative_to(deliveries_root)) if deliveries_root else "/".join(path.parts[-2:])
+    return Delivery(path, code, None, "account_mapping", relative)

@@ -1,0 +1,222 @@
+"""Dutch CSV exports (`;`, decimal comma, dd-mm-yyyy, UTF-8 or Windows-1252) read as text, then typed.
+
+Reading everything as text first keeps the original value of every field for quarantine; typing is
+done column-wise with pyarrow.compute, and a value that does not parse becomes a row problem, not a
+crash.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from pipelines.readers.errors import UnreadableFile, WrongLayout
+from pipelines.readers.schema import AMOUNT
+
+UTF8_BOM = codecs.BOM_UTF8
+SOURCE_ROW = "source_row"
+
+
+@dataclass
+class TextTable:
+    """Every field as text, named by the file's own header, with the line each record starts on."""
+
+    table: pa.Table
+    header: list[str]
+    encoding: str
+    notes: list[str] = field(default_factory=list)
+    # (line, text, reason) of records that could not be split into the header's columns
+    broken_rows: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def detect_encoding(path: Path, chunk_size: int = 1 << 20) -> tuple[str, str | None]:
+    """Return (pyarrow encoding, note): UTF-8 (BOM or not) or, if the bytes are not UTF-8, cp1252."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as handle:
+        first = handle.read(chunk_size)
+        if not first:
+            raise UnreadableFile("the file is empty (0 bytes)", file=path)
+        chunk = first
+        while chunk:
+            try:
+                decoder.decode(chunk, final=False)
+            except UnicodeDecodeError as error:
+                return _cp1252_or_fail(path, offset + error.start)
+            offset += len(chunk)
+            chunk = handle.read(chunk_size)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            return _cp1252_or_fail(path, offset + error.start)
+    return "utf-8", None
+
+
+def _cp1252_or_fail(path: Path, bad_offset: int) -> tuple[str, str]:
+    with path.open("rb") as handle:
+        decoder = codecs.getincrementaldecoder("cp1252")()
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(
+                "the file is neither UTF-8 nor Windows-1252 text",
+                file=path,
+                hint="Export the file as CSV (UTF-8) from your financial package.",
+            ) from error
+    note = (
+        f"not valid UTF-8 (first non-UTF-8 byte at offset {bad_offset}); read as Windows-1252"
+    )
+    return "cp1252", note
+
+
+def read_header(path: Path, encoding: str) -> list[str]:
+    with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
+        first_line = f.readline()
+    if not first_line.strip():
+        raise UnreadableFile("the first line is empty; expected a header row", file=path, row=1)
+    header = next(csv.reader(io.StringIO(first_line), delimiter=";"))
+    header = [name.strip() for name in header]
+    if len(header) == 1:
+        for separator, name in ((",", "comma"), ("\t", "tab")):
+            if separator in header[0]:
+                raise WrongLayout(
+                    f"the columns are separated by a {name} ('{separator}'); expected ';'",
+                    file=path,
+                    row=1,
+                    hint="Export with ';' as separator, as Dutch spreadsheet exports do.",
+                )
+    return header
+
+
+def read_text_table(path: Path) -> TextTable:
+    """Read a `;`-separated file with a header row into an all-text Arrow table."""
+    encoding, note = detect_encoding(path)
+    header = read_header(path, encoding)
+    positional = [f"c{i}" for i in range(len(header))]
+    broken: list[tuple[int | None, str]] = []
+
+    def collect(row: pacsv.InvalidRow) -> str:
+        broken.append((row.number, row.text, row.actual_columns))
+        return "skip"
+
+    def read(use_threads: bool) -> pa.Table:
+        broken.clear()
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=positional, skip_rows=1, encoding=encoding, use_threads=use_threads
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=";",
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=collect,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(positional, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    try:
+        table = read(use_threads=True)
+        if any(number is None for number, _, _ in broken):
+            table = read(use_threads=False)  # only a single-threaded read knows line numbers
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        raise UnreadableFile(f"the file cannot be read as CSV: {error}", file=path) from error
+
+    # pyarrow counts lines after the skipped header from 1; the file's own line numbers start there + 1
+    invalid = [(number + 1, text, count) for number, text, count in broken]
+    starts = _record_start_lines(table, invalid)
+    table = table.rename_columns(header if len(set(header)) == len(header) else positional)
+    table = table.append_column(SOURCE_ROW, pa.array(starts, pa.int64()))
+
+    notes = [note] if note else []
+    table, blank_lines = _drop_empty_records(table)
+    blank_lines += [line for line, text, _ in invalid if not text.strip()]
+    if blank_lines:
+        first = min(blank_lines)
+        notes.append(f"{len(blank_lines)} empty line(s) skipped (first at line {first})")
+    broken_rows = [
+        (line, text, f"has {count} field(s), the header has {len(header)}")
+        for line, text, count in invalid
+        if text.strip()
+    ]
+    return TextTable(table, header, encoding, notes, broken_rows)
+
+
+def _drop_empty_records(table: pa.Table) -> tuple[pa.Table, list[int]]:
+    empty = None
+    for name in table.column_names:
+        if name == SOURCE_ROW:
+            continue
+        blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(table[name])), 0)
+        empty = blank if empty is None else pc.and_(empty, blank)
+    if empty is None or not pc.any(empty).as_py():
+        return table, []
+    lines = table[SOURCE_ROW].filter(empty).to_pylist()
+    return table.filter(pc.invert(empty)), lines
+
+
+def _record_start_lines(table: pa.Table, invalid: list[tuple[int, str, int]]) -> np.ndarray:
+    """Line on which each record starts, counting quoted newlines and the rows that were skipped."""
+    spans = np.ones(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        spans += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+    starts = 2 + np.cumsum(spans) - spans
+    for line, text, _ in sorted(invalid):
+        starts[starts >= line] += 1 + text.count("\n")
+    return starts
+
+
+# Dutch amounts: optional sign in front or behind, thousands dots, decimal comma, ",-" for whole euros.
+_AMOUNT_PATTERN = r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?-?$"
+
+
+def parse_amount(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Return (amount decimal(18,2), failed) for Dutch-formatted amounts; empty text is null."""
+    text = pc.utf8_trim_whitespace(pc.replace_substring(values, "€", ""))
+    text = pc.replace_substring(pc.replace_substring(text, " ", ""), ",-", ",00")
+    empty = pc.equal(pc.utf8_length(text), 0)
+    well_formed = pc.match_substring_regex(text, _AMOUNT_PATTERN)
+    both_signs = pc.and_(pc.starts_with(text, "-"), pc.ends_with(text, "-"))
+    ok = pc.and_(well_formed, pc.invert(both_signs))
+    negative = pc.or_(pc.starts_with(text, "-"), pc.ends_with(text, "-"))
+    digits = pc.replace_substring_regex(text, r"[+.-]", "")
+    digits = pc.replace_substring(digits, ",", ".")
+    clean = pc.if_else(ok, digits, pa.scalar(None, pa.string()))
+    magnitude = pc.cast(clean, AMOUNT)
+    amount = pc.if_else(negative, pc.negate(magnitude), magnitude)
+    failed = pc.and_(pc.invert(empty), pc.invert(ok))
+    return amount, failed
+
+
+def parse_date(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Return (date32, failed) for dd-mm-yyyy dates; empty text is null."""
+    text = pc.utf8_trim_whitespace(values)
+    empty = pc.equal(pc.utf8_length(text), 0)
+    shaped = pc.match_substring_regex(text, r"^\d{1,2}-\d{1,2}-\d{4}$")
+    padded = pc.replace_substring_regex(text, r"^(\d)-", "0\\1-")
+    padded = pc.replace_substring_regex(padded, r"-(\d)-", "-0\\1-")
+    candidate = pc.if_else(shaped, padded, pa.scalar(None, pa.string()))
+    parsed = pc.strptime(candidate, format="%d-%m-%Y", unit="s", error_is_null=True)
+    # strptime rolls 31-02 over into March; a date must print back as it was written
+    exists = pc.equal(pc.strftime(parsed, format="%d-%m-%Y"), padded)
+    dates = pc.if_else(exists, pc.cast(parsed, pa.date32()), pa.scalar(None, pa.date32()))
+    failed = pc.and_(pc.invert(empty), pc.is_null(dates))
+    return dates, failed
+
+
+def blank_to_null(values: pa.Array) -> pa.Array:
+    text = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.equal(pc.utf8_length(text), 0), pa.scalar(None, pa.string()), text)

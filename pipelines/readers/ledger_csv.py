@@ -1,0 +1,196 @@
+"""General-ledger CSV exports of Dutch financial packages, normalised to LEDGER_SCHEMA."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.readers import dutch_csv
+from pipelines.readers.delivery import Delivery
+from pipelines.readers.errors import UnreadableFile, WrongLayout
+from pipelines.readers.schema import LEDGER_SCHEMA, ParsedDelivery, RowProblem
+
+# canonical column -> header names accepted for it (compared after normalise_header)
+LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "booking_date": ("boekdatum", "datum", "date", "booking_date", "transactiedatum"),
+    "account_code": (
+        "rekening",
+        "grootboekrekening",
+        "grootboek",
+        "account",
+        "account_code",
+        "rekeningnummer",
+    ),
+    "account_name": ("rekening_omschrijving", "omschrijving_rekening", "account_name"),
+    "cost_centre": ("kostenplaats", "kpl", "cost_centre", "cost_center"),
+    "cost_type": ("kostensoort", "cost_type"),
+    "journal": ("dagboek", "journal"),
+    "transaction_id": ("boekstuk", "boekstuknummer", "transaction_id"),
+    "line_number": ("regel", "regelnummer", "line_number"),
+    "description": ("omschrijving", "description"),
+    "amount": ("bedrag", "amount", "saldo"),
+    "debit": ("debet", "debit"),
+    "credit": ("credit",),
+}
+REQUIRED = ("booking_date", "account_code")
+TEXT_COLUMNS = (
+    "journal",
+    "transaction_id",
+    "line_number",
+    "account_code",
+    "account_name",
+    "cost_centre",
+    "cost_type",
+    "description",
+)
+
+
+def normalise_header(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+
+
+def map_columns(header: list[str], delivery: Delivery) -> dict[str, str]:
+    """Map canonical names to the file's own column names, or say precisely what is missing."""
+    lookup = {alias: canonical for canonical, aliases in LEDGER_COLUMNS.items() for alias in aliases}
+    found: dict[str, str] = {}
+    for name in header:
+        canonical = lookup.get(normalise_header(name))
+        if canonical is None:
+            continue
+        if canonical in found:
+            raise WrongLayout(
+                f"columns `{found[canonical]}` and `{name}` both mean {canonical}; keep one",
+                file=delivery.relative_path,
+                row=1,
+                column=name,
+            )
+        found[canonical] = name
+    if not found:
+        raise UnreadableFile(
+            "this is not a general-ledger export: none of the expected columns "
+            "(boekdatum, rekening, bedrag or debet/credit) is in the first row",
+            file=delivery.relative_path,
+            row=1,
+        )
+    for canonical in REQUIRED:
+        if canonical not in found:
+            raise WrongLayout(_missing(canonical), file=delivery.relative_path, row=1)
+    has_signed = "amount" in found
+    has_split = "debit" in found and "credit" in found
+    if not (has_signed or has_split):
+        raise WrongLayout(
+            "no amount column: expected `bedrag` (signed) or both `debet` and `credit`",
+            file=delivery.relative_path,
+            row=1,
+        )
+    if has_signed and has_split:
+        raise WrongLayout(
+            "both `bedrag` and `debet`/`credit` columns: deliver one of the two forms",
+            file=delivery.relative_path,
+            row=1,
+        )
+    return found
+
+
+def _missing(canonical: str) -> str:
+    aliases = ", ".join(f"`{alias}`" for alias in LEDGER_COLUMNS[canonical])
+    return f"required column for {canonical} is missing (accepted names: {aliases})"
+
+
+def read_ledger_csv(delivery: Delivery) -> ParsedDelivery:
+    text = dutch_csv.read_text_table(delivery.path)
+    columns = map_columns(text.header, delivery)
+    source = text.table
+    problems = [
+        RowProblem(line, None, row_text, "row_shape", f"row {reason}")
+        for line, row_text, reason in text.broken_rows
+    ]
+    notes = list(text.notes)
+    ignored = [name for name in text.header if name not in columns.values()]
+    if ignored:
+        notes.append("columns not in the data contract were ignored: " + ", ".join(ignored))
+
+    delivery_id = delivery.content_hash()
+    rows = source.select([])
+    for name, value in _lineage(delivery, delivery_id, source).items():
+        rows = rows.append_column(name, value)
+
+    dates, failed = dutch_csv.parse_date(source[columns["booking_date"]])
+    problems += _problems(source, failed, columns["booking_date"], "date_format", _date_message)
+    amount = _amount(source, columns, problems)
+    typed = {"booking_date": dates, "amount": amount}
+    for canonical in TEXT_COLUMNS:
+        if canonical in columns:
+            typed[canonical] = dutch_csv.blank_to_null(source[columns[canonical]])
+    for field in LEDGER_SCHEMA:
+        if field.name in rows.column_names:
+            continue
+        value = typed.get(field.name, pa.nulls(source.num_rows, field.type))
+        rows = rows.append_column(field, pc.cast(value, field.type))
+
+    return ParsedDelivery(
+        delivery=delivery,
+        delivery_id=delivery_id,
+        rows=rows.cast(LEDGER_SCHEMA),
+        raw=source,
+        notes=notes,
+        row_problems=problems,
+        header={"encoding": text.encoding, "columns": text.header},
+    )
+
+
+def _lineage(delivery: Delivery, delivery_id: str, source: pa.Table) -> dict[str, pa.Array]:
+    n = source.num_rows
+    return {
+        "delivery_id": constant(delivery_id, n, pa.string()),
+        "municipality_code": constant(delivery.municipality_code, n, pa.string()),
+        "fiscal_year": constant(delivery.fiscal_year, n, pa.int32()),
+        "source_file": constant(delivery.relative_path, n, pa.string()),
+        "source_row": source[dutch_csv.SOURCE_ROW],
+    }
+
+
+def constant(value: object, length: int, type_: pa.DataType) -> pa.Array:
+    return pa.array([value], type_).take(pa.array(np.zeros(length, dtype=np.int64)))
+
+
+def _amount(source: pa.Table, columns: dict[str, str], problems: list[RowProblem]) -> pa.Array:
+    """Signed amount, debit positive: from `bedrag`, or debit minus credit."""
+    if "amount" in columns:
+        amount, failed = dutch_csv.parse_amount(source[columns["amount"]])
+        problems += _problems(source, failed, columns["amount"], "amount_format", _amount_message)
+        return amount
+    debit, debit_failed = dutch_csv.parse_amount(source[columns["debit"]])
+    credit, credit_failed = dutch_csv.parse_amount(source[columns["credit"]])
+    problems += _problems(source, debit_failed, columns["debit"], "amount_format", _amount_message)
+    problems += _problems(
+        source, credit_failed, columns["credit"], "amount_format", _amount_message
+    )
+    zero = pa.scalar(0, debit.type)
+    both_empty = pc.and_(pc.is_null(debit), pc.is_null(credit))
+    signed = pc.subtract(pc.fill_null(debit, zero), pc.fill_null(credit, zero))
+    any_failed = pc.or_(debit_failed, credit_failed)
+    return pc.if_else(pc.or_(both_empty, any_failed), pa.scalar(None, signed.type), signed)
+
+
+def _problems(source, failed, column, rule, message) -> list[RowProblem]:
+    indices = np.flatnonzero(failed.to_numpy(zero_copy_only=False))
+    if not len(indices):
+        return []
+    values = source[column].take(indices).to_pylist()
+    lines = source[dutch_csv.SOURCE_ROW].take(indices).to_pylist()
+    return [
+        RowProblem(line, column, value, rule, message(column, value))
+        for line, value in zip(lines, values, strict=True)
+    ]
+
+
+def _amount_message(column: str, value: str) -> str:
+    return f"'{value}' is not an amount (expected e.g. 1.234,56 or 1.234,56-)"
+
+
+def _date_message(column: str, value: str) -> str:
+    return f"'{value}' is not a date (expected dd-mm-yyyy, e.g. 31-12-2024)"

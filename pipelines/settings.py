@@ -1,0 +1,77 @@
+"""Where things live and which environment variables change that: the only module that knows."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+DATA_RAW_ENV = "ICTBENCH_DATA_RAW"
+WAREHOUSE_ENV = "ICTBENCH_WAREHOUSE"
+PSEUDONYM_KEY_ENV = "ICTBENCH_PSEUDONYM_KEY"
+PSEUDONYM_KEY_FILE_ENV = "ICTBENCH_PSEUDONYM_KEY_FILE"
+
+# Public-sector users expect no phoning home, and the nightly machine has no internet anyway.
+TELEMETRY_OFF = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    "GX_ANALYTICS_ENABLED": "False",
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+}
+
+
+def disable_telemetry() -> None:
+    for name, value in TELEMETRY_OFF.items():
+        os.environ.setdefault(name, value)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The drop zone (read only) and the warehouse (derived, rebuildable)."""
+
+    data_raw: Path
+    warehouse: Path
+
+    @property
+    def deliveries(self) -> Path:
+        return self.data_raw / "deliveries"
+
+    @property
+    def reference(self) -> Path:
+        return self.data_raw / "reference"
+
+    @property
+    def landing(self) -> Path:
+        return self.warehouse / "landing"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.warehouse / "quarantine"
+
+    @property
+    def load_results(self) -> Path:
+        return self.warehouse / "load_results"
+
+    @property
+    def build_db(self) -> Path:
+        return self.warehouse / "build" / "benchmark.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        return self.warehouse / "benchmark.duckdb"
+
+    @property
+    def pseudonym_key_file(self) -> Path:
+        configured = os.environ.get(PSEUDONYM_KEY_FILE_ENV)
+        return Path(configured) if configured else REPO_ROOT / ".ictbench" / "pseudonym.key"
+
+
+def default_paths() -> Paths:
+    return Paths(
+        data_raw=Path(os.environ.get(DATA_RAW_ENV, REPO_ROOT / "data_raw")).resolve(),
+        warehouse=Path(os.environ.get(WAREHOUSE_ENV, REPO_ROOT / "warehouse")).resolve(),
+    )
