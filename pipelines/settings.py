@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +12,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+# dbt lives next to the interpreter in the project's virtualenv, whether or not it is activated
+_BESIDE_PYTHON = Path(sys.executable).parent / "dbt"
+DBT_EXECUTABLE = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else (shutil.which("dbt") or "dbt")
 
 DATA_RAW_ENV = "ICTBENCH_DATA_RAW"
 WAREHOUSE_ENV = "ICTBENCH_WAREHOUSE"

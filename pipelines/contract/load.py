@@ -52,6 +52,9 @@ class LoadPolicy:
     max_quarantined_amount_share: float = 0.01
 
 
+DEFAULT_POLICY = LoadPolicy()
+
+
 @dataclass
 class LoadResult:
     delivery_key: str
@@ -136,7 +139,7 @@ def contract_version(kind: str) -> str:
 def check_delivery(
     delivery: Delivery,
     *,
-    policy: LoadPolicy = LoadPolicy(),
+    policy: LoadPolicy = DEFAULT_POLICY,
     pseudonymiser: Callable[[str], str] | None = None,
 ) -> CheckedDelivery:
     """Parse and validate one delivery and decide what lands; writes nothing."""
@@ -165,7 +168,9 @@ def check_delivery(
     result.failed_expectations = outcome.failed_expectations
     if outcome.table_failures:
         result.message = f"{delivery.relative_path}: " + "; ".join(outcome.table_failures)
-        result.problems = [{"file": delivery.relative_path, "message": m} for m in outcome.table_failures]
+        result.problems = [
+            {"file": delivery.relative_path, "message": m} for m in outcome.table_failures
+        ]
         return CheckedDelivery(result)
 
     problems = _merge(parsed.row_problems, outcome.row_problems)
@@ -316,7 +321,7 @@ def load_delivery(
     delivery: Delivery,
     warehouse: Warehouse,
     *,
-    policy: LoadPolicy = LoadPolicy(),
+    policy: LoadPolicy = DEFAULT_POLICY,
     pseudonymiser: Callable[[str], str] | None = None,
 ) -> LoadResult:
     """Load one delivery idempotently: the same bytes again change nothing."""

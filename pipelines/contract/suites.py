@@ -64,7 +64,10 @@ def build_suite(kind: str, parameters: dict[str, object]) -> gx.ExpectationSuite
 
 @cache
 def _batch_definition():
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("deliveries")
     return source.add_dataframe_asset("delivery").add_batch_definition_whole_dataframe("whole")
 

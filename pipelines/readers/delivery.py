@@ -86,5 +86,7 @@ def _mapping_delivery(path: Path, deliveries_root: Path | None) -> Delivery:
         raise WrongDeliveryFolder(
             f"folder '{code}' is not a CBS municipality code (GM followed by 4 digits)", file=path
         )
-    relative = str(path.relative_to(deliveries_root)) if deliveries_root else "/".join(path.parts[-2:])
+    relative = (
+        str(path.relative_to(deliveries_root)) if deliveries_root else "/".join(path.parts[-2:])
+    )
     return Delivery(path, code, None, "account_mapping", relative)

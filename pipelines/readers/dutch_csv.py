@@ -72,9 +72,7 @@ def _cp1252_or_fail(path: Path, bad_offset: int) -> tuple[str, str]:
                 file=path,
                 hint="Export the file as CSV (UTF-8) from your financial package.",
             ) from error
-    note = (
-        f"not valid UTF-8 (first non-UTF-8 byte at offset {bad_offset}); read as Windows-1252"
-    )
+    note = f"not valid UTF-8 (first non-UTF-8 byte at offset {bad_offset}); read as Windows-1252"
     return "cp1252", note
 
 

@@ -54,7 +54,9 @@ def normalise_header(name: str) -> str:
 
 def map_columns(header: list[str], delivery: Delivery) -> dict[str, str]:
     """Map canonical names to the file's own column names, or say precisely what is missing."""
-    lookup = {alias: canonical for canonical, aliases in LEDGER_COLUMNS.items() for alias in aliases}
+    lookup = {
+        alias: canonical for canonical, aliases in LEDGER_COLUMNS.items() for alias in aliases
+    }
     found: dict[str, str] = {}
     for name in header:
         canonical = lookup.get(normalise_header(name))

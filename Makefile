@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: install run test dev demo-data manifest lint format bench clean
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+manifest: $(INSTALLED)
+	$(BIN)/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+
+run: $(INSTALLED)
+	$(BIN)/ictbench run
+
+test: $(INSTALLED)
+	$(BIN)/pytest
+
+dev: manifest
+	@mkdir -p $(DAGSTER_HOME) && test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+demo-data: $(INSTALLED)
+	$(BIN)/ictbench demo-data
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check pipelines tests bench
+	$(BIN)/ruff format --check pipelines tests bench
+
+format: $(INSTALLED)
+	$(BIN)/ruff format pipelines tests bench
+	$(BIN)/ruff check --fix pipelines tests bench
+
+clean:
+	rm -rf warehouse dbt_project/target dbt_project/logs .pytest_cache

@@ -1,0 +1,110 @@
+{#-
+    Each ledger line gets the category of the most specific mapping rule that matches it:
+    account and cost centre > exact account > narrowest account range > cost centre alone.
+    Lines in an ICT cost centre that no rule classifies become 'unclassified'.
+-#}
+
+with
+
+lines as (
+
+    select * from {{ ref('stg_landing__ledger_lines') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('stg_landing__account_mappings') }}
+
+),
+
+classification_rules as (
+
+    select
+        *,
+        case
+            when account_from is not null and cost_centre is not null then 1
+            when account_from is not null and account_to is null then 2
+            when account_from is not null then 3
+            else 4
+        end as specificity,
+        coalesce(account_to_number - account_from_number, 0) as range_width
+
+    from rules
+    where category <> 'ict_cost_centre'
+
+),
+
+matches as (
+
+    select
+        lines.ledger_line_id,
+        rules.category,
+        rules.rule_row,
+        row_number() over (
+            partition by lines.ledger_line_id
+            order by rules.specificity, rules.range_width, rules.rule_row
+        ) as preference
+
+    from lines
+    inner join classification_rules as rules
+        on rules.municipality_code = lines.municipality_code
+        and (rules.cost_centre is null or rules.cost_centre = lines.cost_centre)
+        and (
+            rules.account_from is null
+            or (rules.account_to is null and lines.account_code = rules.account_from)
+            or (
+                rules.account_to is not null
+                and rules.account_from_number is not null
+                and rules.account_to_number is not null
+                and try_cast(lines.account_code as hugeint)
+                    between rules.account_from_number and rules.account_to_number
+            )
+            or (
+                rules.account_to is not null
+                and (rules.account_from_number is null or rules.account_to_number is null)
+                and lines.account_code between rules.account_from and rules.account_to
+            )
+        )
+
+),
+
+best_match as (
+
+    select * from matches where preference = 1
+
+),
+
+ict_cost_centres as (
+
+    select distinct municipality_code, cost_centre
+    from rules
+    where category = 'ict_cost_centre' and cost_centre is not null
+
+),
+
+classified as (
+
+    select
+        lines.*,
+        best_match.rule_row as mapping_rule_row,
+        ict_cost_centres.cost_centre is not null as in_ict_cost_centre,
+        case
+            when best_match.category is not null then best_match.category
+            when ict_cost_centres.cost_centre is not null then 'unclassified'
+        end as category
+
+    from lines
+    left join best_match
+        on best_match.ledger_line_id = lines.ledger_line_id
+    left join ict_cost_centres
+        on ict_cost_centres.municipality_code = lines.municipality_code
+        and ict_cost_centres.cost_centre = lines.cost_centre
+
+)
+
+select
+    *,
+    category is not null and category <> 'not_ict' as is_ict
+
+from classified

@@ -1,0 +1,40 @@
+with
+
+source as (
+
+    select * from {{ source('landing', 'ledger_lines') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        delivery_id,
+        municipality_code,
+        cast(fiscal_year as integer) as fiscal_year,
+        source_file,
+        source_row,
+        delivery_id || ':' || cast(source_row as varchar) as ledger_line_id,
+        journal,
+        transaction_id,
+        line_number,
+
+        -- ledger keys
+        account_code,
+        account_name,
+        cost_centre,
+        cost_type,
+        description,
+
+        -- amounts
+        cast(amount as decimal(18, 2)) as amount,
+
+        -- dates
+        booking_date
+
+    from source
+
+)
+
+select * from renamed

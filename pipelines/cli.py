@@ -1,0 +1,166 @@
+"""`ictbench`: run the benchmark, make demo data, and let controllers check a file before delivering."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pipelines.settings import DATA_RAW_ENV, REPO_ROOT, WAREHOUSE_ENV, Paths, default_paths
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console()
+errors = Console(stderr=True)
+
+DataRawOption = Annotated[
+    Path | None,
+    typer.Option("--data-raw", help=f"Drop zone (default ${DATA_RAW_ENV} or ./data_raw)."),
+]
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse", help=f"Warehouse folder (default ${WAREHOUSE_ENV} or ./warehouse)."
+    ),
+]
+
+
+def _paths(data_raw: Path | None, warehouse: Path | None) -> Paths:
+    defaults = default_paths()
+    return Paths(
+        data_raw=(data_raw or defaults.data_raw).resolve(),
+        warehouse=(warehouse or defaults.warehouse).resolve(),
+    )
+
+
+def ensure_dagster_home() -> Path:
+    """A local Dagster instance (runs visible in `make dev`), telemetry off."""
+    home = Path(os.environ.get("DAGSTER_HOME", REPO_ROOT / ".dagster_home")).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+@app.command()
+def run(
+    data_raw: DataRawOption = None,
+    warehouse: WarehouseOption = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Ingest every delivery, build the mart with dbt, publish it and print the benchmark."""
+    import dagster as dg
+
+    from pipelines.manifest import prepare_manifest
+    from pipelines.report.console import print_benchmark
+
+    paths = _paths(data_raw, warehouse)
+    if not paths.deliveries.is_dir():
+        errors.print(
+            f"[red]No drop zone at {paths.deliveries}[/red]: run `ictbench demo-data` first."
+        )
+        raise typer.Exit(2)
+    ensure_dagster_home()
+    with console.status("Preparing the dbt manifest"):
+        prepare_manifest()
+    from pipelines.definitions import defs
+    from pipelines.defs.resources import build_resources
+
+    job = defs.resolve_job_def("benchmark")
+    status = console.status("Running the benchmark job (ingest, validate, dbt build, publish)")
+    with status, dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            resources=build_resources(paths), instance=instance, raise_on_error=debug
+        )
+    _report_checks(result)
+    if not result.success:
+        for event in result.all_events:
+            if event.event_type_value == "STEP_FAILURE":
+                error = event.event_specific_data.error
+                errors.print(
+                    f"[red]step {event.step_key} failed[/red]: {error.message.strip()[:2000]}"
+                )
+        errors.print("The published mart was left as it was.")
+        raise typer.Exit(1)
+    count = print_benchmark(paths.published_db, console)
+    console.print(f"Published {paths.published_db} ({count} municipality-years).")
+
+
+def _report_checks(result) -> None:
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.event_specific_data
+        if not evaluation.passed:
+            messages = evaluation.metadata.get("messages")
+            detail = f"\n{messages.value}" if messages else ""
+            console.print(
+                f"[yellow]check {evaluation.check_name} on "
+                f"{evaluation.asset_key.to_user_string()} did not pass[/yellow]{detail}"
+            )
+
+
+@app.command()
+def show(warehouse: WarehouseOption = None) -> None:
+    """Print the published benchmark."""
+    from pipelines.report.console import print_benchmark
+
+    paths = _paths(None, warehouse)
+    if not paths.published_db.exists():
+        errors.print(f"No published mart at {paths.published_db}: run `ictbench run` first.")
+        raise typer.Exit(2)
+    print_benchmark(paths.published_db, console)
+
+
+@app.command("demo-data")
+def demo_data(
+    out: Annotated[Path, typer.Option(help="Where to write the drop zone.")] = REPO_ROOT
+    / "data_raw",
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same bytes.")
+    ] = 2024,
+) -> None:
+    """Write the demo deliveries and reference data (deterministic)."""
+    from pipelines.demo.generate import write_demo
+
+    summary = write_demo(out, seed=seed)
+    console.print(f"Demo data written to {out}: {summary}")
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Delivery files, e.g. GM0363/2024/ledger.csv")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Check files against the data contract without touching the warehouse.
+
+    Exit code 0: every file accepted; 1: a file rejected or partially accepted; 2: usage error.
+    """
+    from pipelines.contract.validate import validate_files
+
+    try:
+        results = validate_files(paths)
+    except ValueError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    if as_json:
+        sys.stdout.write(
+            json.dumps([r.as_dict() for r in results], indent=2, ensure_ascii=False) + "\n"
+        )
+    else:
+        from pipelines.contract.validate import print_results
+
+        print_results(results, console)
+    raise typer.Exit(0 if all(r.status == "accepted" for r in results) else 1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,69 @@
+"""Find the deliveries in the drop zone; refuse what is not a delivery instead of guessing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.readers.delivery import Delivery, delivery_from_path
+from pipelines.readers.errors import DeliveryRejected, UnsafeFile, WrongDeliveryFolder
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A file in the drop zone that cannot be a delivery, with the reason."""
+
+    path: Path
+    relative_path: str
+    error: DeliveryRejected
+
+
+def discover(deliveries_root: Path) -> tuple[list[Delivery], list[Refused]]:
+    """Every delivery under `<root>/<GMxxxx>/...`, sorted; hidden files are ignored."""
+    if not deliveries_root.is_dir():
+        return [], []
+    found: dict[str, list[Delivery]] = defaultdict(list)
+    refused: list[Refused] = []
+    for path in sorted(deliveries_root.rglob("*")):
+        relative = path.relative_to(deliveries_root)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.is_symlink():
+            error = UnsafeFile(
+                "symbolic links are not accepted in the drop zone; deliver the file itself",
+                file=relative,
+            )
+            refused.append(Refused(path, str(relative), error))
+            continue
+        if path.is_dir():
+            continue
+        try:
+            delivery = delivery_from_path(path, deliveries_root)
+        except WrongDeliveryFolder as error:
+            refused.append(Refused(path, str(relative), error))
+            continue
+        found[delivery.key].append(delivery)
+    deliveries = []
+    for key in sorted(found):
+        candidates = found[key]
+        if len(candidates) == 1:
+            deliveries.append(candidates[0])
+            continue
+        names = ", ".join(d.relative_path for d in candidates)
+        for duplicate in candidates:
+            error = WrongDeliveryFolder(
+                f"more than one file for the same delivery ({names}); keep one",
+                file=duplicate.relative_path,
+            )
+            refused.append(Refused(duplicate.path, duplicate.relative_path, error))
+    return deliveries, refused
+
+
+def inside(path: Path, root: Path) -> bool:
+    """True when path (after resolving links) is inside root."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,159 @@
+"""Ingest every delivery of one kind from the drop zone into the landing zone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipelines.contract.discovery import discover
+from pipelines.contract.load import (
+    DEFAULT_POLICY,
+    REJECTED,
+    LoadPolicy,
+    LoadResult,
+    Warehouse,
+    load_delivery,
+)
+from pipelines.readers.schema import LEDGER_SCHEMA
+from pipelines.settings import Paths
+from pipelines.warehouse.files import read_json, write_json_atomic, write_parquet_atomic
+
+
+def empty_schemas() -> dict[str, pa.Schema]:
+    from pipelines.readers.account_mapping import MAPPING_SCHEMA
+
+    schemas = {"ledger": LEDGER_SCHEMA, "account_mapping": MAPPING_SCHEMA}
+    try:
+        from pipelines.readers.asset_register import ASSET_SCHEMA
+        from pipelines.readers.training import TRAINING_SCHEMA
+    except ImportError:
+        return schemas
+    return {**schemas, "assets": ASSET_SCHEMA, "training": TRAINING_SCHEMA}
+
+
+def ensure_landing_schema(paths: Paths, kind: str) -> None:
+    """An empty file with the schema, so that models over a kind nobody delivered yet still run."""
+    target = paths.landing / kind / "_schema.parquet"
+    if not target.exists():
+        write_parquet_atomic(empty_schemas()[kind].empty_table(), target)
+
+
+def ingest_kind(
+    paths: Paths,
+    kind: str,
+    *,
+    policy: LoadPolicy = DEFAULT_POLICY,
+    pseudonymiser: Callable[[str], str] | None = None,
+    log: Callable[[str], None] = lambda message: None,
+) -> list[LoadResult]:
+    """Load new or changed deliveries of `kind`, drop what is no longer delivered."""
+    warehouse = Warehouse(paths)
+    ensure_landing_schema(paths, kind)
+    deliveries, refused = discover(paths.deliveries)
+    results = []
+    for delivery in (d for d in deliveries if d.kind == kind):
+        result = load_delivery(delivery, warehouse, policy=policy, pseudonymiser=pseudonymiser)
+        log(f"{delivery.relative_path}: {result.status} {result.message or ''}".rstrip())
+        results.append(result)
+    if kind == "ledger":
+        record_refused(paths, refused)
+    prune(paths, kind, {d.key for d in deliveries if d.kind == kind})
+    return results
+
+
+def record_refused(paths: Paths, refused) -> None:
+    """Files that are no delivery at all still get a load result, so they show up in load_quality."""
+    folder = paths.load_results / "refused"
+    wanted = set()
+    for item in refused:
+        key = "refused_" + item.relative_path.replace("/", "_")
+        wanted.add(f"{key}.json")
+        result = LoadResult(
+            delivery_key=key,
+            kind="unknown",
+            municipality_code=item.relative_path.split("/")[0],
+            fiscal_year=None,
+            source_file=item.relative_path,
+            delivery_id=None,
+            status=REJECTED,
+            message=item.error.describe(),
+            problems=[item.error.as_dict()],
+        )
+        write_json_atomic(result.as_dict(), folder / f"{key}.json")
+    for stale in folder.glob("*.json") if folder.exists() else []:
+        if stale.name not in wanted:
+            stale.unlink()
+
+
+def prune(paths: Paths, kind: str, delivered_keys: set[str]) -> None:
+    """A delivery removed from data_raw disappears from the warehouse too."""
+    for folder, suffix in (
+        (paths.landing / kind, ".parquet"),
+        (paths.quarantine / kind, ".parquet"),
+        (paths.load_results / kind, ".json"),
+    ):
+        if not folder.exists():
+            continue
+        for path in folder.glob(f"*{suffix}"):
+            if path.name.startswith("_"):
+                continue
+            if path.name.removesuffix(suffix) not in delivered_keys:
+                path.unlink()
+
+
+def collect_results(paths: Paths) -> list[dict]:
+    results = []
+    for path in sorted(paths.load_results.glob("*/*.json")):
+        result = read_json(path)
+        if result:
+            results.append(result)
+    return results
+
+
+LOAD_RESULTS_SCHEMA = pa.schema(
+    [
+        pa.field("delivery_key", pa.string()),
+        pa.field("delivery_id", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("municipality_code", pa.string()),
+        pa.field("fiscal_year", pa.int32()),
+        pa.field("source_file", pa.string()),
+        pa.field("status", pa.string()),
+        pa.field("rows_read", pa.int64()),
+        pa.field("rows_landed", pa.int64()),
+        pa.field("rows_quarantined", pa.int64()),
+        pa.field("failed_expectations", pa.list_(pa.string())),
+        pa.field("message", pa.string()),
+        pa.field("contract_version", pa.string()),
+    ]
+)
+
+
+def write_load_results(paths: Paths) -> pa.Table:
+    records = [
+        {name: result.get(name) for name in LOAD_RESULTS_SCHEMA.names}
+        for result in collect_results(paths)
+    ]
+    table = pa.Table.from_pylist(records, schema=LOAD_RESULTS_SCHEMA)
+    write_parquet_atomic(table, paths.landing / "load_results.parquet")
+    return table
+
+
+def ingest_reference(paths: Paths) -> dict[str, int]:
+    from pipelines.readers.cbs import read_inhabitants, read_municipalities
+
+    municipalities = read_municipalities(_required(paths.reference / "gemeenten.csv"))
+    inhabitants = read_inhabitants(_required(paths.reference / "bevolking.csv"))
+    write_parquet_atomic(municipalities, paths.landing / "reference" / "municipalities.parquet")
+    write_parquet_atomic(inhabitants, paths.landing / "reference" / "inhabitants.parquet")
+    return {"municipalities": municipalities.num_rows, "inhabitant_counts": inhabitants.num_rows}
+
+
+def _required(path: Path) -> Path:
+    if not path.exists():
+        from pipelines.readers.errors import UnreadableFile
+
+        raise UnreadableFile("reference file is missing", file=path)
+    return path

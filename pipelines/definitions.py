@@ -1,0 +1,6 @@
+from pathlib import Path
+
+import dagster as dg
+
+# Loads every module under pipelines/defs/ (see [tool.dg] in pyproject.toml).
+defs = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)

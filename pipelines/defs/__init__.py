@@ -1,0 +1,1 @@
+"""Dagster definitions, one folder per area: ingest, transform (dbt), publish."""

@@ -1,0 +1,152 @@
+import dagster as dg
+
+from pipelines.contract.ingest import ingest_kind, ingest_reference, write_load_results
+from pipelines.contract.load import PARTIAL, REJECTED, LoadPolicy, LoadResult
+from pipelines.defs.resources import WarehouseResource
+
+GROUP = "ingest"
+
+
+class IngestConfig(dg.Config):
+    """How much of a delivery may be quarantined before it is rejected whole."""
+
+    max_quarantined_row_share: float = 0.01
+    max_quarantined_amount_share: float = 0.01
+
+    def policy(self) -> LoadPolicy:
+        return LoadPolicy(self.max_quarantined_row_share, self.max_quarantined_amount_share)
+
+
+def contract_checks(asset_name: str) -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(
+            "deliveries_meet_contract",
+            asset=asset_name,
+            description="Every delivery passed its GX suite; rejected or partly quarantined ones are listed.",
+        ),
+        dg.AssetCheckSpec(
+            "accounting_closes",
+            asset=asset_name,
+            blocking=True,
+            description="Rows read = rows landed + rows quarantined, for every delivery: nothing lost.",
+        ),
+    ]
+
+
+def check_results(asset_name: str, results: list[LoadResult]) -> list[dg.AssetCheckResult]:
+    troubled = [r for r in results if r.status in (REJECTED, PARTIAL)]
+    failed_rules = sorted({rule for r in troubled for rule in r.failed_expectations})
+    unbalanced = [
+        r.delivery_key for r in results if r.rows_read != r.rows_landed + r.rows_quarantined
+    ]
+    return [
+        dg.AssetCheckResult(
+            asset_key=asset_name,
+            check_name="deliveries_meet_contract",
+            passed=not troubled,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "deliveries": len(results),
+                "rejected": sum(r.status == REJECTED for r in results),
+                "partially_accepted": sum(r.status == PARTIAL for r in results),
+                "failed_expectations": ", ".join(failed_rules) or "none",
+                "messages": dg.MetadataValue.md(
+                    "\n".join(f"- {r.message}" for r in troubled) or "all accepted"
+                ),
+            },
+        ),
+        dg.AssetCheckResult(
+            asset_key=asset_name,
+            check_name="accounting_closes",
+            passed=not unbalanced,
+            metadata={"deliveries_not_closing": ", ".join(unbalanced) or "none"},
+        ),
+    ]
+
+
+def summary(results: list[LoadResult]) -> dict[str, object]:
+    by_status: dict[str, int] = {}
+    for result in results:
+        by_status[result.status] = by_status.get(result.status, 0) + 1
+    return {
+        **{f"deliveries_{status}": count for status, count in sorted(by_status.items())},
+        "rows_landed": sum(r.rows_landed for r in results),
+        "rows_quarantined": sum(r.rows_quarantined for r in results),
+    }
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "municipalities",
+            group_name="reference",
+            kinds={"python", "parquet"},
+            description="CBS list of municipalities (code, name, province) from data_raw/reference.",
+        ),
+        dg.AssetSpec(
+            "inhabitants",
+            group_name="reference",
+            kinds={"python", "parquet"},
+            description="Inhabitants on 1 January per municipality and year, from a CBS StatLine export.",
+        ),
+    ]
+)
+def reference_data(warehouse: WarehouseResource):
+    counts = ingest_reference(warehouse.paths())
+    yield dg.MaterializeResult(
+        asset_key="municipalities", metadata={"rows": counts["municipalities"]}
+    )
+    yield dg.MaterializeResult(
+        asset_key="inhabitants", metadata={"rows": counts["inhabitant_counts"]}
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "account_mappings",
+            group_name=GROUP,
+            kinds={"python", "parquet"},
+            description="Each municipality's rules saying which ledger lines are ICT, validated and landed.",
+        )
+    ],
+    check_specs=contract_checks("account_mappings"),
+)
+def account_mappings(
+    context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource
+):
+    results = ingest_kind(
+        warehouse.paths(), "account_mapping", policy=config.policy(), log=context.log.info
+    )
+    yield dg.MaterializeResult(asset_key="account_mappings", metadata=summary(results))
+    yield from check_results("account_mappings", results)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "ledger_deliveries",
+            group_name=GROUP,
+            kinds={"python", "parquet"},
+            description="General-ledger deliveries (CSV and XAF), validated and landed one Parquet file per delivery.",
+        )
+    ],
+    check_specs=contract_checks("ledger_deliveries"),
+)
+def ledger_deliveries(
+    context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource
+):
+    results = ingest_kind(warehouse.paths(), "ledger", policy=config.policy(), log=context.log.info)
+    yield dg.MaterializeResult(asset_key="ledger_deliveries", metadata=summary(results))
+    yield from check_results("ledger_deliveries", results)
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"python", "parquet"},
+    deps=["account_mappings", "ledger_deliveries"],
+)
+def load_results(warehouse: WarehouseResource):
+    """The latest load result of every delivery, for the load_quality mart."""
+    table = write_load_results(warehouse.paths())
+    return dg.MaterializeResult(metadata={"deliveries": table.num_rows})

@@ -1,0 +1,109 @@
+"""CBS reference data: the municipality list and StatLine CSV exports of inhabitants on 1 January."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipelines.readers.errors import UnreadableFile, WrongLayout
+
+MUNICIPALITIES_SCHEMA = pa.schema(
+    [
+        pa.field("municipality_code", pa.string(), nullable=False),
+        pa.field("municipality_name", pa.string(), nullable=False),
+        pa.field("province_code", pa.string()),
+        pa.field("province_name", pa.string()),
+    ]
+)
+INHABITANTS_SCHEMA = pa.schema(
+    [
+        pa.field("municipality_code", pa.string(), nullable=False),
+        pa.field("reference_year", pa.int32(), nullable=False),
+        pa.field("inhabitants", pa.int64(), nullable=False),
+        pa.field("source_file", pa.string()),
+        pa.field("source_row", pa.int64()),
+    ]
+)
+CODE = re.compile(r"^GM\d{4}$")
+# CBS adds "(gemeente)" where a province or town has the same name, e.g. "Groningen (gemeente)".
+NAME_SUFFIX = re.compile(r"\s*\((gemeente|gem\.)\)\s*$", re.IGNORECASE)
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as error:
+        raise UnreadableFile("CBS exports are UTF-8; this file is not", file=path) from error
+
+
+def read_municipalities(path: Path) -> pa.Table:
+    """The CBS list 'gemeenten alfabetisch' (comma-separated)."""
+    rows = list(csv.DictReader(_lines(path)))
+    needed = {"GemeentecodeGM", "Gemeentenaam", "ProvinciecodePV", "Provincienaam"}
+    if not rows or not needed <= set(rows[0]):
+        raise WrongLayout("expected the CBS columns " + ", ".join(sorted(needed)), file=path, row=1)
+    records = []
+    for number, row in enumerate(rows, start=2):
+        code = row["GemeentecodeGM"].strip()
+        if not CODE.match(code):
+            raise WrongLayout(
+                f"'{code}' is not a GM code", file=path, row=number, column="GemeentecodeGM"
+            )
+        records.append(
+            {
+                "municipality_code": code,
+                "municipality_name": NAME_SUFFIX.sub("", row["Gemeentenaam"].strip()),
+                "province_code": row["ProvinciecodePV"].strip() or None,
+                "province_name": row["Provincienaam"].strip() or None,
+            }
+        )
+    return pa.Table.from_pylist(records, schema=MUNICIPALITIES_SCHEMA)
+
+
+def read_inhabitants(path: Path) -> pa.Table:
+    """A StatLine CSV export: title rows, a header with `Gemeentecode`, data, then footer rows."""
+    lines = _lines(path)
+    header_at = next((i for i, line in enumerate(lines) if "gemeentecode" in line.lower()), None)
+    if header_at is None:
+        raise WrongLayout("no header row with `Gemeentecode` found", file=path)
+    header = [name.strip().lower() for name in next(csv.reader([lines[header_at]], delimiter=";"))]
+    try:
+        code_at = header.index("gemeentecode")
+        period_at = next(i for i, name in enumerate(header) if name.startswith("perioden"))
+        count_at = next(i for i, name in enumerate(header) if "bevolking" in name)
+    except (ValueError, StopIteration) as error:
+        raise WrongLayout(
+            "expected columns Gemeentecode, Perioden and Bevolking op 1 januari",
+            file=path,
+            row=header_at + 1,
+        ) from error
+    records = []
+    for number, fields in enumerate(
+        csv.reader(lines[header_at + 1 :], delimiter=";"), header_at + 2
+    ):
+        code = fields[code_at].strip() if len(fields) > code_at else ""
+        if not code:
+            continue  # empty separator rows and the "Bron: CBS" footer
+        year = re.search(r"\d{4}", fields[period_at])
+        count = re.sub(r"[.\s]", "", fields[count_at])
+        if not CODE.match(code) or year is None or not count.isdigit():
+            raise WrongLayout(
+                f"cannot read '{';'.join(fields)}' as municipality, year and inhabitants",
+                file=path,
+                row=number,
+            )
+        records.append(
+            {
+                "municipality_code": code,
+                "reference_year": int(year.group()),
+                "inhabitants": int(count),
+                "source_file": path.name,
+                "source_row": number,
+            }
+        )
+    if not records:
+        raise UnreadableFile("the export has no data rows", file=path)
+    return pa.Table.from_pylist(records, schema=INHABITANTS_SCHEMA)

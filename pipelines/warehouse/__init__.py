@@ -1,0 +1,1 @@
+"""Files the pipeline writes under warehouse/: landing, quarantine, load results, the published mart."""

@@ -1,0 +1,47 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+FIXTURES = TESTS_DIR / "fixtures"
+SHARED_REFERENCE = TESTS_DIR.parents[1] / "shared" / "reference"
+
+
+@pytest.fixture(scope="session")
+def shared_reference() -> Path:
+    if not SHARED_REFERENCE.is_dir():
+        pytest.skip(f"shared reference files not present at {SHARED_REFERENCE}")
+    return SHARED_REFERENCE
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest() -> None:
+    from pipelines.manifest import prepare_manifest
+
+    prepare_manifest()
+
+
+@pytest.fixture
+def handcomputed(tmp_path: Path) -> Path:
+    """A copy of the hand-computed drop zone, so a test may change it."""
+    target = tmp_path / "data_raw"
+    shutil.copytree(FIXTURES / "handcomputed", target)
+    return target
+
+
+def run_benchmark(data_raw: Path, warehouse: Path, **run_config):
+    """Materialise the whole benchmark job in-process, as `ictbench run` does."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.defs.resources import build_resources
+    from pipelines.settings import Paths
+
+    job = defs.resolve_job_def("benchmark")
+    return job.execute_in_process(
+        resources=build_resources(Paths(data_raw.resolve(), warehouse.resolve())),
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        run_config=run_config or None,
+    )

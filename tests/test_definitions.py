@@ -1,0 +1,51 @@
+import subprocess
+import sys
+
+import dagster as dg
+import pytest
+
+
+@pytest.fixture(scope="module")
+def repository(dbt_manifest):
+    from pipelines.definitions import defs
+
+    return defs.get_repository_def()
+
+
+def test_every_asset_has_a_group_and_a_description(repository):
+    graph = repository.asset_graph
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.group_name and node.group_name != "default", key
+        assert node.description, f"{key.to_user_string()} has no description"
+
+
+def test_ingest_validation_is_an_asset_check(repository):
+    checks = {
+        (k.asset_key.to_user_string(), k.name) for k in repository.asset_graph.asset_check_keys
+    }
+    assert ("ledger_deliveries", "deliveries_meet_contract") in checks
+    assert ("ledger_deliveries", "accounting_closes") in checks
+    # dbt data tests become checks on the mart
+    assert any(asset == "ict_benchmark" for asset, _ in checks)
+
+
+def test_the_benchmark_job_covers_every_asset(repository):
+    job = repository.get_job("benchmark")
+    assert job.asset_layer.executable_asset_keys == repository.asset_graph.executable_asset_keys
+
+
+def test_dagster_validates_the_definitions(dbt_manifest):
+    completed = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "pipelines.definitions"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_asset_keys_are_plain_names(repository):
+    keys = {k.to_user_string() for k in repository.asset_graph.get_all_asset_keys()}
+    assert {"ledger_deliveries", "ict_benchmark", "published_benchmark"} <= keys
+    assert dg.AssetKey("ict_benchmark") in repository.asset_graph.get_all_asset_keys()
