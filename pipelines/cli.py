@@ -14,7 +14,7 @@ from rich.console import Console
 from pipelines.settings import DATA_RAW_ENV, REPO_ROOT, WAREHOUSE_ENV, Paths, default_paths
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
 DataRawOption = Annotated[

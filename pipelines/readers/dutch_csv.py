@@ -133,9 +133,7 @@ def read_text_table(path: Path) -> TextTable:
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         raise UnreadableFile(f"the file cannot be read as CSV: {error}", file=path) from error
 
-    # pyarrow counts lines after the skipped header from 1; the file's own line numbers start there + 1
-    invalid = [(number + 1, text, count) for number, text, count in broken]
-    starts = _record_start_lines(table, invalid)
+    starts, invalid = _line_numbers(table, broken)
     table = table.rename_columns(header if len(set(header)) == len(header) else positional)
     table = table.append_column(SOURCE_ROW, pa.array(starts, pa.int64()))
 
@@ -166,15 +164,27 @@ def _drop_empty_records(table: pa.Table) -> tuple[pa.Table, list[int]]:
     return table.filter(pc.invert(empty)), lines
 
 
-def _record_start_lines(table: pa.Table, invalid: list[tuple[int, str, int]]) -> np.ndarray:
-    """Line on which each record starts, counting quoted newlines and the rows that were skipped."""
-    spans = np.ones(table.num_rows, dtype=np.int64)
+def _line_numbers(
+    table: pa.Table, broken: list[tuple[int, str, int]]
+) -> tuple[np.ndarray, list[tuple[int, str, int]]]:
+    """Turn pyarrow's record numbers into the line each record starts on (header = line 1).
+
+    Records and lines differ when a quoted field holds a newline; editors and controllers count lines.
+    """
+    total = table.num_rows + len(broken)
+    spans = np.ones(total, dtype=np.int64)
+    is_valid = np.ones(total, dtype=bool)
+    for number, text, _ in broken:
+        index = number - 2  # record 1 is the header
+        is_valid[index] = False
+        spans[index] += text.count("\n")
+    embedded = np.zeros(table.num_rows, dtype=np.int64)
     for column in table.columns:
-        spans += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+        embedded += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+    spans[is_valid] += embedded
     starts = 2 + np.cumsum(spans) - spans
-    for line, text, _ in sorted(invalid):
-        starts[starts >= line] += 1 + text.count("\n")
-    return starts
+    invalid = [(int(starts[n - 2]), text, count) for n, text, count in broken]
+    return starts[is_valid], invalid
 
 
 # Dutch amounts: optional sign in front or behind, thousands dots, decimal comma, ",-" for whole euros.

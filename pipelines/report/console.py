@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,7 @@ with top as (
     select
         municipality_code,
         fiscal_year,
-        string_agg(label_en || ' ' || cast(round(cost_per_inhabitant) as integer), ', '
+        string_agg(replace(category, '_', ' ') || ' ' || cast(round(cost_per_inhabitant) as integer), ', '
                    order by cost desc) filter (where rank <= 3) as top_categories
     from (
         select *, row_number() over (
@@ -34,7 +35,7 @@ select
     b.ledger_status
 from ict_benchmark as b
 left join top using (municipality_code, fiscal_year)
-order by b.inhabitants desc nulls last, b.municipality_code, b.fiscal_year
+order by b.municipality_name, b.municipality_code, b.fiscal_year
 """
 
 
@@ -54,7 +55,8 @@ def _share(value) -> str:
 
 
 def print_benchmark(published_db: Path, console: Console | None = None) -> int:
-    console = console or Console()
+    # a pipe or CI log is not 80 columns wide; do not wrap the table into a tower
+    console = console or Console(width=None if sys.stdout.isatty() else 160)
     rows = read_benchmark(published_db)
     table = Table(title=f"ICT benchmark ({published_db})", title_justify="left")
     for header, justify in (
@@ -68,7 +70,7 @@ def print_benchmark(published_db: Path, console: Console | None = None) -> int:
         ("Top categories (€/inh.)", "left"),
         ("Ledger", "left"),
     ):
-        table.add_column(header, justify=justify)
+        table.add_column(header, justify=justify, no_wrap=True)
     for name, code, year, inhabitants, per_inhabitant, personnel, saas, top, status in rows:
         table.add_row(
             name or "?",

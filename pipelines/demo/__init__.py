@@ -1,0 +1,1 @@
+"""Deterministic demo deliveries: ledgers, account mappings and CBS reference files."""
