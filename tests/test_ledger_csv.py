@@ -154,7 +154,7 @@ def test_missing_amount_column_is_named(tmp_path):
 
 def test_renamed_required_column_is_named_with_its_accepted_names(tmp_path):
     path = write(tmp_path, "boekdatum;rek;bedrag\n01-03-2024;4310;10,00\n")
-    with pytest.raises(WrongLayout, match="account_code is missing .*`grootboekrekening`"):
+    with pytest.raises(WrongLayout, match=r"account_code is missing .*`grootboekrekening`"):
         read(path)
 
 
