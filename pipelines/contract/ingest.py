@@ -52,15 +52,32 @@ def ingest_kind(
     warehouse = Warehouse(paths)
     ensure_landing_schema(paths, kind)
     deliveries, refused = discover(paths.deliveries)
+    known = known_municipalities(paths)
     results = []
     for delivery in (d for d in deliveries if d.kind == kind):
-        result = load_delivery(delivery, warehouse, policy=policy, pseudonymiser=pseudonymiser)
+        result = load_delivery(
+            delivery,
+            warehouse,
+            policy=policy,
+            pseudonymiser=pseudonymiser,
+            known_municipalities=known,
+        )
         log(f"{delivery.relative_path}: {result.status} {result.message or ''}".rstrip())
         results.append(result)
     if kind == "ledger":
         record_refused(paths, refused)
     prune(paths, kind, {d.key for d in deliveries if d.kind == kind})
     return results
+
+
+def known_municipalities(paths: Paths) -> frozenset[str] | None:
+    """CBS codes from the reference list; None when there is no list to check against."""
+    from pipelines.readers.cbs import read_municipalities
+
+    source = paths.reference / "gemeenten.csv"
+    if not source.exists():
+        return None
+    return frozenset(read_municipalities(source)["municipality_code"].to_pylist())
 
 
 def record_refused(paths: Paths, refused) -> None:

@@ -19,10 +19,15 @@ import pyarrow.compute as pc
 
 from pipelines.contract.suites import run_suite, suite_fingerprint
 from pipelines.readers.delivery import Delivery
-from pipelines.readers.errors import DeliveryRejected
+from pipelines.readers.errors import DeliveryRejected, WrongDeliveryFolder, WrongLayout
 from pipelines.readers.schema import ParsedDelivery, RowProblem
 from pipelines.settings import Paths
-from pipelines.warehouse.files import read_json, write_json_atomic, write_parquet_atomic
+from pipelines.warehouse.files import (
+    read_json,
+    write_json_atomic,
+    write_parquet_atomic,
+    write_quarantine_csv,
+)
 
 ACCEPTED = "accepted"
 PARTIAL = "partially_accepted"
@@ -72,6 +77,7 @@ class LoadResult:
     notes: list[str] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)
     contract_version: str | None = None
+    columns: list[str] | None = None  # canonical columns the file had, for header-drift checks
     checked_at: str | None = None
 
     @property
@@ -141,8 +147,15 @@ def check_delivery(
     *,
     policy: LoadPolicy = DEFAULT_POLICY,
     pseudonymiser: Callable[[str], str] | None = None,
+    known_municipalities: frozenset[str] | None = None,
+    previous_columns: list[str] | None = None,
 ) -> CheckedDelivery:
-    """Parse and validate one delivery and decide what lands; writes nothing."""
+    """Parse and validate one delivery and decide what lands; writes nothing.
+
+    known_municipalities: CBS codes a delivery may come from (None: not checked).
+    previous_columns: the columns of the last accepted delivery of this municipality and kind;
+    a column that disappears is header drift and rejects the file.
+    """
     result = LoadResult(
         delivery_key=delivery.key,
         kind=delivery.kind,
@@ -155,7 +168,18 @@ def check_delivery(
         checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
     try:
+        if (
+            known_municipalities is not None
+            and delivery.municipality_code not in known_municipalities
+        ):
+            raise WrongDeliveryFolder(
+                f"unknown municipality code {delivery.municipality_code}: it is not in the CBS "
+                "municipality list (data_raw/reference/gemeenten.csv)",
+                file=delivery.relative_path,
+                hint="Check the folder name; merged municipalities deliver under the new code.",
+            )
         parsed = read_delivery(delivery, pseudonymiser)
+        _check_drift(delivery, parsed, previous_columns)
     except DeliveryRejected as error:
         result.message = error.describe()
         result.problems = [error.as_dict()]
@@ -163,6 +187,7 @@ def check_delivery(
 
     result.delivery_id = parsed.delivery_id
     result.notes = parsed.notes
+    result.columns = parsed.header.get("canonical_columns")
     rows = parsed.rows
     outcome = run_suite(delivery.kind, rows, suite_parameters(delivery))
     result.failed_expectations = outcome.failed_expectations
@@ -197,7 +222,8 @@ def check_delivery(
         result.message = (
             f"{delivery.relative_path}: {len(bad_rows)} of {result.rows_read} rows "
             f"({share_rows:.1%} of rows, {share_amount:.1%} of the absolute amount) break the "
-            f"contract; more than {policy.max_quarantined_row_share:.0%} is not accepted"
+            f"contract; more than {policy.max_quarantined_row_share:.0%} is not accepted. "
+            + _most_common(problems)
         )
         everything = _quarantine_table(delivery, parsed, problems, rejected_whole=True)
         result.rows_quarantined = everything.num_rows
@@ -213,6 +239,38 @@ def check_delivery(
             f"first: {result.problems[0]['message']} (row {bad_rows[0]})"
         )
     return CheckedDelivery(result, accepted, quarantine)
+
+
+def _check_drift(
+    delivery: Delivery, parsed: ParsedDelivery, previous_columns: list[str] | None
+) -> None:
+    columns = parsed.header.get("canonical_columns")
+    if not previous_columns or columns is None:
+        return
+    missing = [name for name in previous_columns if name not in columns]
+    if missing:
+        raise WrongLayout(
+            "header drift: column(s) "
+            + ", ".join(f"`{name}`" for name in missing)
+            + " were in the last accepted delivery and are missing now",
+            file=delivery.relative_path,
+            row=1,
+            hint="Export with the same columns as before, or tell the benchmark team what changed.",
+        )
+
+
+def _most_common(problems: dict[int, list[RowProblem]]) -> str:
+    by_rule: dict[str, list[RowProblem]] = defaultdict(list)
+    for row in sorted(problems):
+        for problem in problems[row]:
+            by_rule[problem.rule].append(problem)
+    rule, examples = max(by_rule.items(), key=lambda item: len(item[1]))
+    first = examples[0]
+    column = f"column `{first.column}`: " if first.column else ""
+    return (
+        f"Most common: {rule} ({len(examples)} rows), first at row {first.source_row}: "
+        f"{column}{first.message}"
+    )
 
 
 def _merge(parse_problems: list[RowProblem], suite_problems: list[RowProblem]) -> dict:
@@ -305,15 +363,28 @@ class Warehouse:
             return False
         return previous["status"] == REJECTED or self.landed_file(delivery).exists()
 
+    def previous_columns(self, delivery: Delivery) -> list[str] | None:
+        """Columns of the most recent accepted delivery of this municipality and kind."""
+        folder = self.paths.load_results / delivery.kind
+        candidates = []
+        for path in folder.glob(f"{delivery.municipality_code}_*.json") if folder.exists() else []:
+            result = read_json(path)
+            if result and result["status"] in (ACCEPTED, PARTIAL) and result.get("columns"):
+                candidates.append((result.get("fiscal_year") or 0, result["columns"]))
+        return max(candidates)[1] if candidates else None
+
     def store(self, checked: CheckedDelivery, delivery: Delivery) -> None:
         result = checked.result
         if checked.accepted is not None:
             write_parquet_atomic(checked.accepted, self.landed_file(delivery))
         quarantine = self.quarantine_file(delivery)
+        readable = quarantine.with_suffix(".csv")
         if checked.quarantine is not None and checked.quarantine.num_rows:
             write_parquet_atomic(checked.quarantine, quarantine)
+            write_quarantine_csv(checked.quarantine, readable)
         elif result.landed:
             quarantine.unlink(missing_ok=True)
+            readable.unlink(missing_ok=True)
         write_json_atomic(result.as_dict(), self.result_file(delivery))
 
 
@@ -323,12 +394,19 @@ def load_delivery(
     *,
     policy: LoadPolicy = DEFAULT_POLICY,
     pseudonymiser: Callable[[str], str] | None = None,
+    known_municipalities: frozenset[str] | None = None,
 ) -> LoadResult:
     """Load one delivery idempotently: the same bytes again change nothing."""
     delivery_id = delivery.content_hash()
     if warehouse.is_unchanged(delivery, delivery_id):
         previous = warehouse.previous_result(delivery)
         return LoadResult(**{**previous, "status": UNCHANGED, "problems": []})
-    checked = check_delivery(delivery, policy=policy, pseudonymiser=pseudonymiser)
+    checked = check_delivery(
+        delivery,
+        policy=policy,
+        pseudonymiser=pseudonymiser,
+        known_municipalities=known_municipalities,
+        previous_columns=warehouse.previous_columns(delivery),
+    )
     warehouse.store(checked, delivery)
     return checked.result

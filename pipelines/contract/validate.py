@@ -6,9 +6,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from pipelines.contract.ingest import known_municipalities
 from pipelines.contract.load import ACCEPTED, PARTIAL, LoadResult, check_delivery
 from pipelines.readers.delivery import delivery_from_path
 from pipelines.readers.errors import DeliveryRejected
+from pipelines.settings import default_paths
 
 STATUS_STYLE = {ACCEPTED: "green", PARTIAL: "yellow"}
 
@@ -17,6 +19,7 @@ def validate_files(paths: list[Path]) -> list[LoadResult]:
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise ValueError("not a file: " + ", ".join(missing))
+    known = known_municipalities(default_paths())
     results = []
     for path in paths:
         try:
@@ -36,7 +39,10 @@ def validate_files(paths: list[Path]) -> list[LoadResult]:
                 )
             )
             continue
-        results.append(check_delivery(delivery, pseudonymiser=_validation_pseudonymiser()).result)
+        checked = check_delivery(
+            delivery, pseudonymiser=_validation_pseudonymiser(), known_municipalities=known
+        )
+        results.append(checked.result)
     return results
 
 

@@ -140,7 +140,11 @@ def read_ledger_csv(delivery: Delivery) -> ParsedDelivery:
         raw=source,
         notes=notes,
         row_problems=problems,
-        header={"encoding": text.encoding, "columns": text.header},
+        header={
+            "encoding": text.encoding,
+            "columns": text.header,
+            "canonical_columns": sorted(columns),
+        },
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import tempfile
@@ -14,6 +15,7 @@ import pyarrow.parquet as pq
 def _temp_beside(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(handle, 0o644)  # readable by BI tools and controllers, like any other export
     os.close(handle)
     return Path(name)
 
@@ -31,6 +33,39 @@ def write_json_atomic(data: object, path: Path) -> None:
     temp = _temp_beside(path)
     try:
         temp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+# A spreadsheet runs text starting with these as a formula (CSV injection); a leading quote stops it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_quarantine_csv(table: pa.Table, path: Path) -> None:
+    """The quarantine as a `;`-separated file a controller opens in Excel, formulas neutralised."""
+    temp = _temp_beside(path)
+    try:
+        with temp.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(["source_file", "source_row", "reasons", "original"])
+            for record in table.select(
+                ["source_file", "source_row", "reasons", "original"]
+            ).to_pylist():
+                writer.writerow(
+                    [
+                        neutralise(record["source_file"]),
+                        record["source_row"],
+                        neutralise(" | ".join(record["reasons"])),
+                        neutralise(record["original"]),
+                    ]
+                )
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
