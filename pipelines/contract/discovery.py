@@ -17,6 +17,7 @@ class Refused:
     path: Path
     relative_path: str
     error: DeliveryRejected
+    delivery: Delivery | None = None  # set when the file does name a delivery slot
 
 
 def discover(deliveries_root: Path) -> tuple[list[Delivery], list[Refused]]:
@@ -56,7 +57,7 @@ def discover(deliveries_root: Path) -> tuple[list[Delivery], list[Refused]]:
                 f"more than one file for the same delivery ({names}); keep one",
                 file=duplicate.relative_path,
             )
-            refused.append(Refused(duplicate.path, duplicate.relative_path, error))
+            refused.append(Refused(duplicate.path, duplicate.relative_path, error, duplicate))
     return deliveries, refused
 
 

@@ -66,7 +66,10 @@ def ingest_kind(
         results.append(result)
     if kind == "ledger":
         record_refused(paths, refused)
-    prune(paths, kind, {d.key for d in deliveries if d.kind == kind})
+    # a slot with two files keeps its last good version until the sender removes one
+    slots = [d for d in deliveries if d.kind == kind]
+    slots += [r.delivery for r in refused if r.delivery and r.delivery.kind == kind]
+    prune(paths, kind, {d.key for d in slots})
     return results
 
 
