@@ -48,6 +48,21 @@ def ensure_dagster_home() -> Path:
     return home
 
 
+def ensure_pseudonym_key(paths: Paths) -> None:
+    """`make run` works out of the box: without a key in the environment, a local one is made."""
+    from pipelines.readers.pseudonymise import KEY_ENV_VAR, NEW_KEY_NOTICE, ensure_local_key
+
+    if os.environ.get(KEY_ENV_VAR):
+        return
+    _, created = ensure_local_key(paths.pseudonym_key_file)
+    if created:
+        console.print(
+            "[yellow]"
+            + NEW_KEY_NOTICE.format(path=paths.pseudonym_key_file, env_var=KEY_ENV_VAR)
+            + "[/yellow]"
+        )
+
+
 @app.command()
 def run(
     data_raw: DataRawOption = None,
@@ -67,6 +82,7 @@ def run(
         )
         raise typer.Exit(2)
     ensure_dagster_home()
+    ensure_pseudonym_key(paths)
     with console.status("Preparing the dbt manifest"):
         prepare_manifest()
     from pipelines.definitions import defs
@@ -76,7 +92,13 @@ def run(
     status = console.status("Running the benchmark job (ingest, validate, dbt build, publish)")
     with status, dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
-            resources=build_resources(paths), instance=instance, raise_on_error=debug
+            resources=build_resources(paths),
+            instance=instance,
+            raise_on_error=debug,
+            # the run is in the Dagster UI in full; the terminal gets warnings and the summary
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "DEBUG" if debug else "WARNING"}}}
+            },
         )
     _report_checks(result)
     if not result.success:
@@ -160,6 +182,15 @@ def validate(
 
         print_results(results, console)
     raise typer.Exit(0 if all(r.status == "accepted" for r in results) else 1)
+
+
+@app.command("contract-doc")
+def contract_doc() -> None:
+    """Rewrite the rules table of docs/data-contract.md from the JSON suites."""
+    from pipelines.contract.rules_doc import DOC, update
+
+    changed = update()
+    console.print(f"{DOC}: {'updated' if changed else 'already up to date'}")
 
 
 if __name__ == "__main__":

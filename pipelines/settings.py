@@ -19,7 +19,6 @@ DBT_EXECUTABLE = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else (shutil.whi
 
 DATA_RAW_ENV = "ICTBENCH_DATA_RAW"
 WAREHOUSE_ENV = "ICTBENCH_WAREHOUSE"
-PSEUDONYM_KEY_ENV = "ICTBENCH_PSEUDONYM_KEY"
 PSEUDONYM_KEY_FILE_ENV = "ICTBENCH_PSEUDONYM_KEY_FILE"
 
 # Public-sector users expect no phoning home, and the nightly machine has no internet anyway.

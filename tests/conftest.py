@@ -8,6 +8,15 @@ FIXTURES = TESTS_DIR / "fixtures"
 SHARED_REFERENCE = TESTS_DIR.parents[1] / "shared" / "reference"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def pseudonym_key():
+    """Tests use their own key; the developer's local key file is never touched."""
+    import os
+
+    os.environ["ICTBENCH_PSEUDONYM_KEY"] = "test-key-" + "0" * 40
+    yield
+
+
 @pytest.fixture(scope="session")
 def shared_reference() -> Path:
     if not SHARED_REFERENCE.is_dir():

@@ -124,11 +124,14 @@ def test_published_mart_has_only_bi_tables(built):
     tables = {row[0] for row in query(warehouse / "benchmark.duckdb", "show tables")}
     assert tables == {
         "dim_municipality",
+        "fct_hardware_asset",
         "fct_ict_cost_line",
+        "fct_training",
         "ict_benchmark",
         "ict_categories",
         "ict_cost_by_category",
         "load_quality",
+        "replacement_cycles",
     }
 
 

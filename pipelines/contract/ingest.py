@@ -14,7 +14,7 @@ from pipelines.contract.load import (
     LoadPolicy,
     LoadResult,
     Warehouse,
-    load_delivery,
+    load_deliveries,
 )
 from pipelines.readers.schema import LEDGER_SCHEMA
 from pipelines.settings import Paths
@@ -23,14 +23,15 @@ from pipelines.warehouse.files import read_json, write_json_atomic, write_parque
 
 def empty_schemas() -> dict[str, pa.Schema]:
     from pipelines.readers.account_mapping import MAPPING_SCHEMA
+    from pipelines.readers.asset_register import ASSET_SCHEMA
+    from pipelines.readers.training import TRAINING_SCHEMA
 
-    schemas = {"ledger": LEDGER_SCHEMA, "account_mapping": MAPPING_SCHEMA}
-    try:
-        from pipelines.readers.asset_register import ASSET_SCHEMA
-        from pipelines.readers.training import TRAINING_SCHEMA
-    except ImportError:
-        return schemas
-    return {**schemas, "assets": ASSET_SCHEMA, "training": TRAINING_SCHEMA}
+    return {
+        "ledger": LEDGER_SCHEMA,
+        "account_mapping": MAPPING_SCHEMA,
+        "assets": ASSET_SCHEMA,
+        "training": TRAINING_SCHEMA,
+    }
 
 
 def ensure_landing_schema(paths: Paths, kind: str) -> None:
@@ -53,17 +54,15 @@ def ingest_kind(
     ensure_landing_schema(paths, kind)
     deliveries, refused = discover(paths.deliveries)
     known = known_municipalities(paths)
-    results = []
-    for delivery in (d for d in deliveries if d.kind == kind):
-        result = load_delivery(
-            delivery,
-            warehouse,
-            policy=policy,
-            pseudonymiser=pseudonymiser,
-            known_municipalities=known,
-        )
-        log(f"{delivery.relative_path}: {result.status} {result.message or ''}".rstrip())
-        results.append(result)
+    results = load_deliveries(
+        [d for d in deliveries if d.kind == kind],
+        warehouse,
+        policy=policy,
+        pseudonymiser=pseudonymiser,
+        known_municipalities=known,
+    )
+    for result in results:
+        log(f"{result.source_file}: {result.status} {result.message or ''}".rstrip())
     if kind == "ledger":
         record_refused(paths, refused)
     # a slot with two files keeps its last good version until the sender removes one

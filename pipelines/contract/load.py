@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.contract.suites import run_suite, suite_fingerprint
+from pipelines.contract.suites import SuiteOutcome, run_suite_batch, suite_fingerprint
 from pipelines.readers.delivery import Delivery
 from pipelines.readers.errors import DeliveryRejected, WrongDeliveryFolder, WrongLayout
 from pipelines.readers.schema import ParsedDelivery, RowProblem
@@ -142,21 +142,23 @@ def contract_version(kind: str) -> str:
     return f"{version('ict-benchmark')}+{suite_fingerprint(kind)}"
 
 
-def check_delivery(
-    delivery: Delivery,
-    *,
-    policy: LoadPolicy = DEFAULT_POLICY,
-    pseudonymiser: Callable[[str], str] | None = None,
-    known_municipalities: frozenset[str] | None = None,
-    previous_columns: list[str] | None = None,
-) -> CheckedDelivery:
-    """Parse and validate one delivery and decide what lands; writes nothing.
+@dataclass(frozen=True)
+class CheckOptions:
+    """What a check needs besides the file.
 
     known_municipalities: CBS codes a delivery may come from (None: not checked).
-    previous_columns: the columns of the last accepted delivery of this municipality and kind;
-    a column that disappears is header drift and rejects the file.
+    previous_columns: the columns of the last accepted delivery of this municipality and kind; a
+    column that disappears is header drift and rejects the file.
     """
-    result = LoadResult(
+
+    policy: LoadPolicy = DEFAULT_POLICY
+    pseudonymiser: Callable[[str], str] | None = None
+    known_municipalities: frozenset[str] | None = None
+    previous_columns: list[str] | None = None
+
+
+def new_result(delivery: Delivery) -> LoadResult:
+    return LoadResult(
         delivery_key=delivery.key,
         kind=delivery.kind,
         municipality_code=delivery.municipality_code,
@@ -167,29 +169,37 @@ def check_delivery(
         contract_version=contract_version(delivery.kind),
         checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
+
+
+def parse(delivery: Delivery, options: CheckOptions) -> ParsedDelivery | CheckedDelivery:
+    """Read the file; a file-level problem gives a rejected CheckedDelivery instead."""
     try:
-        if (
-            known_municipalities is not None
-            and delivery.municipality_code not in known_municipalities
-        ):
+        known = options.known_municipalities
+        if known is not None and delivery.municipality_code not in known:
             raise WrongDeliveryFolder(
                 f"unknown municipality code {delivery.municipality_code}: it is not in the CBS "
                 "municipality list (data_raw/reference/gemeenten.csv)",
                 file=delivery.relative_path,
                 hint="Check the folder name; merged municipalities deliver under the new code.",
             )
-        parsed = read_delivery(delivery, pseudonymiser)
-        _check_drift(delivery, parsed, previous_columns)
+        parsed = read_delivery(delivery, options.pseudonymiser)
+        _check_drift(delivery, parsed, options.previous_columns)
     except DeliveryRejected as error:
+        result = new_result(delivery)
         result.message = error.describe()
         result.problems = [error.as_dict()]
         return CheckedDelivery(result)
+    return parsed
 
+
+def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, policy: LoadPolicy) -> CheckedDelivery:
+    """Split validated rows into what lands and what is quarantined, or reject the delivery."""
+    delivery = parsed.delivery
+    result = new_result(delivery)
     result.delivery_id = parsed.delivery_id
     result.notes = parsed.notes
     result.columns = parsed.header.get("canonical_columns")
     rows = parsed.rows
-    outcome = run_suite(delivery.kind, rows, suite_parameters(delivery))
     result.failed_expectations = outcome.failed_expectations
     if outcome.table_failures:
         result.message = f"{delivery.relative_path}: " + "; ".join(outcome.table_failures)
@@ -239,6 +249,47 @@ def check_delivery(
             f"first: {result.problems[0]['message']} (row {bad_rows[0]})"
         )
     return CheckedDelivery(result, accepted, quarantine)
+
+
+def check_delivery(delivery: Delivery, options: CheckOptions = CheckOptions()) -> CheckedDelivery:
+    """Parse and validate one delivery and decide what lands; writes nothing."""
+    [checked] = check_deliveries([(delivery, options)])
+    return checked
+
+
+def check_deliveries(
+    batch: list[tuple[Delivery, CheckOptions]], *, max_rows: int = 1_000_000
+) -> Iterator[CheckedDelivery]:
+    """Check deliveries, validating those of one kind and year together in one GX run.
+
+    Deliveries are parsed one by one and validated in groups of up to max_rows rows, so memory
+    stays bounded however many deliveries there are.
+    """
+    group: list[tuple[ParsedDelivery, CheckOptions]] = []
+    rows = 0
+    for delivery, options in sorted(batch, key=lambda item: _group_key(item[0])):
+        if group and (_group_key(delivery) != _group_key(group[0][0].delivery) or rows >= max_rows):
+            yield from _validate_group(group)
+            group, rows = [], 0
+        parsed = parse(delivery, options)
+        if isinstance(parsed, CheckedDelivery):
+            yield parsed
+            continue
+        group.append((parsed, options))
+        rows += parsed.rows.num_rows
+    if group:
+        yield from _validate_group(group)
+
+
+def _group_key(delivery: Delivery) -> tuple[str, int]:
+    return delivery.kind, delivery.fiscal_year or 0
+
+
+def _validate_group(group: list[tuple[ParsedDelivery, CheckOptions]]) -> Iterator[CheckedDelivery]:
+    first = group[0][0].delivery
+    outcomes = run_suite_batch(first.kind, [p.rows for p, _ in group], suite_parameters(first))
+    for (parsed, options), outcome in zip(group, outcomes, strict=True):
+        yield decide(parsed, outcome, options.policy)
 
 
 def _check_drift(
@@ -388,25 +439,32 @@ class Warehouse:
         write_json_atomic(result.as_dict(), self.result_file(delivery))
 
 
-def load_delivery(
-    delivery: Delivery,
+def load_deliveries(
+    deliveries: list[Delivery],
     warehouse: Warehouse,
     *,
     policy: LoadPolicy = DEFAULT_POLICY,
     pseudonymiser: Callable[[str], str] | None = None,
     known_municipalities: frozenset[str] | None = None,
-) -> LoadResult:
-    """Load one delivery idempotently: the same bytes again change nothing."""
-    delivery_id = delivery.content_hash()
-    if warehouse.is_unchanged(delivery, delivery_id):
-        previous = warehouse.previous_result(delivery)
-        return LoadResult(**{**previous, "status": UNCHANGED, "problems": []})
-    checked = check_delivery(
-        delivery,
-        policy=policy,
-        pseudonymiser=pseudonymiser,
-        known_municipalities=known_municipalities,
-        previous_columns=warehouse.previous_columns(delivery),
-    )
-    warehouse.store(checked, delivery)
-    return checked.result
+) -> list[LoadResult]:
+    """Load deliveries idempotently: the same bytes again change nothing."""
+    results: list[LoadResult] = []
+    pending = []
+    for delivery in deliveries:
+        delivery_id = delivery.content_hash()
+        if warehouse.is_unchanged(delivery, delivery_id):
+            previous = warehouse.previous_result(delivery)
+            results.append(LoadResult(**{**previous, "status": UNCHANGED, "problems": []}))
+            continue
+        options = CheckOptions(
+            policy=policy,
+            pseudonymiser=pseudonymiser,
+            known_municipalities=known_municipalities,
+            previous_columns=warehouse.previous_columns(delivery),
+        )
+        pending.append((delivery, options))
+    by_key = {delivery.key: delivery for delivery, _ in pending}
+    for checked in check_deliveries(pending):
+        warehouse.store(checked, by_key[checked.result.delivery_key])
+        results.append(checked.result)
+    return sorted(results, key=lambda r: r.delivery_key)

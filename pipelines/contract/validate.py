@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 
 from pipelines.contract.ingest import known_municipalities
-from pipelines.contract.load import ACCEPTED, PARTIAL, LoadResult, check_delivery
+from pipelines.contract.load import ACCEPTED, PARTIAL, CheckOptions, LoadResult, check_delivery
 from pipelines.readers.delivery import delivery_from_path
 from pipelines.readers.errors import DeliveryRejected
 from pipelines.settings import default_paths
@@ -39,21 +39,20 @@ def validate_files(paths: list[Path]) -> list[LoadResult]:
                 )
             )
             continue
-        checked = check_delivery(
-            delivery, pseudonymiser=_validation_pseudonymiser(), known_municipalities=known
+        options = CheckOptions(
+            pseudonymiser=_validation_pseudonymiser(), known_municipalities=known
         )
-        results.append(checked.result)
+        results.append(check_delivery(delivery, options).result)
     return results
 
 
 def _validation_pseudonymiser():
     """Checking a training file needs no real key: pseudonyms from validate are never stored."""
-    import hashlib
-    import hmac
     import secrets
 
-    key = secrets.token_bytes(32)
-    return lambda value: hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:16]
+    from pipelines.readers.pseudonymise import make_pseudonymiser
+
+    return make_pseudonymiser(secrets.token_hex(32).encode())
 
 
 def print_results(results: list[LoadResult], console: Console, limit: int = 50) -> None:

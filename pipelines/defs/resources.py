@@ -1,9 +1,11 @@
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipelines.defs.transform.project import dbt_project
+from pipelines.readers.pseudonymise import load_key, make_pseudonymiser
 from pipelines.settings import DBT_EXECUTABLE, Paths, default_paths
 
 
@@ -12,6 +14,11 @@ class WarehouseResource(dg.ConfigurableResource):
 
     data_raw_dir: str
     warehouse_dir: str
+
+    def pseudonymiser(self) -> Callable[[str], str]:
+        """Employee ids are replaced by keyed pseudonyms before anything is stored."""
+        key = load_key(key_file=self.paths().pseudonym_key_file)
+        return make_pseudonymiser(key)
 
     def paths(self) -> Paths:
         return Paths(

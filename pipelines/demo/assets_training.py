@@ -383,7 +383,8 @@ def _training_table(
             continue
         ict_bias = 0.75 if person.department == ict_department else 0.4
         for _ in range(1 + int(rng.poisson(0.5))):
-            pool = [c for c in _COURSES if c.ict == (rng.random() < ict_bias)]
+            wants_ict = rng.random() < ict_bias
+            pool = [c for c in _COURSES if c.ict == wants_ict]
             course = pool[int(rng.integers(len(pool)))]
             day = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
             category = categories[course.ict][int(rng.integers(2))]

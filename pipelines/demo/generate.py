@@ -5,12 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from pipelines.demo.ledgers import Account, Transaction, write_demo_data
+import numpy as np
+
+from pipelines.demo.assets_training import write_assets_and_training
+from pipelines.demo.ledgers import Account, Transaction, cost_centres, write_demo_data
 from pipelines.demo.municipalities import MUNICIPALITIES, Municipality
 from pipelines.demo.xaf_writer import XafLine, XafTransaction, write_xaf
 
 # These municipalities deliver their ledger as an XAF 3.2 auditfile instead of a CSV.
 XAF_MUNICIPALITIES = ("GM0014", "GM0687", "GM0088")
+# Asset registers and HR records at real size (every employee, every device) would make the demo
+# tens of MB; only municipalities up to this size deliver them, the others show the mart's
+# "not delivered" reasons, as in real life where not every municipality delivers every source.
+PEOPLE_AND_ASSETS_MAX_INHABITANTS = 60_000
 
 
 def write_ledger_xaf(
@@ -49,11 +56,34 @@ def demo_municipalities() -> list[Municipality]:
 
 def write_demo(out_dir: Path, *, seed: int = 2024, volume: float = 1.0) -> dict:
     """Write the whole demo drop zone; the same seed gives the same bytes."""
+    municipalities = demo_municipalities()
     summary = write_demo_data(
         Path(out_dir),
         seed=seed,
         volume=volume,
-        municipalities=demo_municipalities(),
+        municipalities=municipalities,
         ledger_writers={"xaf": write_ledger_xaf},
     )
-    return {key: summary[key] for key in ("files", "bytes", "ledger_lines")}
+    registers = 0
+    for index, municipality in enumerate(municipalities):
+        centres = cost_centres(municipality)
+        for year in sorted(municipality.inhabitants):
+            if municipality.inhabitants_on(year) > PEOPLE_AND_ASSETS_MAX_INHABITANTS:
+                continue
+            write_assets_and_training(
+                Path(out_dir),
+                municipality.code,
+                year,
+                municipality.inhabitants_on(year),
+                # its own stream, so that ledgers stay byte-identical when this changes
+                np.random.default_rng([seed, int(municipality.cbs_number), year, 1]),
+                style=index + year,
+                volume=volume,
+                max_employees=100_000,  # no cap: every employee, so that per-FTE figures are real
+                cost_centres=(centres.ict, *centres.departments),
+            )
+            registers += 1
+    return {
+        **{key: summary[key] for key in ("files", "bytes", "ledger_lines")},
+        "asset_and_training_deliveries": registers,
+    }

@@ -9,6 +9,7 @@ It writes what it is given: balance is the caller's job (tests need unbalanced f
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -65,9 +66,6 @@ def write_xaf(
     journals: jrnID -> description; a journal not listed is described by its id.
     """
     path = Path(path)
-    fiscal_year = int(header["fiscal_year"])
-    start = header.get("start_date", date(fiscal_year, 1, 1))
-    end = header.get("end_date", date(fiscal_year, 12, 31))
     known = _check_accounts(accounts)
     path.parent.mkdir(parents=True, exist_ok=True)
     bodies: dict[str, IO[str]] = {}
@@ -82,28 +80,46 @@ def write_xaf(
                 )
                 bodies[transaction.journal] = body
             _write_transaction(body, transaction, known, totals)
-        with path.open("w", encoding="utf-8", newline="\n") as out:
-            out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-            out.write(f'<auditfile xmlns="{XAF_32}">\n')
-            _write_header(out, header, fiscal_year, start, end)
-            _write_company_start(out, header)
-            _write_accounts(out, accounts)
-            _write_periods(out, fiscal_year)
-            out.write(
-                f"    <transactions>\n      <linesCount>{totals.lines}</linesCount>\n"
-                f"      <totalDebit>{totals.debit:.2f}</totalDebit>\n"
-                f"      <totalCredit>{totals.credit:.2f}</totalCredit>\n"
-            )
-            for journal, body in bodies.items():
-                description = (journals or {}).get(journal, journal)
-                out.write(
-                    f"      <journal>\n        <jrnID>{_text(journal)}</jrnID>\n"
-                    f"        <desc>{_text(description)}</desc>\n"
-                )
-                body.seek(0)
-                shutil.copyfileobj(body, out, 1 << 20)
-                out.write("      </journal>\n")
-            out.write("    </transactions>\n  </company>\n</auditfile>\n")
+        # a hidden part file renamed at the end: no reader ever sees half an auditfile
+        part = path.with_name(f".{path.name}.part")
+        try:
+            with part.open("w", encoding="utf-8", newline="\n") as out:
+                _write_auditfile(out, header, accounts, bodies, totals, journals or {})
+            os.replace(part, path)
+        finally:
+            part.unlink(missing_ok=True)
+
+
+def _write_auditfile(
+    out: IO[str],
+    header: dict,
+    accounts: list[tuple[str, str, str]],
+    bodies: dict[str, IO[str]],
+    totals: _Totals,
+    journals: dict[str, str],
+) -> None:
+    fiscal_year = int(header["fiscal_year"])
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    out.write(f'<auditfile xmlns="{XAF_32}">\n')
+    _write_header(out, header)
+    _write_company_start(out, header)
+    _write_accounts(out, accounts)
+    _write_periods(out, fiscal_year)
+    out.write(
+        f"    <transactions>\n      <linesCount>{totals.lines}</linesCount>\n"
+        f"      <totalDebit>{totals.debit:.2f}</totalDebit>\n"
+        f"      <totalCredit>{totals.credit:.2f}</totalCredit>\n"
+    )
+    for journal, body in bodies.items():
+        description = journals.get(journal, journal)
+        out.write(
+            f"      <journal>\n        <jrnID>{_text(journal)}</jrnID>\n"
+            f"        <desc>{_text(description)}</desc>\n"
+        )
+        body.seek(0)
+        shutil.copyfileobj(body, out, 1 << 20)
+        out.write("      </journal>\n")
+    out.write("    </transactions>\n  </company>\n</auditfile>\n")
 
 
 @dataclass
@@ -156,7 +172,10 @@ def _write_transaction(
     out.write("".join(parts))
 
 
-def _write_header(out: IO[str], header: dict, fiscal_year: int, start: date, end: date) -> None:
+def _write_header(out: IO[str], header: dict) -> None:
+    fiscal_year = int(header["fiscal_year"])
+    start = header.get("start_date", date(fiscal_year, 1, 1))
+    end = header.get("end_date", date(fiscal_year, 12, 31))
     created = header.get("date_created", end)
     out.write(
         "  <header>\n"

@@ -141,10 +141,54 @@ def ledger_deliveries(
     yield from check_results("ledger_deliveries", results)
 
 
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "asset_registers",
+            group_name=GROUP,
+            kinds={"python", "parquet"},
+            description="Hardware asset registers (CSV or XLSX, state on 31 December), validated and landed.",
+        )
+    ],
+    check_specs=contract_checks("asset_registers"),
+)
+def asset_registers(
+    context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource
+):
+    results = ingest_kind(warehouse.paths(), "assets", policy=config.policy(), log=context.log.info)
+    yield dg.MaterializeResult(asset_key="asset_registers", metadata=summary(results))
+    yield from check_results("asset_registers", results)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "training_records",
+            group_name=GROUP,
+            kinds={"python", "parquet"},
+            description="HR training records, pseudonymised at parse time (no names or e-mail addresses), validated and landed.",
+        )
+    ],
+    check_specs=contract_checks("training_records"),
+)
+def training_records(
+    context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource
+):
+    results = ingest_kind(
+        warehouse.paths(),
+        "training",
+        policy=config.policy(),
+        pseudonymiser=warehouse.pseudonymiser(),
+        log=context.log.info,
+    )
+    yield dg.MaterializeResult(asset_key="training_records", metadata=summary(results))
+    yield from check_results("training_records", results)
+
+
 @dg.asset(
     group_name=GROUP,
     kinds={"python", "parquet"},
-    deps=["account_mappings", "ledger_deliveries"],
+    deps=["account_mappings", "ledger_deliveries", "asset_registers", "training_records"],
 )
 def load_results(warehouse: WarehouseResource):
     """The latest load result of every delivery, for the load_quality mart."""

@@ -1,0 +1,24 @@
+{#- One row per employee and year: FTE counts once, trained or not; hours and cost add up. -#}
+
+with
+
+records as (
+
+    select * from {{ ref('stg_landing__training_records') }}
+
+)
+
+select
+    municipality_code,
+    fiscal_year,
+    employee_key,
+    any_value(department) as department,
+    max(fte) as fte,
+    count(course) > 0 as is_trained,
+    count(course) as courses,
+    coalesce(sum(hours), 0) as training_hours,
+    coalesce(sum(hours) filter (where course_category = 'ict'), 0) as ict_training_hours,
+    cast(coalesce(sum(cost), 0) as decimal(18, 2)) as training_cost
+
+from records
+group by municipality_code, fiscal_year, employee_key

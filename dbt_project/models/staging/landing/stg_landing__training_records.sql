@@ -1,0 +1,37 @@
+with
+
+source as (
+
+    select * from {{ source('landing', 'training_records') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        delivery_id,
+        municipality_code,
+        cast(fiscal_year as integer) as fiscal_year,
+        source_file,
+        source_row,
+        employee_key,
+
+        -- attributes
+        department,
+        course,
+        course_category,
+
+        -- amounts
+        cast(fte as double) as fte,
+        cast(hours as double) as hours,
+        cast(cost as decimal(18, 2)) as cost,
+
+        -- dates
+        training_date
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,419 @@
+"""Hardware asset registers (TOPdesk / Lansweeper CMDB exports, CSV or XLSX) to ASSET_SCHEMA."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from python_calamine import CalamineError, CalamineWorkbook
+
+from pipelines.readers.column_aliases import (
+    ASSET_COLUMNS,
+    ASSET_REQUIRED,
+    ColumnMatch,
+    count_known,
+    match_columns,
+)
+from pipelines.readers.delivery import Delivery
+from pipelines.readers.errors import UnreadableFile
+from pipelines.readers.schema import AMOUNT, LINEAGE_FIELDS, ParsedDelivery, RowProblem
+from pipelines.readers.text_values import (
+    CP1252_NOTE,
+    all_blank,
+    blank,
+    lookup_values,
+    parse_dutch_amount,
+    parse_dutch_date,
+    parse_dutch_number,
+    problems_where,
+    read_text_csv,
+    unique_names,
+    with_lineage,
+)
+
+ASSET_SCHEMA = pa.schema(
+    [
+        *LINEAGE_FIELDS,
+        pa.field("asset_id", pa.string()),
+        pa.field("asset_class", pa.string()),
+        pa.field("purchase_date", pa.date32()),
+        pa.field("purchase_price", AMOUNT),
+        pa.field("status", pa.string()),
+        pa.field("cost_centre", pa.string()),
+        pa.field("depreciation_years", pa.int32()),
+    ]
+)
+
+# asset class -> spellings seen in CMDB exports (compared without case, spaces or punctuation).
+# Text that matches none counts as `other` and is listed in the load notes, so a missing
+# spelling shows up instead of silently shrinking the workstation count.
+ASSET_CLASSES: dict[str, tuple[str, ...]] = {
+    "laptop": (
+        "Laptop",
+        "Notebook",
+        "Ultrabook",
+        "Chromebook",
+        "MacBook",
+        "Convertible",
+        "2-in-1",
+        "Draagbare computer",
+    ),
+    "desktop": (
+        "Desktop",
+        "PC",
+        "Desktop PC",
+        "Vaste pc",
+        "Werkplek pc",
+        "All-in-one",
+        "AIO",
+        "Mini pc",
+        "Tower",
+        "Workstation",
+        "iMac",
+    ),
+    "thin_client": ("Thin client", "Thinclient", "Zero client"),
+    "monitor": ("Monitor", "Beeldscherm", "Scherm", "Display", "Screen"),
+    "phone": (
+        "Phone",
+        "Smartphone",
+        "Telefoon",
+        "Mobiele telefoon",
+        "Mobiel",
+        "GSM",
+        "iPhone",
+        "Mobile phone",
+        "Mobile",
+        "VoIP telefoon",
+        "Desk phone",
+    ),
+    "tablet": ("Tablet", "iPad", "Android tablet"),
+    "server": ("Server", "Fysieke server", "Physical server", "Host", "ESX host", "Blade"),
+    "storage": ("Storage", "Opslag", "Opslagsysteem", "NAS", "SAN", "Storage array"),
+    "network": (
+        "Network",
+        "Netwerk",
+        "Netwerkapparatuur",
+        "Network device",
+        "Switch",
+        "Core switch",
+        "Router",
+        "Firewall",
+        "Access point",
+        "Wireless access point",
+        "WAP",
+        "Load balancer",
+    ),
+    "printer": (
+        "Printer",
+        "Multifunctional",
+        "Multifunctionele printer",
+        "MFP",
+        "MFD",
+        "Copier",
+        "Kopieerapparaat",
+        "Scanner",
+        "Plotter",
+        "Labelprinter",
+    ),
+    "other": ("Overig", "Other", "Anders", "Docking station", "Beamer", "Projector", "Headset"),
+}
+
+# status -> spellings. Devices in repair still occupy a workstation (in use); stolen, sold and
+# broken ones no longer do (retired); ordered or spare ones wait on the shelf (in stock).
+STATUSES: dict[str, tuple[str, ...]] = {
+    "in_use": (
+        "In gebruik",
+        "Actief",
+        "Uitgegeven",
+        "In productie",
+        "In reparatie",
+        "Active",
+        "In use",
+        "Operational",
+        "Deployed",
+        "In repair",
+    ),
+    "in_stock": (
+        "Voorraad",
+        "In voorraad",
+        "Op voorraad",
+        "Reserve",
+        "Besteld",
+        "Niet actief",
+        "In stock",
+        "Stock",
+        "Spare",
+        "Non-active",
+        "Ordered",
+    ),
+    "retired": (
+        "Afgevoerd",
+        "Buiten gebruik",
+        "Gearchiveerd",
+        "Afgeschreven",
+        "Verkocht",
+        "Gestolen",
+        "Defect",
+        "Vernietigd",
+        "Disposed",
+        "Retired",
+        "Sold",
+        "Stolen",
+        "Broken",
+        "Archived",
+        "Decommissioned",
+        "Out of service",
+    ),
+}
+
+_HEADER_SEARCH_ROWS = 30  # title and logo rows above the header in Excel exports
+_MIN_KNOWN_HEADERS = 3
+_YEARS_SUFFIX = r"(?i)\s*(jaren|jaar|jr|years|year|yrs|y)\.?$"
+
+
+def read_asset_register(delivery: Delivery) -> ParsedDelivery:
+    """Read an asset register (CSV or XLSX) into ASSET_SCHEMA, with the problems of each row."""
+    label = delivery.relative_path
+    if delivery.path.suffix.lower() == ".xlsx":
+        text, source_rows, header_row, notes, meta = _read_xlsx_text(delivery.path, label)
+    else:
+        text, notes = read_text_csv(delivery.path)
+        source_rows = pa.array(range(2, text.num_rows + 2), pa.int64())
+        header_row = 1
+        meta = {"format": "csv", "encoding": "windows-1252" if CP1252_NOTE in notes else "utf-8"}
+    match = match_columns(
+        text.column_names, ASSET_COLUMNS, ASSET_REQUIRED, file=label, header_row=header_row
+    )
+    notes.extend(match.notes(unknown_outcome="kept with the original row only"))
+    keep = pc.invert(all_blank(text))
+    if (skipped := text.num_rows - (pc.sum(keep).as_py() or 0)) > 0:
+        notes.append(f"empty rows skipped: {skipped}")
+    text, source_rows = text.filter(keep), source_rows.filter(keep)
+    columns, problems, value_notes = _normalise(text, source_rows, match)
+    notes.extend(value_notes)
+    delivery_id = delivery.content_hash()
+    rows = with_lineage(ASSET_SCHEMA, columns, source_rows, delivery, delivery_id)
+    raw = text.add_column(0, "source_row", source_rows)
+    problems.sort(key=lambda problem: (problem.source_row, _column_order(text, problem.column)))
+    return ParsedDelivery(
+        delivery=delivery,
+        delivery_id=delivery_id,
+        rows=rows,
+        raw=raw,
+        notes=notes,
+        row_problems=problems,
+        header={**meta, "header_row": header_row, "columns": match.headers},
+    )
+
+
+def _normalise(
+    text: pa.Table, source_rows: pa.Array, match: ColumnMatch
+) -> tuple[dict[str, pa.Array], list[RowProblem], list[str]]:
+    problems: list[RowProblem] = []
+    notes: list[str] = []
+    header = match.headers
+    empty = pa.nulls(text.num_rows, pa.string())
+
+    def column(name: str) -> pa.Array:
+        if name not in match.positions:
+            return empty
+        return pc.utf8_trim_whitespace(text.column(match.positions[name]).combine_chunks())
+
+    def require(name: str, rule: str, what: str) -> None:
+        problems.extend(
+            problems_where(
+                blank(column(name)),
+                source_rows,
+                None,
+                column=header[name],
+                rule=rule,
+                message="column `{column}`: empty; " + what,
+            )
+        )
+
+    def failed(name: str, mask: pa.Array, rule: str, what: str) -> None:
+        problems.extend(
+            problems_where(
+                mask,
+                source_rows,
+                column(name),
+                column=header[name],
+                rule=rule,
+                message="column `{column}`: '{value}' " + what,
+            )
+        )
+
+    asset_id = column("asset_id")
+    require("asset_id", "asset_id_missing", "every asset needs its object number")
+
+    asset_class = lookup_values(column("asset_class"), ASSET_CLASSES)
+    require("asset_class", "asset_class_missing", "fill in the kind of device (e.g. Laptop)")
+    unmapped = pc.and_(pc.invert(blank(column("asset_class"))), pc.is_null(asset_class))
+    if pc.any(unmapped).as_py():
+        notes.append(_unmapped_note(column("asset_class").filter(unmapped), header["asset_class"]))
+        asset_class = pc.if_else(unmapped, "other", asset_class)
+
+    purchase_date, date_failed = parse_dutch_date(column("purchase_date"))
+    require("purchase_date", "purchase_date_missing", "fill in the purchase date (dd-mm-yyyy)")
+    failed("purchase_date", date_failed, "purchase_date_not_a_date", "is not a date (dd-mm-yyyy)")
+
+    price, price_failed = parse_dutch_amount(column("purchase_price"))
+    require(
+        "purchase_price",
+        "purchase_price_missing",
+        "fill in the purchase price in euros (0 for a leased or donated device)",
+    )
+    failed("purchase_price", price_failed, "purchase_price_not_an_amount", "is not an amount")
+
+    status = lookup_values(column("status"), STATUSES)
+    require("status", "status_missing", "fill in the status (In gebruik, Voorraad, Afgevoerd)")
+    failed(
+        "status",
+        pc.and_(pc.invert(blank(column("status"))), pc.is_null(status)),
+        "status_unknown",
+        "is not a known status; use In gebruik, Voorraad or Afgevoerd "
+        "(or In use, In stock, Retired)",
+    )
+
+    years = empty
+    if "depreciation_years" in match.positions:
+        text_years = pc.replace_substring_regex(column("depreciation_years"), _YEARS_SUFFIX, "")
+        number, years_failed = parse_dutch_number(text_years)
+        fractional = pc.fill_null(pc.not_equal(pc.floor(number), number), False)
+        years_failed = pc.or_(years_failed, fractional)
+        failed(
+            "depreciation_years",
+            years_failed,
+            "depreciation_years_not_a_number",
+            "is not a whole number of years",
+        )
+        years = pc.if_else(years_failed, None, number)
+    columns = {
+        "asset_id": pc.if_else(blank(asset_id), None, asset_id),
+        "asset_class": asset_class,
+        "purchase_date": purchase_date,
+        "purchase_price": price,
+        "status": status,
+        "cost_centre": pc.if_else(blank(column("cost_centre")), None, column("cost_centre")),
+        "depreciation_years": pc.cast(years, pa.int32()),
+    }
+    return columns, problems, notes
+
+
+def _unmapped_note(values: pa.Array, header: str) -> str:
+    counts = pc.value_counts(values).to_pylist()
+    counts.sort(key=lambda item: (-item["counts"], item["values"]))
+    listed = ", ".join(f"'{item['values']}' ({item['counts']})" for item in counts[:10])
+    more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
+    return f"column `{header}`: unknown asset classes counted as other: {listed}{more}"
+
+
+def _column_order(text: pa.Table, column: str | None) -> int:
+    names = text.column_names
+    return names.index(column) if column in names else len(names)
+
+
+def _read_xlsx_text(
+    path: Path, label: str
+) -> tuple[pa.Table, pa.Array, int, list[str], dict[str, object]]:
+    """First sheet as an all-text table; source rows are Excel's own row numbers."""
+    _check_is_xlsx(path, label)
+    try:
+        workbook = CalamineWorkbook.from_path(path)
+        sheet_name = workbook.sheet_names[0]
+        cells = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except (CalamineError, IndexError, ValueError) as error:
+        raise UnreadableFile(
+            f"the workbook could not be opened ({type(error).__name__}: {error})",
+            file=label,
+            hint="Open it in Excel, save it as .xlsx again and re-deliver it.",
+        ) from error
+    header_index = _find_header(cells, label)
+    header_cells = [_cell_text(cell) or "" for cell in cells[header_index]]
+    body = cells[header_index + 1 :]
+    width = _used_width(header_cells, body)
+    names = unique_names(header_cells[:width])
+    columns = [
+        pa.array([_cell_text(row[i]) if i < len(row) else None for row in body], pa.string())
+        for i in range(width)
+    ]
+    table = pa.Table.from_arrays(columns, names=names)
+    first_row = header_index + 2  # Excel rows are 1-based; data starts below the header
+    source_rows = pa.array(range(first_row, first_row + len(body)), pa.int64())
+    notes = []
+    if header_index > 0:
+        notes.append(f"header found on row {header_index + 1}; rows above it skipped")
+    meta: dict[str, object] = {"format": "xlsx", "sheet": sheet_name}
+    return table, source_rows, header_index + 1, notes, meta
+
+
+def _check_is_xlsx(path: Path, label: str) -> None:
+    with path.open("rb") as handle:
+        start = handle.read(4096)
+    if not start:
+        raise UnreadableFile("the file is empty (0 bytes)", file=label)
+    if start.startswith(b"PK\x03\x04"):
+        return
+    if start.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFile(
+            "this is an old Excel 97-2003 (.xls) workbook, not .xlsx",
+            file=label,
+            hint="Open it in Excel and save it as 'Excel Workbook (*.xlsx)'.",
+        )
+    if _looks_like_csv(start):
+        raise UnreadableFile(
+            "the file is named .xlsx but contains CSV text, not an Excel workbook",
+            file=label,
+            hint="Rename it to assets.csv (or save it from Excel as .xlsx) and deliver it again.",
+        )
+    raise UnreadableFile(
+        "the file is not an Excel .xlsx workbook",
+        file=label,
+        hint="Export the asset register as .xlsx or as CSV (separator `;`).",
+    )
+
+
+def _looks_like_csv(start: bytes) -> bool:
+    if b"\x00" in start:
+        return False
+    text = start.decode("utf-8", errors="replace")
+    return any(separator in text for separator in (";", ",", "\t")) and "\n" in text
+
+
+def _find_header(cells: list[list[object]], label: str) -> int:
+    """The first row naming enough known columns; else the first non-empty row (to report)."""
+    for index, row in enumerate(cells[:_HEADER_SEARCH_ROWS]):
+        if count_known([_cell_text(c) or "" for c in row], ASSET_COLUMNS) >= _MIN_KNOWN_HEADERS:
+            return index
+    for index, row in enumerate(cells):
+        if any(_cell_text(c) for c in row):
+            return index
+    raise UnreadableFile("the first sheet of the workbook is empty", file=label)
+
+
+def _used_width(header: list[str], body: Sequence[Sequence[object]]) -> int:
+    width = max((i + 1 for i, name in enumerate(header) if name.strip()), default=0)
+    for row in body:
+        width = max(width, max((i + 1 for i, c in enumerate(row) if _cell_text(c)), default=0))
+    return width
+
+
+def _cell_text(cell: object) -> str | None:
+    """Excel cell -> the text a Dutch CSV export would hold (`1234,5`, `14-03-2024`)."""
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, dt.date):
+        return cell.strftime("%d-%m-%Y")
+    if isinstance(cell, int):
+        return str(cell)
+    if isinstance(cell, float):
+        if cell.is_integer():
+            return str(int(cell))
+        # Six decimals absorb binary noise (0.1 + 0.2) without touching real cents.
+        return f"{cell:.6f}".rstrip("0").replace(".", ",")
+    return str(cell)

@@ -1,0 +1,17 @@
+import json
+
+from pipelines.contract.rules_doc import current, render
+from pipelines.settings import EXPECTATIONS_DIR
+
+
+def test_the_documented_rules_are_the_suites_rules():
+    assert current() == render(), "docs/data-contract.md is stale: run `ictbench contract-doc`"
+
+
+def test_every_expectation_explains_itself():
+    for path in EXPECTATIONS_DIR.glob("*.json"):
+        for expectation in json.loads(path.read_text())["expectations"]:
+            meta = expectation.get("meta", {})
+            assert meta.get("rule") and meta.get("message") and meta.get("hint"), (
+                f"{path.name}: {expectation['type']} needs meta.rule, meta.message and meta.hint"
+            )
