@@ -1,0 +1,1 @@
+"""Benchmarks run by hand (not tests): throughput and memory of the readers."""
