@@ -28,7 +28,7 @@ test: $(INSTALLED)
 	$(BIN)/pytest
 
 dev: manifest
-	@mkdir -p $(DAGSTER_HOME) && test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/ictbench dagster-home
 	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 demo-data: $(INSTALLED)

@@ -41,9 +41,8 @@ def ensure_dagster_home() -> Path:
     """A local Dagster instance (runs visible in `make dev`), telemetry off."""
     home = Path(os.environ.get("DAGSTER_HOME", REPO_ROOT / ".dagster_home")).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+    template = Path(__file__).with_name("dagster_instance.yaml")
+    (home / "dagster.yaml").write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -85,20 +84,13 @@ def run(
     ensure_pseudonym_key(paths)
     with console.status("Preparing the dbt manifest"):
         prepare_manifest()
-    from pipelines.definitions import defs
-    from pipelines.defs.resources import build_resources
+    from pipelines.runner import run_benchmark_job
 
-    job = defs.resolve_job_def("benchmark")
     status = console.status("Running the benchmark job (ingest, validate, dbt build, publish)")
     with status, dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            resources=build_resources(paths),
-            instance=instance,
-            raise_on_error=debug,
-            # the run is in the Dagster UI in full; the terminal gets warnings and the summary
-            run_config={
-                "loggers": {"console": {"config": {"log_level": "DEBUG" if debug else "WARNING"}}}
-            },
+        # the run is in the Dagster UI in full; the terminal gets warnings and the summary
+        result = run_benchmark_job(
+            paths, instance, log_level="DEBUG" if debug else "WARNING", raise_on_error=debug
         )
     _report_checks(result)
     if not result.success:
@@ -126,6 +118,34 @@ def _report_checks(result) -> None:
                 f"[yellow]check {evaluation.check_name} on "
                 f"{evaluation.asset_key.to_user_string()} did not pass[/yellow]{detail}"
             )
+
+
+@app.command("dagster-home", hidden=True)
+def dagster_home() -> None:
+    """Prepare the local Dagster instance (used by `make dev`)."""
+    console.print(ensure_dagster_home())
+
+
+@app.command()
+def publish(
+    rollback: Annotated[
+        bool, typer.Option("--rollback", help="Put the previous version back.")
+    ] = False,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Roll the published mart back to the version before it (the last 3 are kept)."""
+    from pipelines.warehouse.publish import rollback as roll_back
+
+    if not rollback:
+        errors.print("Publishing happens at the end of `ictbench run`; use --rollback to go back.")
+        raise typer.Exit(2)
+    paths = _paths(None, warehouse)
+    try:
+        restored = roll_back(paths.published_db)
+    except FileNotFoundError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"Rolled back: {paths.published_db} is now the version of {restored.name}.")
 
 
 @app.command()

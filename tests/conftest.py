@@ -39,18 +39,15 @@ def handcomputed(tmp_path: Path) -> Path:
     return target
 
 
-def run_benchmark(data_raw: Path, warehouse: Path, **run_config):
+def run_benchmark(data_raw: Path, warehouse: Path, instance=None, **run_config):
     """Materialise the whole benchmark job in-process, as `ictbench run` does."""
     import dagster as dg
 
-    from pipelines.definitions import defs
-    from pipelines.defs.resources import build_resources
+    from pipelines.runner import run_benchmark_job
     from pipelines.settings import Paths
 
-    job = defs.resolve_job_def("benchmark")
-    return job.execute_in_process(
-        resources=build_resources(Paths(data_raw.resolve(), warehouse.resolve())),
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
+    return run_benchmark_job(
+        Paths(data_raw.resolve(), warehouse.resolve()),
+        instance or dg.DagsterInstance.ephemeral(),
         run_config=run_config or None,
     )

@@ -48,11 +48,23 @@ def ingest_kind(
     policy: LoadPolicy = DEFAULT_POLICY,
     pseudonymiser: Callable[[str], str] | None = None,
     log: Callable[[str], None] = lambda message: None,
+    only: set[tuple[str, int]] | None = None,
 ) -> list[LoadResult]:
-    """Load new or changed deliveries of `kind`, drop what is no longer delivered."""
+    """Load new or changed deliveries of `kind`, drop what is no longer delivered.
+
+    only: the (municipality, fiscal year) slots to look at, e.g. the partitions of a run; the
+    landed files of other slots are not touched.
+    """
     warehouse = Warehouse(paths)
     ensure_landing_schema(paths, kind)
     deliveries, refused = discover(paths.deliveries)
+    if only is not None:
+        deliveries = [d for d in deliveries if (d.municipality_code, d.fiscal_year) in only]
+        refused = [
+            r
+            for r in refused
+            if r.delivery and (r.delivery.municipality_code, r.delivery.fiscal_year) in only
+        ]
     known = known_municipalities(paths)
     results = load_deliveries(
         [d for d in deliveries if d.kind == kind],
@@ -63,12 +75,10 @@ def ingest_kind(
     )
     for result in results:
         log(f"{result.source_file}: {result.status} {result.message or ''}".rstrip())
-    if kind == "ledger":
-        record_refused(paths, refused)
     # a slot with two files keeps its last good version until the sender removes one
     slots = [d for d in deliveries if d.kind == kind]
     slots += [r.delivery for r in refused if r.delivery and r.delivery.kind == kind]
-    prune(paths, kind, {d.key for d in slots})
+    prune(paths, kind, {d.key for d in slots}, only)
     return results
 
 
@@ -106,11 +116,15 @@ def record_refused(paths: Paths, refused) -> None:
             stale.unlink()
 
 
-def prune(paths: Paths, kind: str, delivered_keys: set[str]) -> None:
+def prune(
+    paths: Paths, kind: str, delivered_keys: set[str], only: set[tuple[str, int]] | None = None
+) -> None:
     """A delivery removed from data_raw disappears from the warehouse too."""
+    in_scope = None if only is None else {f"{code}_{year}_{kind}" for code, year in only}
     for folder, suffix in (
         (paths.landing / kind, ".parquet"),
         (paths.quarantine / kind, ".parquet"),
+        (paths.quarantine / kind, ".csv"),
         (paths.load_results / kind, ".json"),
     ):
         if not folder.exists():
@@ -118,7 +132,10 @@ def prune(paths: Paths, kind: str, delivered_keys: set[str]) -> None:
         for path in folder.glob(f"*{suffix}"):
             if path.name.startswith("_"):
                 continue
-            if path.name.removesuffix(suffix) not in delivered_keys:
+            key = path.name.removesuffix(suffix)
+            if in_scope is not None and key not in in_scope:
+                continue
+            if key not in delivered_keys:
                 path.unlink()
 
 
@@ -151,6 +168,8 @@ LOAD_RESULTS_SCHEMA = pa.schema(
 
 
 def write_load_results(paths: Paths) -> pa.Table:
+    """All load results in one table for dbt; files that are no delivery at all are listed too."""
+    record_refused(paths, discover(paths.deliveries)[1])
     records = [
         {name: result.get(name) for name in LOAD_RESULTS_SCHEMA.names}
         for result in collect_results(paths)
@@ -161,13 +180,30 @@ def write_load_results(paths: Paths) -> pa.Table:
 
 
 def ingest_reference(paths: Paths) -> dict[str, int]:
-    from pipelines.readers.cbs import read_inhabitants, read_municipalities
+    """Land the CBS reference files; the price index is optional (real-terms figures stay NULL)."""
+    from pipelines.readers.cbs import (
+        PRICE_INDEX_SCHEMA,
+        read_inhabitants,
+        read_municipalities,
+        read_price_index,
+    )
 
     municipalities = read_municipalities(_required(paths.reference / "gemeenten.csv"))
     inhabitants = read_inhabitants(_required(paths.reference / "bevolking.csv"))
+    price_index_file = paths.reference / "prijsindex.csv"
+    price_index = (
+        read_price_index(price_index_file)
+        if price_index_file.exists()
+        else PRICE_INDEX_SCHEMA.empty_table()
+    )
     write_parquet_atomic(municipalities, paths.landing / "reference" / "municipalities.parquet")
     write_parquet_atomic(inhabitants, paths.landing / "reference" / "inhabitants.parquet")
-    return {"municipalities": municipalities.num_rows, "inhabitant_counts": inhabitants.num_rows}
+    write_parquet_atomic(price_index, paths.landing / "reference" / "price_index.parquet")
+    return {
+        "municipalities": municipalities.num_rows,
+        "inhabitant_counts": inhabitants.num_rows,
+        "price_index_years": price_index.num_rows,
+    }
 
 
 def _required(path: Path) -> Path:

@@ -8,7 +8,9 @@ version; the next open sees the new one. Nothing ever sees half a file.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import duckdb
 # DuckDB 2.x writes a format 1.x clients (and many BI drivers) cannot open.
 STORAGE_VERSION = "v1.5.0"
 BI_SCHEMA = "main"
+VERSIONS_KEPT = 3
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,67 @@ def publish(build_db: Path, published_db: Path) -> Published:
     finally:
         connection.close()
     _fsync(staging)
+    keep_previous_version(published_db)
     os.replace(staging, published_db)
     _fsync(published_db.parent)
+    export_parquet(published_db)
     return Published(published_db, tables)
+
+
+def versions_dir(published_db: Path) -> Path:
+    return published_db.parent / "versions"
+
+
+def keep_previous_version(published_db: Path, kept: int = VERSIONS_KEPT) -> None:
+    """The file about to be replaced stays as a version for rollback (a hard link: no copy, and
+    safe, because a published file is only ever replaced, never written in place)."""
+    if not published_db.exists():
+        return
+    folder = versions_dir(published_db)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    os.link(published_db, folder / f"benchmark-{stamp}.duckdb")
+    for old in sorted(folder.glob("benchmark-*.duckdb"))[:-kept]:
+        old.unlink()
+
+
+def rollback(published_db: Path) -> Path:
+    """Put the newest kept version back in place, atomically; it stops being a kept version."""
+    versions = sorted(versions_dir(published_db).glob("benchmark-*.duckdb"))
+    if not versions:
+        raise FileNotFoundError(f"no earlier version in {versions_dir(published_db)}")
+    newest = versions[-1]
+    os.replace(newest, published_db)
+    _fsync(published_db.parent)
+    export_parquet(published_db)
+    return newest
+
+
+def export_parquet(published_db: Path) -> Path:
+    """Every mart table as Parquet in warehouse/export/, for tools that cannot read DuckDB.
+
+    The set is written to a new folder and the `export` link is switched over in one rename, so
+    a reader sees one complete set of files.
+    """
+    parent = published_db.parent
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = parent / f".export-{stamp}"
+    target.mkdir()
+    with duckdb.connect(str(published_db), read_only=True) as connection:
+        tables = [row[0] for row in connection.execute("SHOW TABLES").fetchall()]
+        for table in tables:
+            destination = _literal(target / f"{table}.parquet")
+            connection.execute(f'COPY (SELECT * FROM "{table}") TO {destination} (FORMAT parquet)')
+    link = parent / "export"
+    temporary_link = parent / f".export-link-{stamp}"
+    temporary_link.symlink_to(target.name)
+    if link.exists() and not link.is_symlink():
+        shutil.rmtree(link)
+    os.replace(temporary_link, link)
+    for old in parent.glob(".export-*"):
+        if old.is_dir() and old.name != target.name and not old.is_symlink():
+            shutil.rmtree(old)
+    return link
 
 
 def _fsync(path: Path) -> None:

@@ -2,6 +2,7 @@ import dagster as dg
 
 from pipelines.contract.ingest import ingest_kind, ingest_reference, write_load_results
 from pipelines.contract.load import PARTIAL, REJECTED, LoadPolicy, LoadResult
+from pipelines.defs.ingest.partitions import deliveries_partitions, slots
 from pipelines.defs.resources import WarehouseResource
 
 GROUP = "ingest"
@@ -89,6 +90,12 @@ def summary(results: list[LoadResult]) -> dict[str, object]:
             kinds={"python", "parquet"},
             description="Inhabitants on 1 January per municipality and year, from a CBS StatLine export.",
         ),
+        dg.AssetSpec(
+            "price_index",
+            group_name="reference",
+            kinds={"python", "parquet"},
+            description="CBS consumer price index (2015=100) per year, for the real-terms figures.",
+        ),
     ]
 )
 def reference_data(warehouse: WarehouseResource):
@@ -98,6 +105,9 @@ def reference_data(warehouse: WarehouseResource):
     )
     yield dg.MaterializeResult(
         asset_key="inhabitants", metadata={"rows": counts["inhabitant_counts"]}
+    )
+    yield dg.MaterializeResult(
+        asset_key="price_index", metadata={"rows": counts["price_index_years"]}
     )
 
 
@@ -122,67 +132,55 @@ def account_mappings(
     yield from check_results("account_mappings", results)
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            "ledger_deliveries",
-            group_name=GROUP,
-            kinds={"python", "parquet"},
-            description="General-ledger deliveries (CSV and XAF), validated and landed one Parquet file per delivery.",
-        )
-    ],
-    check_specs=contract_checks("ledger_deliveries"),
-)
-def ledger_deliveries(
-    context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource
-):
-    results = ingest_kind(warehouse.paths(), "ledger", policy=config.policy(), log=context.log.info)
-    yield dg.MaterializeResult(asset_key="ledger_deliveries", metadata=summary(results))
-    yield from check_results("ledger_deliveries", results)
+def delivery_ingest(name: str, kind: str, description: str) -> dg.AssetsDefinition:
+    """An ingest asset partitioned by municipality-year; a backfill of any size is one run."""
 
-
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            "asset_registers",
-            group_name=GROUP,
-            kinds={"python", "parquet"},
-            description="Hardware asset registers (CSV or XLSX, state on 31 December), validated and landed.",
-        )
-    ],
-    check_specs=contract_checks("asset_registers"),
-)
-def asset_registers(
-    context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource
-):
-    results = ingest_kind(warehouse.paths(), "assets", policy=config.policy(), log=context.log.info)
-    yield dg.MaterializeResult(asset_key="asset_registers", metadata=summary(results))
-    yield from check_results("asset_registers", results)
-
-
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            "training_records",
-            group_name=GROUP,
-            kinds={"python", "parquet"},
-            description="HR training records, pseudonymised at parse time (no names or e-mail addresses), validated and landed.",
-        )
-    ],
-    check_specs=contract_checks("training_records"),
-)
-def training_records(
-    context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource
-):
-    results = ingest_kind(
-        warehouse.paths(),
-        "training",
-        policy=config.policy(),
-        pseudonymiser=warehouse.pseudonymiser(),
-        log=context.log.info,
+    @dg.multi_asset(
+        name=name,
+        specs=[
+            dg.AssetSpec(
+                name,
+                group_name=GROUP,
+                kinds={"python", "parquet"},
+                description=description,
+                partitions_def=deliveries_partitions,
+            )
+        ],
+        check_specs=contract_checks(name),
+        backfill_policy=dg.BackfillPolicy.single_run(),
     )
-    yield dg.MaterializeResult(asset_key="training_records", metadata=summary(results))
-    yield from check_results("training_records", results)
+    def ingest(
+        context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource
+    ):
+        results = ingest_kind(
+            warehouse.paths(),
+            kind,
+            policy=config.policy(),
+            pseudonymiser=warehouse.pseudonymiser() if kind == "training" else None,
+            log=context.log.info,
+            only=slots(context.partition_keys),
+        )
+        yield dg.MaterializeResult(asset_key=name, metadata=summary(results))
+        yield from check_results(name, results)
+
+    return ingest
+
+
+ledger_deliveries = delivery_ingest(
+    "ledger_deliveries",
+    "ledger",
+    "General-ledger deliveries (CSV and XAF), validated and landed one Parquet file per delivery.",
+)
+asset_registers = delivery_ingest(
+    "asset_registers",
+    "assets",
+    "Hardware asset registers (CSV or XLSX, state on 31 December), validated and landed.",
+)
+training_records = delivery_ingest(
+    "training_records",
+    "training",
+    "HR training records, pseudonymised at parse time (no names or e-mail addresses), validated and landed.",
+)
 
 
 @dg.asset(

@@ -8,6 +8,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.project import dbt_project
 
+# Everything that writes the DuckDB build or the published file takes a slot in this pool (limit
+# 1 in the instance config), so two runs never fight over a DuckDB file lock.
+WAREHOUSE_POOL = "duckdb_warehouse"
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 
 
@@ -30,6 +33,7 @@ class BenchmarkTranslator(DagsterDbtTranslator):
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=BenchmarkTranslator(),
+    pool=WAREHOUSE_POOL,
 )
 def benchmark_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource

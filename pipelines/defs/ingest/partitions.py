@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.readers.delivery import Delivery
+
+# One partition per municipality and fiscal year, e.g. "GM0363-2024": the set is whatever has been
+# delivered, registered by the deliveries sensor (and by `ictbench run`), never a hard-coded list.
+deliveries_partitions = dg.DynamicPartitionsDefinition(name="deliveries")
+
+
+def partition_key(municipality_code: str, fiscal_year: int) -> str:
+    return f"{municipality_code}-{fiscal_year}"
+
+
+def delivery_partition(delivery: Delivery) -> str | None:
+    if delivery.fiscal_year is None:
+        return None
+    return partition_key(delivery.municipality_code, delivery.fiscal_year)
+
+
+def slots(partition_keys: list[str]) -> set[tuple[str, int]]:
+    """(municipality code, fiscal year) of each partition key."""
+    result = set()
+    for key in partition_keys:
+        code, year = key.rsplit("-", 1)
+        result.add((code, int(year)))
+    return result
+
+
+def range_tags(keys: list[str]) -> dict[str, str]:
+    """Tags that make one run cover partitions first..last: one process for a whole backfill."""
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
+    return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
+
+
+def register_partitions(instance: dg.DagsterInstance, deliveries_root: Path) -> list[str]:
+    """Add a partition for every delivered municipality-year; all keys, in partition order."""
+    from pipelines.contract.discovery import discover
+
+    found, refused = discover(deliveries_root)
+    delivered = {delivery_partition(d) for d in found} | {
+        delivery_partition(r.delivery) for r in refused if r.delivery
+    }
+    delivered.discard(None)
+    known = instance.get_dynamic_partitions(deliveries_partitions.name)
+    new = sorted(delivered - set(known))
+    if new:
+        instance.add_dynamic_partitions(deliveries_partitions.name, new)
+    return instance.get_dynamic_partitions(deliveries_partitions.name)
