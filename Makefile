@@ -24,8 +24,9 @@ manifest: $(INSTALLED)
 run: $(INSTALLED)
 	$(BIN)/ictbench run
 
+# two workers for the two cores; a test module stays on one worker, so its fixtures run once
 test: $(INSTALLED)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 dev: manifest
 	$(BIN)/ictbench dagster-home
