@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import json
 import logging
+from collections import deque
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -13,6 +15,11 @@ from pathlib import Path
 import great_expectations as gx
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+from great_expectations.core import (
+    ExpectationSuiteValidationResult,
+    ExpectationValidationResult,
+)
 
 from pipelines.readers.schema import RowProblem
 from pipelines.settings import EXPECTATIONS_DIR
@@ -30,6 +37,21 @@ class SuiteOutcome:
     table_failures: list[str]
     failed_expectations: list[str]
     evaluated: int
+
+
+@dataclass(frozen=True)
+class RecordedValidation:
+    """One GX validation run of this process, kept for the Data Docs of the run."""
+
+    label: str  # what was validated, e.g. `row-rules_GM0363_2024_ledger.csv`
+    validated_at: dt.datetime
+    result: ExpectationSuiteValidationResult  # without per-row lists: the quarantine has those
+
+
+# Bounded, so a process that validates without ever building Data Docs (`ictbench validate`)
+# does not grow.
+_recorded: deque[RecordedValidation] = deque(maxlen=5_000)
+_PER_ROW_DETAIL = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
 
 
 def suite_path(kind: str) -> Path:
@@ -95,6 +117,13 @@ def validation_frame(rows: pa.Table) -> pd.DataFrame:
     return pa.table(columns).to_pandas(date_as_object=True)
 
 
+def take_recorded_validations() -> list[RecordedValidation]:
+    """The validations recorded since the last call, oldest first; the record is emptied."""
+    taken = list(_recorded)
+    _recorded.clear()
+    return taken
+
+
 def run_suite(kind: str, rows: pa.Table, parameters: dict[str, object]) -> SuiteOutcome:
     return run_suite_batch(kind, [rows], parameters)[0]
 
@@ -112,11 +141,19 @@ def run_suite_batch(
     table_failures: list[list[str]] = [[] for _ in tables]
     failed: list[list[str]] = [[] for _ in tables]
 
+    files = [_source_files(table) for table in tables]
     whole = build_suite(kind, parameters, row_level=False)
     if whole.expectations:
         for index, table in enumerate(tables):
             frame = table.select([ROW_ID]).to_pandas()
-            for rule, meta, outcome in _failures(whole, frame, [ROW_ID]):
+            result = _validate(whole, frame, [ROW_ID])
+            if not result.success:  # a passing row count says little; a failing one explains
+                _record(
+                    "file-rules",
+                    files[index] or [f"delivery {index + 1} of {len(tables)} without rows"],
+                    result,
+                )
+            for rule, meta, outcome in _failures(result):
                 failed[index].append(rule)
                 table_failures[index].append(_table_message(meta, outcome.result))
 
@@ -125,7 +162,9 @@ def run_suite_batch(
         [validation_frame(t).assign(**{BATCH: i}) for i, t in enumerate(tables)],
         ignore_index=True,
     )
-    for rule, meta, outcome in _failures(per_row, frame, [BATCH, ROW_ID]):
+    result = _validate(per_row, frame, [BATCH, ROW_ID])
+    _record("row-rules", [name for names in files for name in names], result)
+    for rule, meta, outcome in _failures(result):
         config = outcome.expectation_config
         # delivery_id in a compound rule only scopes it to one delivery; report the other columns
         columns = [
@@ -159,13 +198,21 @@ def run_suite_batch(
     ]
 
 
-def _failures(suite: gx.ExpectationSuite, frame: pd.DataFrame, index_columns: list[str]):
-    """(rule, meta, result) for every expectation of the suite that failed on the frame."""
+def _validate(
+    suite: gx.ExpectationSuite, frame: pd.DataFrame, index_columns: list[str]
+) -> ExpectationSuiteValidationResult:
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(
+    return batch.validate(
         suite,
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
     )
+
+
+def _failures(
+    result: ExpectationSuiteValidationResult,
+) -> list[tuple[str, dict, ExpectationValidationResult]]:
+    """(rule, meta, result) for every expectation that failed."""
+    failures = []
     for outcome in result.results:
         config = outcome.expectation_config
         meta = config.meta or {}
@@ -173,7 +220,50 @@ def _failures(suite: gx.ExpectationSuite, frame: pd.DataFrame, index_columns: li
         if outcome.exception_info and outcome.exception_info.get("raised_exception"):
             raise RuntimeError(f"expectation {rule} could not run: {outcome.exception_info}")
         if not outcome.success:
-            yield rule, meta, outcome
+            failures.append((rule, meta, outcome))
+    return failures
+
+
+def _record(rules: str, files: list[str], result: ExpectationSuiteValidationResult) -> None:
+    """Keep the validation for the Data Docs, named `<rules>_<file>` or by the number of files."""
+    if len(files) > 1:
+        about = f"{len(files)}-deliveries-from-{files[0]}"
+    else:
+        about = files[0] if files else "deliveries-without-rows"
+    label = f"{rules}_{about}".replace("/", "_").replace(" ", "-")
+    validated_at = dt.datetime.now(dt.UTC)
+    _recorded.append(RecordedValidation(label, validated_at, _without_row_lists(result, files)))
+
+
+def _without_row_lists(
+    result: ExpectationSuiteValidationResult, files: list[str]
+) -> ExpectationSuiteValidationResult:
+    """A copy small enough to keep until the end of the run: counts and GX's partial lists."""
+    outcomes = [
+        ExpectationValidationResult(
+            success=outcome.success,
+            expectation_config=outcome.expectation_config,
+            result={k: v for k, v in outcome.result.items() if k not in _PER_ROW_DETAIL},
+            meta=outcome.meta,
+            exception_info=outcome.exception_info,
+        )
+        for outcome in result.results
+    ]
+    return ExpectationSuiteValidationResult(
+        success=result.success,
+        results=outcomes,
+        suite_name=result.suite_name,
+        suite_parameters=result.suite_parameters,
+        statistics=result.statistics,
+        meta={**result.meta, "deliveries": files},
+        batch_id=result.batch_id,
+    )
+
+
+def _source_files(table: pa.Table) -> list[str]:
+    if "source_file" not in table.column_names or table.num_rows == 0:
+        return []
+    return sorted(pc.unique(table["source_file"]).to_pylist())
 
 
 def _missing(value: object) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
 
 # file stem -> delivery kind; the suffix picks the reader
 MAPPING_FILE = "account_mapping.csv"
+FIRST_FISCAL_YEAR = 2000
 KINDS = {"ledger": "ledger", "assets": "assets", "training": "training"}
 SUFFIXES = {
     "ledger": (".csv", ".xaf", ".xml"),
@@ -65,6 +67,12 @@ def delivery_from_path(path: Path, deliveries_root: Path | None = None) -> Deliv
         )
     if not (year_text.isdigit() and len(year_text) == 4):
         raise WrongDeliveryFolder(f"folder '{year_text}' is not a fiscal year", file=path)
+    if not FIRST_FISCAL_YEAR <= int(year_text) <= dt.date.today().year:
+        raise WrongDeliveryFolder(
+            f"fiscal year {year_text} is not possible: a delivery covers a year from "
+            f"{FIRST_FISCAL_YEAR} up to this year",
+            file=path,
+        )
     stem, suffix = path.stem.lower(), path.suffix.lower()
     kind = KINDS.get(stem)
     if kind is None or suffix not in SUFFIXES[kind]:

@@ -45,6 +45,10 @@ def detect_encoding(path: Path, chunk_size: int = 1 << 20) -> tuple[str, str | N
         first = handle.read(chunk_size)
         if not first:
             raise UnreadableFile("the file is empty (0 bytes)", file=path)
+        if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in first:
+            raise UnreadableFile(
+                "the file is UTF-16 or binary, not CSV text in UTF-8 or Windows-1252", file=path
+            )
         chunk = first
         while chunk:
             try:

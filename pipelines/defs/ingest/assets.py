@@ -1,5 +1,6 @@
 import dagster as dg
 
+from pipelines.contract.data_docs import build_data_docs
 from pipelines.contract.ingest import ingest_kind, ingest_reference, write_load_results
 from pipelines.contract.load import PARTIAL, REJECTED, LoadPolicy, LoadResult
 from pipelines.defs.ingest.partitions import deliveries_partitions, slots
@@ -180,6 +181,10 @@ training_records = delivery_ingest(
     deps=["account_mappings", "ledger_deliveries", "asset_registers", "training_records"],
 )
 def load_results(warehouse: WarehouseResource):
-    """The latest load result of every delivery, for the load_quality mart."""
-    table = write_load_results(warehouse.paths())
-    return dg.MaterializeResult(metadata={"deliveries": table.num_rows})
+    """The latest load result of every delivery, for the load_quality mart, and the GX Data Docs."""
+    paths = warehouse.paths()
+    table = write_load_results(paths)
+    docs = build_data_docs(paths)
+    return dg.MaterializeResult(
+        metadata={"deliveries": table.num_rows, "data_docs": dg.MetadataValue.path(str(docs))}
+    )

@@ -1,0 +1,822 @@
+"""A catalogue of bad (and awkward but valid) deliveries, checked the way a controller checks them.
+
+Each case is one file in one delivery slot. `ictbench validate --json` must give the expected
+status, a message that says specifically what is wrong, the right exit code, and accounting that
+closes (rows read = rows landed + rows quarantined). Most cases call the CLI in-process; the
+cases marked `subprocess` run it as a controller would, in a process of its own.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from pipelines.contract.ingest import ingest_kind
+from pipelines.contract.load import CheckOptions, check_delivery
+from pipelines.readers.delivery import delivery_from_path
+from pipelines.readers.pseudonymise import make_pseudonymiser
+from pipelines.settings import Paths
+from tests.conftest import FIXTURES, run_benchmark
+
+REPO = Path(__file__).resolve().parents[1]
+ACCEPTED, PARTIAL, REJECTED = "accepted", "partially_accepted", "rejected"
+
+# -- building files ---------------------------------------------------------------------------
+
+LEDGER_HEADER = "boekdatum;dagboek;boekstuk;rekening;kostenplaats;omschrijving;bedrag"
+LEDGER_LINES = (
+    "14-03-2024;INK;1;4301;;Licentie zaaksysteem;10.000,00",
+    "14-03-2024;INK;1;1600;;Crediteuren;10.000,00-",
+)
+ASSETS_HEADER = "Objectnummer;Objectsoort;Aanschafdatum;Aanschafprijs;Status;Kostenplaats"
+ASSET_ROWS = ("NB001;Laptop;14-03-2022;1.234,56;In gebruik;7100",)
+TRAINING_HEADER = "Personeelsnummer;Naam;E-mail;Afdeling;FTE;Opleiding;Categorie;Uren;Kosten;Datum"
+TRAINING_ROWS = (
+    "1001;Jan Jansen;jan.jansen@gemeente.nl;I&A;1,00;Azure basis;ICT;16;1.250,00;12-03-2024",
+    "1002;Piet de Vries;p.devries@gemeente.nl;Burgerzaken;0,89;;;;;",
+)
+MAPPING_HEADER = "rekening_van;rekening_tot;kostenplaats;categorie;toelichting"
+
+# Enough good rows that one bad row stays under the 1% threshold and is quarantined alone.
+PADDING = 150
+
+
+def csv_bytes(header: str, *lines: str, encoding: str = "utf-8") -> bytes:
+    return "".join(f"{line}\n" for line in (header, *lines)).encode(encoding)
+
+
+def ledger(*lines: str, header: str = LEDGER_HEADER, padded: bool = False) -> bytes:
+    """A ledger CSV in Windows-1252, as most Dutch financial packages write it."""
+    padding = [f"0{1 + i % 9}-09-2024;MEM;9;4500;;Groenonderhoud {i};10,00" for i in range(PADDING)]
+    return csv_bytes(header, *(padding if padded else []), *lines, encoding="cp1252")
+
+
+def assets(*rows: str, header: str = ASSETS_HEADER, padded: bool = False) -> bytes:
+    padding = [f"PC{i:03d};Desktop;01-02-2021;899,00;In gebruik;7100" for i in range(PADDING)]
+    return csv_bytes(header, *(padding if padded else []), *rows)
+
+
+def training(*rows: str, header: str = TRAINING_HEADER, padded: bool = False) -> bytes:
+    padding = [f"2{i:03d};;;Financien;1,00;;;;;" for i in range(PADDING)]
+    return csv_bytes(header, *(padding if padded else []), *rows)
+
+
+def mapping(*rows: str, header: str = MAPPING_HEADER) -> bytes:
+    return csv_bytes(header, *rows)
+
+
+XAF_NAMESPACE = "http://www.auditfiles.nl/XAF/3.2"
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+def xaf_line(nr: int, account: str, amount: str, side: str) -> str:
+    return (
+        f"<trLine><nr>{nr}</nr><accID>{account}</accID><docRef>F1</docRef>"
+        f"<effDate>2024-03-01</effDate><desc>regel {nr}</desc>"
+        f"<amnt>{amount}</amnt><amntTp>{side}</amntTp></trLine>\n"
+    )
+
+
+BALANCED = (xaf_line(1, "4310", "100.00", "D"), xaf_line(2, "1600", "100.00", "C"))
+
+
+def xaf(*lines: str, year: int = 2024, prolog: str = XML_DECLARATION) -> bytes:
+    """A minimal XAF 3.2 auditfile with one transaction holding `lines`."""
+    return (
+        f'{prolog}\n<auditfile xmlns="{XAF_NAMESPACE}">\n'
+        f"<header><fiscalYear>{year}</fiscalYear><startDate>{year}-01-01</startDate>"
+        f"<endDate>{year}-12-31</endDate><curCode>EUR</curCode>"
+        f"<dateCreated>{year + 1}-01-15</dateCreated><softwareDesc>Boekhouding</softwareDesc>"
+        "<softwareVersion>9.1</softwareVersion></header>\n"
+        "<company><companyName>Gemeente Amsterdam</companyName>"
+        "<taxRegistrationCountry>NL</taxRegistrationCountry><taxRegIdent>NL001</taxRegIdent>\n"
+        "<generalLedger>"
+        "<ledgerAccount><accID>1600</accID><accDesc>Crediteuren</accDesc><accTp>B</accTp>"
+        "</ledgerAccount><ledgerAccount><accID>4310</accID><accDesc>SaaS</accDesc>"
+        "<accTp>P</accTp></ledgerAccount></generalLedger>\n"
+        "<transactions><journal><jrnID>INK</jrnID><desc>Inkoop</desc>\n"
+        "<transaction><nr>1</nr><desc>Factuur</desc><periodNumber>3</periodNumber>"
+        f"<trDt>2024-03-01</trDt>\n{''.join(lines)}</transaction>\n"
+        "</journal></transactions>\n</company>\n</auditfile>\n"
+    ).encode()
+
+
+XXE_PROLOG = f'{XML_DECLARATION}\n<!DOCTYPE auditfile [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+def xlsx(*rows: list[object]) -> Callable[[Path], None]:
+    def build(path: Path) -> None:
+        workbook = openpyxl.Workbook()
+        for row in rows:
+            workbook.active.append(row)
+        workbook.save(path)
+
+    return build
+
+
+# -- checks beyond status and message ---------------------------------------------------------
+
+Check = Callable[[Path, str], None]
+
+
+def landed(column: str, expected: list[object]) -> Check:
+    """The accepted rows hold exactly these values in `column`."""
+
+    def check(path: Path, output: str) -> None:
+        options = CheckOptions(pseudonymiser=make_pseudonymiser(b"k" * 32))
+        accepted = check_delivery(delivery_from_path(path), options).accepted
+        assert accepted[column].to_pylist() == expected
+
+    return check
+
+
+def never_shown(*secrets: str) -> Check:
+    """Personal data in the file appears nowhere in what validate reports."""
+
+    def check(path: Path, output: str) -> None:
+        assert not [secret for secret in secrets if secret in output]
+
+    return check
+
+
+def quarantine_csv_neutralised(path: Path, output: str) -> None:
+    """Through the ingest, the quarantine CSV holds the formula only as inert text."""
+    paths = warehouse_beside(path)
+    [result] = ingest_kind(paths, "ledger")
+    assert result.rows_quarantined == 1
+    quarantine = paths.quarantine / "ledger" / f"{result.delivery_key}.csv"
+    with quarantine.open(encoding="utf-8-sig", newline="") as handle:
+        cells = [cell for row in csv.reader(handle, delimiter=";") for cell in row]
+    assert any("HYPERLINK" in cell for cell in cells)
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@"))]
+
+
+def second_delivery_unchanged(path: Path, output: str) -> None:
+    """The same bytes through the ingest twice: the second time nothing happens."""
+    paths = warehouse_beside(path)
+    [first] = ingest_kind(paths, "ledger")
+    landed_file = paths.landing / "ledger" / f"{first.delivery_key}.parquet"
+    written = landed_file.stat().st_mtime_ns
+    [second] = ingest_kind(paths, "ledger")
+    assert (first.status, second.status) == (ACCEPTED, "unchanged")
+    assert landed_file.stat().st_mtime_ns == written
+
+
+def warehouse_beside(path: Path) -> Paths:
+    """The drop zone of a file at data_raw/deliveries/<GMxxxx>/<year>/<file>, and a warehouse."""
+    data_raw = path.parents[3]
+    return Paths(data_raw, data_raw.parent / "warehouse")
+
+
+# -- the catalogue ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    file: str  # where it is delivered: <GMxxxx>/<year>/<file>
+    content: bytes | Callable[[Path], None]
+    status: str
+    says: str | None  # in the message, a note or a problem; None: a clean report
+    rows: tuple[int, int, int]  # read, landed, quarantined
+    then: Check | None = None
+    subprocess: bool = False
+
+
+L, X, A, AX, T, M = (
+    "GM0363/2024/ledger.csv",
+    "GM0363/2024/ledger.xaf",
+    "GM0363/2024/assets.csv",
+    "GM0363/2024/assets.xlsx",
+    "GM0363/2024/training.csv",
+    "GM0363/account_mapping.csv",
+)
+
+CASES = [
+    # -- ledger CSV: the file as a whole ------------------------------------------------------
+    Case("ledger-zero-bytes", L, b"", REJECTED, "the file is empty (0 bytes)", (0, 0, 0)),
+    Case(
+        "ledger-utf16",
+        L,
+        f"{LEDGER_HEADER}\n{LEDGER_LINES[0]}\n".encode("utf-16"),
+        REJECTED,
+        "the file is UTF-16 or binary, not CSV text in UTF-8 or Windows-1252",
+        (0, 0, 0),
+    ),
+    Case(
+        "ledger-neither-utf8-nor-cp1252",
+        L,
+        ledger(*LEDGER_LINES).replace(b"Crediteuren", b"Crediteuren \x81"),
+        REJECTED,
+        "the file is neither UTF-8 nor Windows-1252 text",
+        (0, 0, 0),
+    ),
+    Case(
+        "ledger-comma-separated",
+        L,
+        ledger(
+            *(line.replace(";", ",") for line in LEDGER_LINES),
+            header=LEDGER_HEADER.replace(";", ","),
+        ),
+        REJECTED,
+        "the columns are separated by a comma (','); expected ';'",
+        (0, 0, 0),
+        subprocess=True,
+    ),
+    Case(
+        "ledger-header-only",
+        L,
+        ledger(),
+        REJECTED,
+        "the file has no ledger lines, only a header",
+        (0, 0, 0),
+    ),
+    Case(
+        "ledger-renamed-amount-column",
+        L,
+        ledger(*LEDGER_LINES, header=LEDGER_HEADER.replace("bedrag", "waarde")),
+        REJECTED,
+        "no amount column: expected `bedrag` (signed) or both `debet` and `credit`",
+        (0, 0, 0),
+    ),
+    Case(
+        "ledger-renamed-account-column",
+        L,
+        ledger(*LEDGER_LINES, header=LEDGER_HEADER.replace("rekening", "gb_rek")),
+        REJECTED,
+        "required column for account_code is missing (accepted names: `rekening`",
+        (0, 0, 0),
+    ),
+    Case(
+        "ledger-not-a-ledger",
+        L,
+        assets(*ASSET_ROWS),
+        REJECTED,
+        "required column for booking_date is missing (accepted names: `boekdatum`",
+        (0, 0, 0),
+    ),
+    Case(
+        "ledger-unknown-municipality",
+        "GM9999/2024/ledger.csv",
+        ledger(*LEDGER_LINES),
+        REJECTED,
+        "unknown municipality code GM9999",
+        (0, 0, 0),
+    ),
+    Case(
+        "ledger-folder-not-a-code",
+        "Amsterdam/2024/ledger.csv",
+        ledger(*LEDGER_LINES),
+        REJECTED,
+        "folder 'Amsterdam' is not a CBS municipality code",
+        (0, 0, 0),
+    ),
+    Case(
+        "ledger-unknown-file-name",
+        "GM0363/2024/grootboek.csv",
+        ledger(*LEDGER_LINES),
+        REJECTED,
+        "'grootboek.csv' is not a known delivery file",
+        (0, 0, 0),
+    ),
+    # -- ledger CSV: values -------------------------------------------------------------------
+    Case(
+        "ledger-decimal-point",
+        L,
+        ledger(*(line.replace(".", "").replace(",", ".") for line in LEDGER_LINES)),
+        REJECTED,
+        "Most common: amount_format (2 rows), first at row 2: column `bedrag`: "
+        "'10000.00' is not an amount",
+        (2, 0, 2),
+    ),
+    Case(
+        "ledger-amount-with-letters",
+        L,
+        ledger("02-09-2024;INK;9;4301;;Licentie;12,5O", padded=True),
+        PARTIAL,
+        "'12,5O' is not an amount (expected e.g. 1.234,56 or 1.234,56-)",
+        (151, 150, 1),
+    ),
+    Case(
+        "ledger-future-booking-date",
+        L,
+        ledger("15-01-2031;INK;9;4301;;Licentie;10,00", padded=True),
+        PARTIAL,
+        "'2031-01-15' is not in the fiscal year of the delivery",
+        (151, 150, 1),
+    ),
+    Case(
+        "ledger-impossible-date",
+        L,
+        ledger("31-02-2024;INK;9;4301;;Licentie;10,00", padded=True),
+        PARTIAL,
+        "'31-02-2024' is not a date (expected dd-mm-yyyy, e.g. 31-12-2024)",
+        (151, 150, 1),
+    ),
+    Case(
+        "ledger-truncated-last-line",
+        L,
+        ledger(padded=True) + b"02-09-2024;INK;9;43",
+        PARTIAL,
+        "row has 4 field(s), the header has 7",
+        (151, 150, 1),
+    ),
+    Case(
+        "ledger-trailing-minus",
+        L,
+        ledger(
+            "14-03-2024;INK;1;4301;;Licentie;1.234,56",
+            "14-03-2024;INK;1;1600;;Crediteuren;1.234,56-",
+        ),
+        ACCEPTED,
+        None,
+        (2, 2, 0),
+        then=landed("amount", [Decimal("1234.56"), Decimal("-1234.56")]),
+        subprocess=True,
+    ),
+    Case(
+        "ledger-thousands-separators",
+        L,
+        ledger(
+            "14-03-2024;INK;1;4301;;Licentie;1.234.567,89",
+            "14-03-2024;INK;1;1600;;Crediteuren;-1.234.567,89",
+        ),
+        ACCEPTED,
+        None,
+        (2, 2, 0),
+        then=landed("amount", [Decimal("1234567.89"), Decimal("-1234567.89")]),
+    ),
+    Case(
+        "ledger-quoted-newline",
+        L,
+        ledger(
+            '14-03-2024;INK;1;4301;;"Licentie\nzaaksysteem";10.000,00',
+            "14-03-2024;INK;1;1600;;Crediteuren;10.000,00-",
+        ),
+        ACCEPTED,
+        None,
+        (2, 2, 0),
+        then=landed("source_row", [2, 4]),
+    ),
+    Case(
+        "ledger-extra-column",
+        L,
+        ledger(*(f"{line};21%" for line in LEDGER_LINES), header=LEDGER_HEADER + ";btw"),
+        ACCEPTED,
+        "columns not in the data contract were ignored: btw",
+        (2, 2, 0),
+    ),
+    Case(
+        "ledger-windows-1252",
+        L,
+        ledger(
+            "14-03-2024;INK;1;4301;;Licentie € café;10,00",
+            "14-03-2024;INK;1;1600;;Crediteuren;10,00-",
+        ),
+        ACCEPTED,
+        "read as Windows-1252",
+        (2, 2, 0),
+        then=landed("description", ["Licentie € café", "Crediteuren"]),
+    ),
+    Case(
+        "ledger-formula-in-description",
+        L,
+        ledger(
+            '14-03-2024;INK;1;4301;;"=HYPERLINK(""http://x"",""klik"")";10,00',
+            "14-03-2024;INK;1;1600;;@SUM(1+1);10,00-",
+        ),
+        ACCEPTED,
+        None,
+        (2, 2, 0),
+        then=landed("description", ['=HYPERLINK("http://x","klik")', "@SUM(1+1)"]),
+    ),
+    Case(
+        "ledger-formula-in-quarantined-row",
+        L,
+        ledger('02-09-2024;INK;9;4301;;=HYPERLINK("http://x");abc', padded=True),
+        PARTIAL,
+        "'abc' is not an amount",
+        (151, 150, 1),
+        then=quarantine_csv_neutralised,
+    ),
+    Case(
+        "ledger-same-bytes-twice",
+        L,
+        ledger(*LEDGER_LINES),
+        ACCEPTED,
+        None,
+        (2, 2, 0),
+        then=second_delivery_unchanged,
+    ),
+    # -- ledger XAF ---------------------------------------------------------------------------
+    Case(
+        "xaf-not-well-formed",
+        X,
+        xaf(*BALANCED).replace(b"</amnt>", b"</amount>", 1),
+        REJECTED,
+        "not well-formed XML at line",
+        (0, 0, 0),
+    ),
+    Case(
+        "xaf-truncated",
+        X,
+        xaf(*BALANCED)[:-120],
+        REJECTED,
+        "the XML ends at line",
+        (0, 0, 0),
+    ),
+    Case(
+        "xaf-unbalanced",
+        X,
+        xaf(xaf_line(1, "4310", "100.00", "D"), xaf_line(2, "1600", "99.00", "C")),
+        REJECTED,
+        "the ledger does not balance",
+        (0, 0, 0),
+    ),
+    Case(
+        "xaf-xxe",
+        X,
+        xaf(*BALANCED, prolog=XXE_PROLOG),
+        REJECTED,
+        "the file contains a DOCTYPE declaration",
+        (0, 0, 0),
+        subprocess=True,
+    ),
+    Case(
+        "xaf-other-fiscal-year",
+        X,
+        xaf(*BALANCED, year=2023),
+        REJECTED,
+        "the auditfile is for fiscal year 2023 (header fiscalYear) but was delivered as "
+        "fiscal year 2024",
+        (0, 0, 0),
+    ),
+    Case(
+        "xaf-decimal-comma",
+        X,
+        xaf(xaf_line(1, "4310", "100,00", "D"), xaf_line(2, "1600", "100,00", "C")),
+        REJECTED,
+        "'100,00' is not an amount (expected a decimal point",
+        (2, 0, 2),
+    ),
+    Case(
+        "xaf-bom-and-wrong-declared-encoding",
+        X,
+        codecs.BOM_UTF8 + xaf(*BALANCED).replace(b"regel 1", b"regel 1 \x80"),
+        ACCEPTED,
+        "file declares UTF-8 but is not valid UTF-8 (first bad byte at offset",
+        (2, 2, 0),
+        then=landed("description", ["regel 1 €", "regel 2"]),
+    ),
+    # -- asset register -----------------------------------------------------------------------
+    Case(
+        "assets-renamed-column",
+        A,
+        assets(*ASSET_ROWS, header=ASSETS_HEADER.replace("Objectsoort", "Apparaat")),
+        REJECTED,
+        "required column `asset_class` is missing (accepted names: Objectsoort",
+        (0, 0, 0),
+    ),
+    Case(
+        "assets-unknown-column",
+        A,
+        assets(*(f"{row};Dell" for row in ASSET_ROWS), header=ASSETS_HEADER + ";Merk"),
+        ACCEPTED,
+        "columns not in the data contract (kept with the original row only): `Merk`",
+        (1, 1, 0),
+    ),
+    Case(
+        "assets-header-only",
+        A,
+        assets(),
+        REJECTED,
+        "the file has no assets, only a header",
+        (0, 0, 0),
+    ),
+    Case(
+        "assets-missing-purchase-date",
+        A,
+        assets("NB002;Laptop;;1.100,00;In gebruik;7100", padded=True),
+        PARTIAL,
+        "column `Aanschafdatum`: empty; fill in the purchase date (dd-mm-yyyy)",
+        (151, 150, 1),
+    ),
+    Case(
+        "assets-price-whole-euros",
+        A,
+        assets("NB002;Laptop;14-03-2022;1.234,-;In gebruik;7100"),
+        ACCEPTED,
+        None,
+        (1, 1, 0),
+        then=landed("purchase_price", [Decimal("1234.00")]),
+    ),
+    Case(
+        "assets-unknown-status",
+        A,
+        assets("NB002;Laptop;14-03-2022;1.100,00;Kwijt;7100", padded=True),
+        PARTIAL,
+        "column `Status`: 'Kwijt' is not a known status",
+        (151, 150, 1),
+    ),
+    Case(
+        "assets-duplicate-ids",
+        A,
+        assets(*ASSET_ROWS, *ASSET_ROWS),
+        REJECTED,
+        "object number occurs more than once",
+        (2, 0, 2),
+    ),
+    Case(
+        "assets-utf16",
+        A,
+        csv_bytes(ASSETS_HEADER, *ASSET_ROWS, encoding="utf-16"),
+        REJECTED,
+        "the file is UTF-16 or binary, not CSV text in UTF-8 or Windows-1252",
+        (0, 0, 0),
+    ),
+    Case(
+        "assets-xlsx-title-rows",
+        AX,
+        xlsx(
+            ["TOPdesk - Objecten export"],
+            ["Peildatum 31-12-2024"],
+            ASSETS_HEADER.split(";"),
+            ["NB001", "Laptop", "14-03-2022", 1234.56, "In gebruik", "7100"],
+        ),
+        ACCEPTED,
+        "header found on row 3; rows above it skipped",
+        (1, 1, 0),
+        then=landed("source_row", [4]),
+    ),
+    Case(
+        "assets-xlsx-that-is-csv",
+        AX,
+        assets(*ASSET_ROWS),
+        REJECTED,
+        "the file is named .xlsx but contains CSV text, not an Excel workbook",
+        (0, 0, 0),
+    ),
+    # -- training records ---------------------------------------------------------------------
+    Case(
+        "training-names-and-emails-dropped",
+        T,
+        training(*TRAINING_ROWS),
+        ACCEPTED,
+        "columns with personal data dropped, never stored: `Naam`, `E-mail`",
+        (2, 2, 0),
+        then=never_shown("Jansen", "Vries", "@gemeente.nl"),
+    ),
+    Case(
+        "training-email-in-a-text-cell",
+        T,
+        training("1003;;;ict@gemeente.nl;1,00;Excel;ICT;8;;01-04-2024"),
+        ACCEPTED,
+        "e-mail addresses removed from text cells: 1",
+        (1, 1, 0),
+        then=never_shown("ict@gemeente.nl"),
+    ),
+    Case(
+        "training-missing-fte",
+        T,
+        training("1003;;;I&A;;Excel;ICT;8;;01-04-2024", padded=True),
+        PARTIAL,
+        "column `FTE`: empty; fill in the FTE (e.g. 0,89)",
+        (151, 150, 1),
+    ),
+    Case(
+        "training-fte-as-hours",
+        T,
+        training("1003;;;I&A;36;Excel;ICT;8;;01-04-2024", padded=True),
+        PARTIAL,
+        "is not a plausible FTE for one employee (0 to 1,5)",
+        (151, 150, 1),
+    ),
+    Case(
+        "training-missing-course-column",
+        T,
+        training(header=TRAINING_HEADER.replace("Opleiding", "Wat")),
+        REJECTED,
+        "required column `course` is missing",
+        (0, 0, 0),
+    ),
+    # -- account mapping ----------------------------------------------------------------------
+    Case(
+        "mapping-header-only",
+        M,
+        mapping(),
+        REJECTED,
+        "the mapping has no rules",
+        (0, 0, 0),
+    ),
+    Case(
+        "mapping-without-category",
+        M,
+        mapping(
+            "4300;4399;;Licenties", header="rekening_van;rekening_tot;kostenplaats;toelichting"
+        ),
+        REJECTED,
+        "this is not an account mapping: the column `categorie` is missing",
+        (0, 0, 0),
+    ),
+    Case(
+        "mapping-unknown-category",
+        M,
+        mapping("4300;4399;;licenses;Licenties", "4310;;;saas_cloud;Microsoft 365"),
+        REJECTED,
+        "'licenses' is not a known category code",
+        (2, 0, 2),
+    ),
+]
+
+
+# -- running validate -------------------------------------------------------------------------
+
+
+def deliver(drop_zone: Path, case: Case) -> Path:
+    path = drop_zone / case.file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if callable(case.content):
+        case.content(path)
+    else:
+        path.write_bytes(case.content)
+    return path
+
+
+def validate(path: Path, *, in_subprocess: bool) -> tuple[int, str]:
+    """(exit code, stdout) of `ictbench validate PATH --json`."""
+    if in_subprocess:
+        done = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "validate", str(path), "--json"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return done.returncode, done.stdout
+    outcome = CliRunner().invoke(app, ["validate", str(path), "--json"])
+    if outcome.exception and not isinstance(outcome.exception, SystemExit):
+        raise outcome.exception
+    return outcome.exit_code, outcome.stdout
+
+
+def report_text(result: dict) -> str:
+    """Everything validate tells the controller about one file."""
+    problems = [
+        f"column `{p['column']}`: {p['message']}" if p.get("column") else p["message"]
+        for p in result["problems"]
+    ]
+    return "\n".join([result["message"] or "", *result["notes"], *problems])
+
+
+@pytest.fixture
+def drop_zone(tmp_path: Path) -> Path:
+    return tmp_path / "data_raw" / "deliveries"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_bad_input(case: Case, drop_zone: Path):
+    path = deliver(drop_zone, case)
+    exit_code, output = validate(path, in_subprocess=case.subprocess)
+    [result] = json.loads(output)
+
+    assert result["status"] == case.status
+    if case.says is None:
+        assert (result["message"], result["notes"], result["problems"]) == (None, [], [])
+    else:
+        assert case.says in report_text(result)
+    assert exit_code == (0 if case.status == ACCEPTED else 1)
+    counts = (result["rows_read"], result["rows_landed"], result["rows_quarantined"])
+    assert counts == case.rows
+    assert counts[0] == counts[1] + counts[2]
+    if case.then is not None:
+        case.then(path, output)
+
+
+def test_the_catalogue_covers_every_kind_and_outcome():
+    kinds = {Path(case.file).stem.split(".")[0] for case in CASES}
+    assert {"ledger", "assets", "training", "account_mapping"} <= kinds
+    assert {case.status for case in CASES} == {ACCEPTED, PARTIAL, REJECTED}
+    assert len(CASES) >= 30
+    assert len({case.name for case in CASES}) == len(CASES)
+
+
+def test_a_file_that_does_not_exist_is_a_usage_error(tmp_path: Path):
+    outcome = CliRunner().invoke(app, ["validate", str(tmp_path / "GM0363/2024/ledger.csv")])
+    assert outcome.exit_code == 2
+    assert "not a file" in outcome.stderr
+
+
+# -- through the real pipeline: a rejected delivery leaves the published mart as it was -------
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A good delivery of the hand-computed drop zone replaced by a bad file in the same slot."""
+
+    slot: str  # the delivery key
+    good: str
+    bad: str
+    content: bytes
+    says: str
+
+
+REPLACEMENTS = [
+    Replacement(
+        "GM0363_2024_ledger",
+        "GM0363/2024/ledger.csv",
+        "GM0363/2024/ledger.csv",
+        ledger(
+            *(line.replace(";", ",") for line in LEDGER_LINES),
+            header=LEDGER_HEADER.replace(";", ","),
+        ),
+        "the columns are separated by a comma",
+    ),
+    Replacement(
+        "GM0088_2024_ledger",
+        "GM0088/2024/ledger.csv",
+        "GM0088/2024/ledger.xaf",
+        xaf(xaf_line(1, "4310", "100.00", "D"), xaf_line(2, "1600", "99.00", "C")),
+        "the ledger does not balance",
+    ),
+    Replacement(
+        "GM0363_account_mapping",
+        "GM0363/account_mapping.csv",
+        "GM0363/account_mapping.csv",
+        mapping(),
+        "the mapping has no rules",
+    ),
+]
+# Columns that report on the latest delivery, not on the figures: they may change.
+DELIVERY_STATUS_COLUMNS = ("ledger_status", "ledger_rows_quarantined")
+
+
+def published_benchmark(warehouse: Path) -> list[dict]:
+    with duckdb.connect(str(warehouse / "benchmark.duckdb"), read_only=True) as connection:
+        cursor = connection.execute(
+            "select * from ict_benchmark order by municipality_code, fiscal_year"
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def changed_figures(before: list[dict], after: list[dict]) -> list[tuple]:
+    """(municipality, year, column, before, after) for every figure that changed."""
+    assert [(r["municipality_code"], r["fiscal_year"]) for r in after] == [
+        (r["municipality_code"], r["fiscal_year"]) for r in before
+    ]
+    return [
+        (old["municipality_code"], old["fiscal_year"], column, value, new[column])
+        for old, new in zip(before, after, strict=True)
+        for column, value in old.items()
+        if column not in DELIVERY_STATUS_COLUMNS and new[column] != value
+    ]
+
+
+@pytest.mark.slow
+def test_rejected_deliveries_leave_the_published_mart_as_it_was(tmp_path: Path, dbt_manifest):
+    data_raw, warehouse = tmp_path / "data_raw", tmp_path / "warehouse"
+    shutil.copytree(FIXTURES / "handcomputed", data_raw)
+    assert run_benchmark(data_raw, warehouse).success
+    good = published_benchmark(warehouse)
+    landed_before = {r.slot: landed_file(warehouse, r.slot) for r in REPLACEMENTS}
+
+    # One run with every bad file at once: each Dagster + dbt run costs most of a minute.
+    for replacement in REPLACEMENTS:
+        (data_raw / "deliveries" / replacement.good).unlink()
+        (data_raw / "deliveries" / replacement.bad).write_bytes(replacement.content)
+    assert run_benchmark(data_raw, warehouse).success
+
+    after = published_benchmark(warehouse)
+    assert changed_figures(good, after) == []
+    assert {row["ledger_status"] for row in after} == {REJECTED}
+    results = {r["delivery_key"]: r for r in load_results(warehouse)}
+    for replacement in REPLACEMENTS:
+        assert results[replacement.slot]["status"] == REJECTED
+        assert replacement.says in results[replacement.slot]["message"]
+        assert landed_file(warehouse, replacement.slot).equals(landed_before[replacement.slot])
+    assert (warehouse / "docs" / "index.html").exists()  # GX Data Docs, rebuilt by the run
+
+
+def landed_file(warehouse: Path, slot: str) -> pa.Table:
+    [path] = warehouse.glob(f"landing/*/{slot}.parquet")
+    return pq.read_table(path)
+
+
+def load_results(warehouse: Path) -> list[dict]:
+    return pq.read_table(warehouse / "landing" / "load_results.parquet").to_pylist()

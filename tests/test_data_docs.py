@@ -1,0 +1,107 @@
+"""GX Data Docs under warehouse/docs/: rebuilt from the validations of the latest loads."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.contract.data_docs import build_data_docs, docs_dir, documented_suite
+from pipelines.contract.ingest import ingest_kind
+from pipelines.contract.suites import take_recorded_validations
+from pipelines.defs.ingest.assets import load_results
+from pipelines.defs.resources import WarehouseResource
+from pipelines.settings import Paths
+from tests.conftest import FIXTURES
+
+LEDGER = Path("deliveries/GM0363/2024/ledger.csv")
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    data_raw = tmp_path / "data_raw"
+    shutil.copytree(FIXTURES / "handcomputed", data_raw)
+    take_recorded_validations()  # forget what earlier tests in this process validated
+    return Paths(data_raw, tmp_path / "warehouse")
+
+
+def ingest(paths: Paths) -> None:
+    ingest_kind(paths, "account_mapping")
+    ingest_kind(paths, "ledger")
+
+
+def pages(paths: Paths, folder: str) -> list[str]:
+    root = docs_dir(paths) / folder
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*.html"))
+
+
+def test_load_results_asset_builds_the_site_after_an_ingest(paths):
+    ingest(paths)
+    resource = WarehouseResource(
+        data_raw_dir=str(paths.data_raw), warehouse_dir=str(paths.warehouse)
+    )
+    result = dg.materialize([load_results], resources={"warehouse": resource})
+    assert result.success
+
+    index = docs_dir(paths) / "index.html"
+    html = index.read_text(encoding="utf-8")
+    for suite in ("account_mapping", "assets", "ledger", "training"):
+        assert f"expectations/{suite}.html" in html
+    validations = pages(paths, "validations")
+    assert [page.split("/")[0] for page in validations] == ["account_mapping", "ledger"]
+    assert validations[1].endswith("row-rules_2-deliveries-from-GM0088_2024_ledger.csv.html")
+    [materialization] = result.asset_materializations_for_node("load_results")
+    assert materialization.metadata["data_docs"].value == str(index)
+
+
+def test_a_rejected_delivery_shows_its_failed_rule(paths):
+    target = paths.data_raw / LEDGER
+    target.write_bytes(target.read_bytes().splitlines(keepends=True)[0])  # header only
+    ingest(paths)
+    build_data_docs(paths)
+
+    [page] = [p for p in pages(paths, "validations") if "file-rules" in p]
+    assert page.endswith("file-rules_delivery-2-of-2-without-rows.html")
+    html = (docs_dir(paths) / "validations" / page).read_text(encoding="utf-8")
+    assert "Must have greater than or equal to" in html  # GX's rendering of the row-count rule
+    assert "Run Name" in html and "__none__" not in html
+
+
+def test_recorded_results_keep_counts_but_not_per_row_lists(paths):
+    ingest(paths)
+    recorded = take_recorded_validations()
+    assert {v.result.suite_name for v in recorded} == {"account_mapping", "ledger"}
+    for validation in recorded:
+        assert validation.result.meta["deliveries"]
+        for outcome in validation.result.results:
+            assert "unexpected_index_list" not in outcome.result
+            assert "unexpected_list" not in outcome.result
+
+
+def test_a_run_without_new_validations_keeps_the_site(paths):
+    ingest(paths)
+    index = build_data_docs(paths)
+    built = index.stat().st_mtime_ns
+    ingest(paths)  # the same bytes again: nothing is validated
+    assert take_recorded_validations() == []
+    assert build_data_docs(paths).stat().st_mtime_ns == built
+
+
+def test_a_new_build_replaces_the_whole_site(paths):
+    ingest(paths)
+    build_data_docs(paths)
+    before = pages(paths, "validations")
+    (paths.data_raw / LEDGER).write_bytes((paths.data_raw / LEDGER).read_bytes() + b"\n")
+    ingest(paths)
+    build_data_docs(paths)
+    after = pages(paths, "validations")
+    assert len(after) == 1 and after[0] not in before
+    assert not list(paths.warehouse.glob(".docs*"))
+
+
+def test_suite_pages_show_delivery_parameters_as_gx_suite_parameters():
+    suite = documented_suite("ledger")
+    in_year = next(e for e in suite.expectations if e.meta["rule"] == "booking_date_in_fiscal_year")
+    assert in_year.min_value == {"$PARAMETER": "fiscal_year_start"}
