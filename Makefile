@@ -7,7 +7,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install run test dev demo-data manifest lint format bench clean
+.PHONY: install run test dev demo-data manifest report lint format bench clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -31,6 +31,9 @@ test: $(INSTALLED)
 dev: manifest
 	$(BIN)/ictbench dagster-home
 	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+report: $(INSTALLED)
+	$(BIN)/ictbench report
 
 demo-data: $(INSTALLED)
 	$(BIN)/ictbench demo-data

@@ -84,13 +84,16 @@ def run(
     ensure_pseudonym_key(paths)
     with console.status("Preparing the dbt manifest"):
         prepare_manifest()
-    from pipelines.runner import run_benchmark_job
+    from pipelines.progress import run_with_progress
 
-    status = console.status("Running the benchmark job (ingest, validate, dbt build, publish)")
-    with status, dg.DagsterInstance.get() as instance:
-        # the run is in the Dagster UI in full; the terminal gets warnings and the summary
-        result = run_benchmark_job(
-            paths, instance, log_level="DEBUG" if debug else "WARNING", raise_on_error=debug
+    with dg.DagsterInstance.get() as instance:
+        # the run is in the Dagster UI in full; the terminal gets progress, warnings and a summary
+        result = run_with_progress(
+            paths,
+            instance,
+            console,
+            log_level="DEBUG" if debug else "WARNING",
+            raise_on_error=debug,
         )
     _report_checks(result)
     if not result.success:
@@ -146,6 +149,45 @@ def publish(
         errors.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
     console.print(f"Rolled back: {paths.published_db} is now the version of {restored.name}.")
+
+
+LangOption = Annotated[str, typer.Option("--lang", help="nl (default) or en.")]
+
+
+@app.command()
+def report(
+    code: Annotated[
+        str | None, typer.Argument(help="CBS code, e.g. GM0363; none: the whole site.")
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Fiscal year (default: the latest).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("-o", help="The HTML file for one page.")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder (default warehouse/report/).")
+    ] = None,
+    lang: LangOption = "nl",
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Write a self-contained HTML report from the published mart: one page or the whole site."""
+    from pipelines.report.cli_commands import ReportError
+    from pipelines.report.cli_commands import report as write_report
+
+    paths = _paths(None, warehouse)
+    try:
+        write_report(paths.published_db, code, year, out, out_dir, lang, console)
+    except ReportError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+
+
+@app.command()
+def status(warehouse: WarehouseOption = None) -> None:
+    """Last run, deliveries accepted / partially accepted / rejected, and the published version."""
+    from pipelines.report.cli_commands import status as show_status
+
+    home = Path(os.environ.get("DAGSTER_HOME", REPO_ROOT / ".dagster_home")).resolve()
+    show_status(_paths(None, warehouse).published_db, home, console)
 
 
 @app.command()

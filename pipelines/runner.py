@@ -14,6 +14,7 @@ def run_benchmark_job(
     log_level: str = "WARNING",
     raise_on_error: bool = False,
     run_config: dict | None = None,
+    run_id: str | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Register the delivered partitions, then materialise every asset in ONE in-process run."""
     from pipelines.definitions import defs
@@ -30,4 +31,5 @@ def run_benchmark_job(
         tags=range_tags(keys),
         run_config=config,
         raise_on_error=raise_on_error,
+        run_id=run_id,
     )

@@ -1,0 +1,81 @@
+"""Progress bars for `ictbench run`: the job runs in a worker thread while the main thread follows
+the run's materialisations in the instance's event log, one bar per phase."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import dagster as dg
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pipelines.runner import run_benchmark_job
+from pipelines.settings import Paths
+
+PHASES = {"reference": "Reference data", "ingest": "Ingest and validate", "publish": "Publish"}
+DBT = "dbt build"
+
+
+def phase_of(graph, key: dg.AssetKey) -> str:
+    return PHASES.get(graph.get(key).group_name, DBT)
+
+
+def expected(graph, partitions: int) -> dict[str, int]:
+    """Materialisations to expect per phase: a partitioned asset once per partition."""
+    totals: dict[str, int] = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.is_materializable:
+            phase = phase_of(graph, key)
+            totals[phase] = totals.get(phase, 0) + (partitions if node.partitions_def else 1)
+    return totals
+
+
+def run_with_progress(
+    paths: Paths, instance: dg.DagsterInstance, console: Console, **options
+) -> dg.ExecuteInProcessResult:
+    from pipelines.definitions import defs
+    from pipelines.defs.ingest.partitions import register_partitions
+
+    partitions = len(register_partitions(instance, paths.deliveries))
+    graph = defs.resolve_job_def("benchmark").asset_layer.asset_graph
+    run_id = str(uuid.uuid4())
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = run_benchmark_job(paths, instance, run_id=run_id, **options)
+        except BaseException as error:  # raised again in the main thread
+            outcome["error"] = error
+
+    columns = (
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        tasks = {
+            phase: progress.add_task(phase, total=total)
+            for phase, total in expected(graph, partitions).items()
+        }
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        cursor = None
+        while True:
+            finished = not worker.is_alive()
+            if instance.has_run(run_id):
+                page = instance.get_records_for_run(
+                    run_id, cursor=cursor, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+                )
+                cursor = page.cursor
+                for record in page.records:
+                    progress.advance(tasks[phase_of(graph, record.asset_key)])
+            if finished:
+                break
+            time.sleep(0.3)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]

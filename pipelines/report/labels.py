@@ -1,0 +1,218 @@
+"""Every word the report shows, in Dutch (the default) and English."""
+
+from __future__ import annotations
+
+LANGUAGES = ("nl", "en")
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"nl": "ICT-benchmark gemeenten", "en": "Municipal ICT benchmark"},
+    "report_for": {"nl": "ICT-kosten {name} {year}", "en": "ICT costs {name} {year}"},
+    "index_intro": {
+        "nl": "Per gemeente en jaar een rapport: de ICT-kosten tegenover vergelijkbare gemeenten, "
+        "met de kwaliteit van elk cijfer erbij.",
+        "en": "One report per municipality and year: ICT costs against comparable municipalities, "
+        "with the quality of every figure.",
+    },
+    "generated": {
+        "nl": "Gemaakt op {date} uit {source}",
+        "en": "Generated on {date} from {source}",
+    },
+    "municipality": {"nl": "Gemeente", "en": "Municipality"},
+    "code": {"nl": "Code", "en": "Code"},
+    "year": {"nl": "Jaar", "en": "Year"},
+    "inhabitants": {"nl": "Inwoners", "en": "Inhabitants"},
+    "peer_group": {"nl": "Vergelijkingsgroep", "en": "Peer group"},
+    "size_band": {"nl": "Grootteklasse", "en": "Size band"},
+    "province": {"nl": "Provincie", "en": "Province"},
+    "headline": {"nl": "ICT-kosten per inwoner", "en": "ICT cost per inhabitant"},
+    "headline_lead": {
+        "nl": "{value} per inwoner; de mediaan van vergelijkbare gemeenten ({group}, n = {n}) is "
+        "{median}.",
+        "en": "{value} per inhabitant; the median of comparable municipalities ({group}, n = {n}) "
+        "is {median}.",
+    },
+    "headline_suppressed": {
+        "nl": "{value} per inwoner. Geen vergelijking: {reason}.",
+        "en": "{value} per inhabitant. No comparison: {reason}.",
+    },
+    "total_cost": {"nl": "ICT-kosten totaal", "en": "Total ICT cost"},
+    "peer_median": {"nl": "Mediaan groep", "en": "Peer median"},
+    "index": {"nl": "Index (mediaan = 100)", "en": "Index (median = 100)"},
+    "rank": {"nl": "Positie (1 = hoogste)", "en": "Rank (1 = highest)"},
+    "yoy": {"nl": "Verandering t.o.v. vorig jaar", "en": "Change on previous year"},
+    "band": {"nl": "Middelste helft (p25–p75)", "en": "Middle half (p25–p75)"},
+    "this_municipality": {"nl": "Deze gemeente", "en": "This municipality"},
+    "euro_per_inhabitant": {"nl": "€ per inwoner", "en": "€ per inhabitant"},
+    "categories": {"nl": "Kosten per categorie", "en": "Cost by category"},
+    "categories_lead": {
+        "nl": "Euro per inwoner per kostencategorie, met de mediaan van de groep.",
+        "en": "Euro per inhabitant by cost category, with the peer median.",
+    },
+    "category": {"nl": "Categorie", "en": "Category"},
+    "trend": {"nl": "Ontwikkeling door de jaren", "en": "Trend over the years"},
+    "trend_lead": {
+        "nl": "ICT-kosten per inwoner, nominaal en reëel (gecorrigeerd voor inflatie met de "
+        "CBS-consumentenprijsindex), {boundaries}.",
+        "en": "ICT cost per inhabitant, nominal and in real terms (corrected for inflation with "
+        "the CBS consumer price index), {boundaries}.",
+    },
+    "trend_lead_nominal": {
+        "nl": "ICT-kosten per inwoner (nominaal), {boundaries}.",
+        "en": "ICT cost per inhabitant (nominal), {boundaries}.",
+    },
+    "current_boundaries": {
+        "nl": "op de huidige gemeentegrenzen",
+        "en": "on current municipal boundaries",
+    },
+    "reported_boundaries": {
+        "nl": "zoals gerapporteerd (grenzen van dat jaar)",
+        "en": "as reported (boundaries of that year)",
+    },
+    "nominal": {"nl": "Nominaal", "en": "Nominal"},
+    "real": {"nl": "Reëel", "en": "Real terms"},
+    "series": {"nl": "Reeks", "en": "Series"},
+    "hardware": {"nl": "Hardware: leeftijd en vervanging", "en": "Hardware: age and replacement"},
+    "hardware_lead": {
+        "nl": "{devices} apparaten in gebruik, gemiddeld {age} jaar oud; {past} is over de "
+        "vervangingstermijn.",
+        "en": "{devices} devices in use, on average {age} years old; {past} is past its "
+        "replacement cycle.",
+    },
+    "age_distribution": {"nl": "Leeftijd van apparaten in gebruik", "en": "Age of devices in use"},
+    "age_years": {"nl": "Leeftijd (jaren)", "en": "Age (years)"},
+    "devices": {"nl": "Apparaten", "en": "Devices"},
+    "asset_class": {"nl": "Soort", "en": "Class"},
+    "replacement": {
+        "nl": "Vervanging per jaar (achterstallig telt in het eerste jaar)",
+        "en": "Replacement by year (overdue counted in the first year)",
+    },
+    "replacement_value": {"nl": "Aanschafwaarde (€)", "en": "Purchase value (€)"},
+    "due_1": {"nl": "Te vervangen binnen 1 jaar", "en": "Due for replacement within 1 year"},
+    "due_3": {"nl": "Te vervangen binnen 3 jaar", "en": "Due for replacement within 3 years"},
+    "no_assets": {
+        "nl": "Geen hardwareregister: {reason}.",
+        "en": "No hardware register: {reason}.",
+    },
+    "people": {"nl": "Mensen tegenover techniek", "en": "People versus technology"},
+    "people_lead": {
+        "nl": "Eigen ICT-personeel en opleiding tegenover hardware en software: "
+        "{ratio} euro aan mensen per euro aan techniek.",
+        "en": "Own ICT staff and training against hardware and software: "
+        "{ratio} euro on people per euro on technology.",
+    },
+    "people_side": {"nl": "Mensen", "en": "People"},
+    "technology_side": {"nl": "Techniek", "en": "Technology"},
+    "personnel_share": {"nl": "Aandeel personeel", "en": "Personnel share"},
+    "saas_share": {"nl": "Aandeel SaaS in software", "en": "SaaS share of software"},
+    "cost_per_fte": {"nl": "ICT-kosten per fte", "en": "ICT cost per FTE"},
+    "cost_per_workstation": {"nl": "ICT-kosten per werkplek", "en": "ICT cost per workstation"},
+    "training_hours": {"nl": "Opleidingsuren per fte", "en": "Training hours per FTE"},
+    "training_spend": {"nl": "Opleidingskosten per fte", "en": "Training spend per FTE"},
+    "trained": {"nl": "Aandeel medewerkers opgeleid", "en": "Share of employees trained"},
+    "ict_training": {"nl": "Aandeel ICT-opleiding", "en": "Share of ICT training"},
+    "share_past_cycle": {
+        "nl": "Aandeel over vervangingstermijn",
+        "en": "Share past replacement cycle",
+    },
+    "kpi": {"nl": "Kengetal", "en": "Indicator"},
+    "value": {"nl": "Waarde", "en": "Value"},
+    "quality": {"nl": "Datakwaliteit", "en": "Data quality"},
+    "quality_lead": {
+        "nl": "Welke leveringen er zijn, wat is afgekeurd en welke cijfers ontbreken of niet "
+        "vergeleken worden, en waarom.",
+        "en": "Which deliveries there are, what was rejected, and which figures are missing or "
+        "not compared, and why.",
+    },
+    "deliveries": {"nl": "Leveringen", "en": "Deliveries"},
+    "kind": {"nl": "Soort", "en": "Kind"},
+    "status": {"nl": "Status", "en": "Status"},
+    "rows_read": {"nl": "Regels gelezen", "en": "Rows read"},
+    "rows_landed": {"nl": "Geladen", "en": "Landed"},
+    "rows_quarantined": {"nl": "In quarantaine", "en": "Quarantined"},
+    "message": {"nl": "Toelichting", "en": "Note"},
+    "unclassified_share": {
+        "nl": "Niet geclassificeerde ICT-kosten",
+        "en": "Unclassified ICT cost",
+    },
+    "missing": {"nl": "Ontbrekende cijfers", "en": "Missing figures"},
+    "suppressed": {"nl": "Niet vergeleken", "en": "Not compared"},
+    "nothing_missing": {"nl": "Geen.", "en": "None."},
+    "reason": {"nl": "Reden", "en": "Reason"},
+    "peer_fallback": {
+        "nl": "Groepscijfers berekend uit ict_benchmark per grootteklasse (alleen groepen van "
+        "minstens {minimum} gemeenten).",
+        "en": "Peer figures computed from ict_benchmark per size band (only groups of at least "
+        "{minimum} municipalities).",
+    },
+    "suppression_reason": {
+        "nl": "minder dan {minimum} gemeenten in de groep (n = {n})",
+        "en": "fewer than {minimum} municipalities in the group (n = {n})",
+    },
+    "back": {"nl": "Alle gemeenten", "en": "All municipalities"},
+    "other_years": {"nl": "Andere jaren", "en": "Other years"},
+    "accepted": {"nl": "geaccepteerd", "en": "accepted"},
+    "partially_accepted": {"nl": "deels geaccepteerd", "en": "partially accepted"},
+    "rejected": {"nl": "afgekeurd", "en": "rejected"},
+    "missing_status": {"nl": "niet geleverd", "en": "not delivered"},
+}
+
+KINDS = {
+    "ledger": {"nl": "Grootboek", "en": "General ledger"},
+    "assets": {"nl": "Hardwareregister", "en": "Asset register"},
+    "asset_register": {"nl": "Hardwareregister", "en": "Asset register"},
+    "training": {"nl": "Opleidingen (HR)", "en": "Training (HR)"},
+    "account_mapping": {"nl": "Rekeningindeling", "en": "Account mapping"},
+}
+
+ASSET_CLASSES = {
+    "laptop": {"nl": "Laptop", "en": "Laptop"},
+    "desktop": {"nl": "Desktop", "en": "Desktop"},
+    "thin_client": {"nl": "Thin client", "en": "Thin client"},
+    "monitor": {"nl": "Beeldscherm", "en": "Monitor"},
+    "phone": {"nl": "Telefoon", "en": "Phone"},
+    "tablet": {"nl": "Tablet", "en": "Tablet"},
+    "server": {"nl": "Server", "en": "Server"},
+    "storage": {"nl": "Opslag", "en": "Storage"},
+    "network": {"nl": "Netwerk", "en": "Network"},
+    "printer": {"nl": "Printer", "en": "Printer"},
+}
+
+KPIS = {
+    "ict_cost_per_inhabitant": "headline",
+    "personnel_share": "personnel_share",
+    "saas_share_of_software": "saas_share",
+    "ict_cost_per_fte": "cost_per_fte",
+    "ict_cost_per_workstation": "cost_per_workstation",
+    "training_hours_per_fte": "training_hours",
+    "training_spend_per_fte": "training_spend",
+    "share_employees_trained": "trained",
+    "ict_training_hours_share": "ict_training",
+    "share_past_cycle": "share_past_cycle",
+    "people_vs_technology_ratio": "people",
+}
+
+MISSING = {
+    "inhabitants": {"nl": "Inwoners", "en": "Inhabitants"},
+    "unclassified_share": {"nl": "Aandeel niet geclassificeerd", "en": "Unclassified share"},
+    "ledger": {"nl": "Grootboek", "en": "General ledger"},
+    "people": {"nl": "Personeel en opleiding (HR)", "en": "Staff and training (HR)"},
+    "hardware": {"nl": "Hardwareregister", "en": "Hardware register"},
+    "real_terms": {"nl": "Reële bedragen", "en": "Real-terms values"},
+}
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    template = TEXT[key][lang]
+    return template.format(**values) if values else template
+
+
+def vocabulary(table: dict[str, dict[str, str]], key: str | None, lang: str) -> str:
+    if key is None:
+        return ""
+    entry = table.get(key) or table.get(key.lower().replace(" ", "_"))
+    return entry[lang] if entry else key.replace("_", " ")
+
+
+def kpi_label(kpi: str, lang: str) -> str:
+    key = KPIS.get(kpi)
+    return text(key, lang) if key else kpi.replace("_", " ")

@@ -1,0 +1,159 @@
+"""The report: pages render from the published mart, charts draw, and a browser shows them."""
+
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import duckdb
+import pytest
+from rich.console import Console
+
+from pipelines.report import cli_commands, queries
+from pipelines.report.numbers import money, number, percent
+from pipelines.report.site import write_page, write_site
+from tests.conftest import FIXTURES, run_benchmark
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, dbt_manifest) -> Path:
+    root = tmp_path_factory.mktemp("report")
+    data_raw = root / "data_raw"
+    shutil.copytree(FIXTURES / "handcomputed", data_raw)
+    result = run_benchmark(data_raw, root / "warehouse")
+    assert result.success
+    return root / "warehouse" / "benchmark.duckdb"
+
+
+@pytest.fixture(scope="module")
+def page(published: Path, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("page") / "GM0363-2024.html"
+    return write_page(published, "GM0363", 2024, out, "nl")
+
+
+def test_dutch_and_english_numbers():
+    assert money(1234.56, "nl", 2) == "€ 1.234,56"
+    assert money(104, "nl") == "€ 104"
+    assert money(1234.56, "en", 2) == "€1,234.56"
+    assert number(241542, "nl") == "241.542"
+    assert percent(0.125, "nl", 1) == "12,5%"
+    assert money(None, "nl") == "–"
+
+
+def test_charts_draw_with_titles_and_axis_labels(page: Path):
+    html = page.read_text(encoding="utf-8")
+    svgs = re.findall(r"<svg.*?</svg>", html, re.DOTALL)
+    assert len(svgs) >= 3
+    for svg in svgs:
+        texts = re.findall(r"<text[^>]*>([^<]+)</text>", svg)
+        assert texts, "a chart without any text"
+        assert re.search(r'<path[^>]* d="M', svg), "a chart without marks"
+    all_text = " ".join(re.findall(r"<text[^>]*>([^<]+)</text>", html))
+    for label in ("ICT-kosten per inwoner", "Kosten per categorie", "€ per inwoner", "Jaar"):
+        assert label in all_text
+    assert re.search(r"€\s?\d+", all_text), "euro axis labels"
+
+
+def test_page_is_self_contained_and_dutch(page: Path):
+    html = page.read_text(encoding="utf-8")
+    assert "<script" not in html
+    assert not re.search(r"""(src|href)=["']?https?:""", html)
+    assert "@import" not in html and "url(http" not in html
+    assert '<html lang="nl">' in html
+    for heading in ("Kosten per categorie", "Ontwikkeling door de jaren", "Datakwaliteit"):
+        assert heading in html
+    assert "@media print" in html and "break-before: page" in html
+    assert "ledger.csv" in html, "the quality panel names the delivery"
+
+
+def test_small_peer_groups_are_suppressed_with_a_reason(page: Path):
+    html = page.read_text(encoding="utf-8")
+    # two municipalities in the fixture: no peer median may be shown
+    assert "Geen vergelijking" in html
+
+
+def test_english_page(published: Path, tmp_path: Path):
+    html = write_page(published, "GM0363", None, tmp_path / "en.html", "en").read_text()
+    assert '<html lang="en">' in html and "Cost by category" in html
+
+
+def test_fallback_peer_statistics_without_peer_tables(tmp_path: Path):
+    path = tmp_path / "mart.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "create table ict_benchmark as select 'GM' || lpad(i::varchar, 4, '0') as "
+            "municipality_code, 2024 as fiscal_year, '<60k' as size_band, "
+            "(100 + 10 * i)::double as ict_cost_per_inhabitant from range(1, 7) t(i)"
+        )
+    mart = queries.open_mart(path)
+    stats = queries.peer_statistics(mart, "ict_cost_per_inhabitant", 2024, "<60k")
+    assert (stats["n"], stats["median"], stats["p25"], stats["p75"]) == (6, 135, 122.5, 147.5)
+    assert stats["source"] == "fallback" and not stats["is_suppressed"]
+    mart.connection.close()
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("delete from ict_benchmark where municipality_code > 'GM0004'")
+    mart = queries.open_mart(path)
+    stats = queries.peer_statistics(mart, "ict_cost_per_inhabitant", 2024, "<60k")
+    assert stats["is_suppressed"] and stats["median"] is None and stats["n"] == 4
+
+
+def test_site_has_an_index_linking_every_page(published: Path, tmp_path: Path):
+    written = write_site(published, tmp_path / "site", "nl")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert len(written) == 3
+    for path in written[1:]:
+        assert f'href="{path.name}"' in index
+        assert path.exists()
+
+
+def test_status_counts_deliveries(published: Path):
+    console = Console(record=True, width=200)
+    counts = cli_commands.status(published, None, console)
+    assert counts.get("accepted", 0) >= 2
+    output = console.export_text()
+    assert "Deliveries" in output and "Published" in output
+
+
+def _png_pixel_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    position, idat = 8, b""
+    while position < len(data):
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        if kind == b"IDAT":
+            idat += data[position + 8 : position + 8 + length]
+        position += 12 + length
+    return zlib.decompress(idat)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium package is not installed")
+def test_a_browser_shows_a_non_blank_page(page: Path, tmp_path: Path):
+    screenshot = tmp_path / "page.png"
+    subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=5000",
+            f"--screenshot={screenshot}",
+            "--window-size=1280,2000",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    pixels = _png_pixel_bytes(screenshot)
+    # a blank page filters to long runs of zeros; a drawn one has varied bytes throughout
+    assert len(set(pixels)) > 64
+    assert sum(1 for byte in pixels if byte) > len(pixels) // 50
