@@ -1,4 +1,4 @@
-"""Every snippet of docs/connect-bi.md runs against a freshly built mart."""
+"""Every snippet of the README's "Connect your BI tool" section runs against a freshly built mart."""
 
 import os
 import re
@@ -14,7 +14,7 @@ from tests.conftest import FIXTURES, run_benchmark
 pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DOC = REPO_ROOT / "docs" / "connect-bi.md"
+DOC = REPO_ROOT / "README.md"
 SNIPPET = re.compile(r"```(sh|python) bi-snippet\n(.*?)```", re.DOTALL)
 
 
