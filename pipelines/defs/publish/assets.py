@@ -1,7 +1,8 @@
 import dagster as dg
 
 from pipelines.defs.resources import WarehouseResource
-from pipelines.defs.transform.assets import WAREHOUSE_POOL, benchmark_models
+from pipelines.defs.transform.assets import benchmark_models
+from pipelines.warehouse.lock import warehouse_writer
 from pipelines.warehouse.publish import publish
 
 # Steps share one process: per-step processes cost seconds each and the DuckDB files are
@@ -15,11 +16,12 @@ benchmark_job = dg.define_asset_job(
 )
 
 
-@dg.asset(group_name="publish", kinds={"duckdb"}, deps=[benchmark_models], pool=WAREHOUSE_POOL)
+@dg.asset(group_name="publish", kinds={"duckdb"}, deps=[benchmark_models])
 def published_benchmark(warehouse: WarehouseResource):
     """The benchmark mart BI tools read: warehouse/benchmark.duckdb, replaced atomically after every check passed."""
     paths = warehouse.paths()
-    result = publish(paths.build_db, paths.published_db)
+    with warehouse_writer(paths.warehouse):
+        result = publish(paths.build_db, paths.published_db)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),

@@ -7,10 +7,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.project import dbt_project
+from pipelines.warehouse.lock import warehouse_writer
 
-# Everything that writes the DuckDB build or the published file takes a slot in this pool (limit
-# 1 in the instance config), so two runs never fight over a DuckDB file lock.
-WAREHOUSE_POOL = "duckdb_warehouse"
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 
 
@@ -33,7 +31,6 @@ class BenchmarkTranslator(DagsterDbtTranslator):
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=BenchmarkTranslator(),
-    pool=WAREHOUSE_POOL,
 )
 def benchmark_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
@@ -42,4 +39,5 @@ def benchmark_models(
     paths = warehouse.paths()
     paths.build_db.parent.mkdir(parents=True, exist_ok=True)
     variables = json.dumps({"warehouse_dir": str(paths.warehouse)})
-    yield from dbt.cli(["build", "--vars", variables], context=context).stream()
+    with warehouse_writer(paths.warehouse):
+        yield from dbt.cli(["build", "--vars", variables], context=context).stream()
