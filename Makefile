@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install run test dev demo-data manifest report lint format bench clean
+.PHONY: install run test dev demo-data manifest report docs lint format bench clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -30,6 +30,11 @@ test: $(INSTALLED)
 dev: manifest
 	$(BIN)/ictbench dagster-home
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+docs: $(INSTALLED)
+	test -f warehouse/build/benchmark.duckdb || $(BIN)/ictbench run
+	$(BIN)/dbt docs generate --project-dir dbt_project --profiles-dir dbt_project --vars '{warehouse_dir: $(CURDIR)/warehouse}' --static
+	@echo "Open dbt_project/target/static_index.html (one file, no server needed)"
 
 report: $(INSTALLED)
 	$(BIN)/ictbench report

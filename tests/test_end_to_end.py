@@ -128,9 +128,12 @@ def test_published_mart_has_only_bi_tables(built):
         "fct_ict_cost_line",
         "fct_training",
         "ict_benchmark",
+        "ict_benchmark_current_boundaries",
         "ict_categories",
         "ict_cost_by_category",
         "load_quality",
+        "municipality_successors",
+        "peer_benchmark",
         "replacement_cycles",
     }
 

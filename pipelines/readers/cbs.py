@@ -1,4 +1,4 @@
-"""CBS reference data: the municipality list and StatLine CSV exports of inhabitants on 1 January."""
+"""CBS reference data: the municipality list and StatLine CSV exports (inhabitants on 1 January, consumer price index)."""
 
 from __future__ import annotations
 
@@ -107,3 +107,90 @@ def read_inhabitants(path: Path) -> pa.Table:
     if not records:
         raise UnreadableFile("the export has no data rows", file=path)
     return pa.Table.from_pylist(records, schema=INHABITANTS_SCHEMA)
+
+
+PRICE_INDEX_SCHEMA = pa.schema(
+    [
+        pa.field("reference_year", pa.int32(), nullable=False),
+        pa.field("price_index", pa.float64(), nullable=False),
+        pa.field("base_period", pa.string(), nullable=False),
+        pa.field("source_file", pa.string()),
+        pa.field("source_row", pa.int64()),
+    ]
+)
+# "CPI (2015=100)", "Consumentenprijsindex (2015=100)", "Prijsindex 2015=100": the base is in the name
+INDEX_COLUMN = re.compile(r"(cpi|prijsindex)\D*(\d{4})\s*=\s*100", re.IGNORECASE)
+# a StatLine export per spending category starts the all-items row with code 000000
+ALL_ITEMS = re.compile(r"^(000000\b|alle bestedingen)", re.IGNORECASE)
+
+
+def read_price_index(path: Path) -> pa.Table:
+    """A StatLine CSV export of the CBS consumer price index (table 83131NED), yearly figures.
+
+    Title rows, a header with `Perioden` and a `CPI (2015=100)` column, data, then footer rows.
+    With a spending-category column, only the all-items row (000000 Alle bestedingen) is read.
+    Index values may use a decimal comma (StatLine's Dutch export) or a point.
+    """
+    lines = _lines(path)
+    header_at = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if "perioden" in line.lower() and INDEX_COLUMN.search(line)
+        ),
+        None,
+    )
+    if header_at is None:
+        raise WrongLayout("no header row with `Perioden` and `CPI (2015=100)` found", file=path)
+    header = [name.strip() for name in next(csv.reader([lines[header_at]], delimiter=";"))]
+    period_at = next(i for i, name in enumerate(header) if name.lower().startswith("perioden"))
+    index_at, base = next(
+        (i, f"{match.group(2)}=100")
+        for i, name in enumerate(header)
+        if (match := INDEX_COLUMN.search(name))
+    )
+    category_at = next(
+        (i for i, name in enumerate(header) if name.lower().startswith("bestedingscategorie")), None
+    )
+    records: dict[int, dict] = {}
+    for number, fields in enumerate(
+        csv.reader(lines[header_at + 1 :], delimiter=";"), header_at + 2
+    ):
+        period = fields[period_at].strip() if len(fields) > period_at else ""
+        if not period:
+            continue  # empty separator rows and the "Bron: CBS" footer
+        if category_at is not None and not ALL_ITEMS.match(fields[category_at].strip()):
+            continue
+        year = re.fullmatch(r"(\d{4})(\s*JJ00)?", period)
+        if year is None:
+            continue  # months and quarters (2024MM01, 2024KW01) when the export has them
+        text = fields[index_at].strip().replace(",", ".") if len(fields) > index_at else ""
+        try:
+            value = float(text)
+        except ValueError as error:
+            raise WrongLayout(
+                f"'{fields[index_at] if len(fields) > index_at else ''}' is not an index figure",
+                file=path,
+                row=number,
+                column=header[index_at],
+            ) from error
+        reference_year = int(year.group(1))
+        if reference_year in records:
+            raise WrongLayout(
+                f"{reference_year} appears twice; export one spending category only",
+                file=path,
+                row=number,
+                column=header[period_at],
+            )
+        records[reference_year] = {
+            "reference_year": reference_year,
+            "price_index": value,
+            "base_period": base,
+            "source_file": path.name,
+            "source_row": number,
+        }
+    if not records:
+        raise UnreadableFile("the export has no yearly index figures", file=path)
+    return pa.Table.from_pylist(
+        [records[year] for year in sorted(records)], schema=PRICE_INDEX_SCHEMA
+    )

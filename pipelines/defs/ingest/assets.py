@@ -91,6 +91,12 @@ def summary(results: list[LoadResult]) -> dict[str, object]:
             kinds={"python", "parquet"},
             description="Inhabitants on 1 January per municipality and year, from a CBS StatLine export.",
         ),
+        dg.AssetSpec(
+            "price_index",
+            group_name="reference",
+            kinds={"python", "parquet"},
+            description="CBS consumer price index (2015=100) per year, for the real-terms figures.",
+        ),
     ]
 )
 def reference_data(warehouse: WarehouseResource):
@@ -100,6 +106,9 @@ def reference_data(warehouse: WarehouseResource):
     )
     yield dg.MaterializeResult(
         asset_key="inhabitants", metadata={"rows": counts["inhabitant_counts"]}
+    )
+    yield dg.MaterializeResult(
+        asset_key="price_index", metadata={"rows": counts["price_index_years"]}
     )
 
 

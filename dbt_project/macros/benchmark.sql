@@ -1,0 +1,108 @@
+{#- The benchmark's fixed vocabularies: categories, size classes and the headline KPIs. -#}
+
+{% macro ict_categories() %}
+    {{ return(['own_personnel', 'hired_personnel', 'software_licences', 'saas_cloud',
+               'workplace_hardware', 'infrastructure_hardware', 'telecom',
+               'outsourcing_hosting', 'training', 'other', 'unclassified']) }}
+{% endmacro %}
+
+{#- CBS gemeentegrootteklassen: (label, upper bound exclusive); the last class is open. -#}
+{% macro cbs_size_classes() %}
+    {{ return([('<5k', 5000), ('5k-10k', 10000), ('10k-20k', 20000), ('20k-50k', 50000),
+               ('50k-100k', 100000), ('100k-150k', 150000), ('150k-250k', 250000),
+               ('>=250k', none)]) }}
+{% endmacro %}
+
+{#- The benchmark's three peer bands (ict_benchmark.size_band). -#}
+{% macro benchmark_bands() %}
+    {{ return([('<60k', 60000), ('60k-100k', 100000), ('>=100k', none)]) }}
+{% endmacro %}
+
+{% macro size_label(inhabitants, classes) -%}
+    case
+        when {{ inhabitants }} is null then null
+        {%- for label, upper in classes %}
+        {%- if upper is none %}
+        else '{{ label }}'
+        {%- else %}
+        when {{ inhabitants }} < {{ upper }} then '{{ label }}'
+        {%- endif %}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{% macro size_label_order(label, classes) -%}
+    case {{ label }}
+        {%- for class in classes %}
+        when '{{ class[0] }}' then {{ loop.index }}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{#-
+    The headline KPIs that get peer statistics, an index, a rank, a year-on-year change and a
+    quality flag. sources: what must be delivered (and fully accepted) for a complete figure;
+    monetary: in euro, so it also gets a real-terms value; zero_reason: why the figure is NULL when
+    every source is there but the denominator is zero.
+-#}
+{% macro headline_kpis() %}
+    {{ return([
+        {'name': 'ict_cost_per_inhabitant', 'sources': ['ledger', 'inhabitants'], 'monetary': true,
+         'zero_reason': 'no CBS inhabitant count for 1 January of this year'},
+        {'name': 'ict_cost_per_fte', 'sources': ['ledger', 'training'], 'monetary': true,
+         'zero_reason': 'the HR records give no FTE'},
+        {'name': 'ict_cost_per_workstation', 'sources': ['ledger', 'assets'], 'monetary': true,
+         'zero_reason': 'the asset register has no workstations in use'},
+        {'name': 'personnel_share', 'sources': ['ledger'], 'monetary': false,
+         'zero_reason': 'the ledger has no ICT cost'},
+        {'name': 'saas_share_of_software', 'sources': ['ledger'], 'monetary': false,
+         'zero_reason': 'the ledger has no software or SaaS cost'},
+        {'name': 'share_past_cycle', 'sources': ['assets'], 'monetary': false,
+         'zero_reason': 'the asset register has no devices in use'},
+        {'name': 'training_spend_per_fte', 'sources': ['training'], 'monetary': true,
+         'zero_reason': 'the HR records give no FTE'},
+        {'name': 'people_vs_technology_ratio', 'sources': ['ledger'], 'monetary': false,
+         'zero_reason': 'the ledger has no hardware or software cost'},
+    ]) }}
+{% endmacro %}
+
+{#- Pivot the long KPI positions of one series back to one row per municipality and year. -#}
+{% macro pivot_kpi_positions(boundaries) %}
+    select
+        municipality_code,
+        fiscal_year,
+        {%- for kpi in headline_kpis() %}
+        any_value(peer_median) filter (where kpi = '{{ kpi.name }}') as {{ kpi.name }}_peer_median,
+        any_value(index_vs_peer_median) filter (where kpi = '{{ kpi.name }}') as {{ kpi.name }}_index,
+        any_value(peer_rank) filter (where kpi = '{{ kpi.name }}') as {{ kpi.name }}_rank,
+        any_value(yoy_change) filter (where kpi = '{{ kpi.name }}') as {{ kpi.name }}_yoy_change,
+        {%- if kpi.monetary %}
+        any_value(value_real) filter (where kpi = '{{ kpi.name }}') as {{ kpi.name }}_real,
+        {%- endif %}
+        {%- endfor %}
+        any_value(price_index) as price_index,
+        any_value(real_terms_missing_reason) filter (where value_real is null and value is not null)
+            as real_terms_missing_reason
+
+    from {{ ref('int_kpi_values_positioned') }}
+    where boundaries = '{{ boundaries }}'
+    group by municipality_code, fiscal_year
+{% endmacro %}
+
+{#- The per-KPI benchmark columns of a mart, typed for its contract. -#}
+{% macro kpi_benchmark_columns(kpis='kpis', positions='positions') %}
+    {%- for kpi in headline_kpis() %}
+    {%- set money = 'decimal(18, 2)' if kpi.monetary else 'double' %}
+    {{ kpis }}.{{ kpi.name }}_quality,
+    {{ kpis }}.{{ kpi.name }}_quality_reason,
+    cast({{ positions }}.{{ kpi.name }}_peer_median as {{ money }}) as {{ kpi.name }}_peer_median,
+    cast({{ positions }}.{{ kpi.name }}_index as double) as {{ kpi.name }}_index,
+    cast({{ positions }}.{{ kpi.name }}_rank as bigint) as {{ kpi.name }}_rank,
+    cast({{ positions }}.{{ kpi.name }}_yoy_change as {{ money }}) as {{ kpi.name }}_yoy_change,
+    {%- if kpi.monetary %}
+    cast({{ positions }}.{{ kpi.name }}_real as decimal(18, 2)) as {{ kpi.name }}_real,
+    {%- endif %}
+    {%- endfor %}
+    cast({{ positions }}.price_index as double) as price_index,
+    {{ positions }}.real_terms_missing_reason
+{%- endmacro %}

@@ -1,0 +1,275 @@
+{#-
+    Every KPI in two series: as reported (each municipality as it was that year) and on current
+    boundaries (the predecessors of today's municipality added up, parts first: amounts and
+    denominators are summed before any ratio is taken, never an average of ratios). A figure whose
+    source was not delivered or whose denominator is unknown or zero is NULL with a reason; each
+    headline KPI gets a quality flag: missing (NULL), partial (a source not fully accepted, not
+    delivered by every municipality within the boundaries, or too much unclassified spend) or
+    complete. Only complete figures enter the peer statistics.
+-#}
+
+{%- set additive = [] -%}
+{%- for category in ict_categories() %}{% do additive.append('cost_' ~ category) %}{% endfor -%}
+{%- set additive = additive + [
+    'ict_cost_total', 'ict_cost_centre_spend', 'ict_ledger_lines', 'ledger_lines',
+    'active_devices', 'active_workstations', 'active_device_age_years', 'devices_past_cycle',
+    'replacement_spend_due_1_year', 'replacement_spend_due_3_years',
+    'fte', 'employees', 'employees_trained', 'training_hours', 'ict_training_hours',
+    'training_spend'] -%}
+{%- set sources = ['ledger', 'assets', 'training'] -%}
+
+with
+
+parts as (
+
+    select * from {{ ref('int_benchmark_parts_summed') }}
+
+),
+
+municipality_years as (
+
+    select * from {{ ref('int_municipality_years_resolved') }}
+
+),
+
+current_codes as (
+
+    select distinct municipality_code, current_municipality_code
+    from municipality_years
+
+),
+
+constituents as (
+
+    select
+        current_municipality_code,
+        reference_year,
+        count(*) as municipalities_expected
+
+    from municipality_years
+    group by current_municipality_code, reference_year
+
+),
+
+as_reported as (
+
+    select
+        'as_reported' as boundaries,
+        municipality_code,
+        fiscal_year,
+        municipality_code as constituent_codes,
+        1 as municipalities_expected,
+        {%- for source in sources %}
+        cast(has_{{ source }} as integer) as municipalities_with_{{ source }},
+        has_{{ source }},
+        {{ source }}_partial_reason,
+        {%- endfor %}
+        inhabitants,
+        {{ additive | join(',\n        ') }}
+
+    from parts
+
+),
+
+summed as (
+
+    select
+        coalesce(current_codes.current_municipality_code, parts.municipality_code)
+            as municipality_code,
+        parts.fiscal_year,
+        string_agg(parts.municipality_code, ', ' order by parts.municipality_code)
+            as constituent_codes,
+        count(*) as municipalities_delivering,
+        {%- for source in sources %}
+        count(*) filter (where parts.has_{{ source }}) as municipalities_with_{{ source }},
+        bool_or(parts.has_{{ source }}) as has_{{ source }},
+        string_agg(parts.municipality_code || ': ' || parts.{{ source }}_partial_reason, '; '
+                   order by parts.municipality_code) as {{ source }}_partial_reason,
+        {%- endfor %}
+        -- one predecessor without a CBS count makes the total unknown, not smaller
+        case when count(parts.inhabitants) = count(*) then sum(parts.inhabitants) end
+            as inhabitants,
+        {%- for part in additive %}
+        sum(parts.{{ part }}) as {{ part }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from parts
+    left join current_codes
+        on current_codes.municipality_code = parts.municipality_code
+    group by 1, 2
+
+),
+
+current_boundaries as (
+
+    select
+        'current' as boundaries,
+        summed.municipality_code,
+        summed.fiscal_year,
+        summed.constituent_codes,
+        greatest(coalesce(constituents.municipalities_expected, 0), summed.municipalities_delivering)
+            as municipalities_expected,
+        {%- for source in sources %}
+        summed.municipalities_with_{{ source }},
+        summed.has_{{ source }},
+        summed.{{ source }}_partial_reason,
+        {%- endfor %}
+        summed.inhabitants,
+        {%- for part in additive %}
+        summed.{{ part }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from summed
+    left join constituents
+        on constituents.current_municipality_code = summed.municipality_code
+        and constituents.reference_year = summed.fiscal_year
+
+),
+
+unioned as (
+
+    select * from as_reported
+    union all by name
+    select * from current_boundaries
+
+),
+
+kpis as (
+
+    select
+        boundaries,
+        municipality_code,
+        fiscal_year,
+        constituent_codes,
+        cast(municipalities_expected as integer) as municipalities_expected,
+        {%- for source in sources %}
+        cast(municipalities_with_{{ source }} as integer) as municipalities_with_{{ source }},
+        {%- endfor %}
+        cast(inhabitants as bigint) as inhabitants,
+        {{ size_label('inhabitants', benchmark_bands()) }} as size_band,
+        {{ size_label('inhabitants', cbs_size_classes()) }} as size_class,
+
+        -- ledger
+        cast(ict_cost_total as decimal(18, 2)) as ict_cost_total,
+        cast(ict_cost_total / inhabitants as decimal(18, 2)) as ict_cost_per_inhabitant,
+        {%- for category in ict_categories() %}
+        cast(cost_{{ category }} as decimal(18, 2)) as cost_{{ category }},
+        cast(cost_{{ category }} / inhabitants as decimal(18, 2)) as {{ category }}_per_inhabitant,
+        {%- endfor %}
+        cast((cost_own_personnel + cost_hired_personnel) / nullif(ict_cost_total, 0) as double)
+            as personnel_share,
+        cast(cost_hired_personnel / nullif(cost_own_personnel + cost_hired_personnel, 0) as double)
+            as hired_in_share_of_personnel,
+        cast(cost_saas_cloud / nullif(cost_software_licences + cost_saas_cloud, 0) as double)
+            as saas_share_of_software,
+        cast(cost_unclassified / nullif(ict_cost_centre_spend, 0) as double) as unclassified_share,
+        cast(ict_cost_centre_spend as decimal(18, 2)) as ict_cost_centre_spend,
+        -- people versus technology: own ICT staff and training against hardware and software
+        cast(
+            (cost_own_personnel + cost_training)
+            / nullif(cost_workplace_hardware + cost_infrastructure_hardware
+                     + cost_software_licences + cost_saas_cloud, 0)
+            as double
+        ) as people_vs_technology_ratio,
+
+        -- people
+        cast(fte as double) as fte,
+        cast(ict_cost_total / nullif(fte, 0) as decimal(18, 2)) as ict_cost_per_fte,
+        cast(training_hours / nullif(fte, 0) as double) as training_hours_per_fte,
+        cast(training_spend / nullif(fte, 0) as decimal(18, 2)) as training_spend_per_fte,
+        cast(employees_trained / nullif(employees, 0) as double) as share_employees_trained,
+        cast(ict_training_hours / nullif(training_hours, 0) as double) as ict_training_hours_share,
+
+        -- hardware
+        cast(active_devices as bigint) as active_devices,
+        cast(active_workstations as bigint) as active_workstations,
+        cast(ict_cost_total / nullif(active_workstations, 0) as decimal(18, 2))
+            as ict_cost_per_workstation,
+        cast(active_device_age_years / nullif(active_devices, 0) as double) as average_device_age,
+        cast(devices_past_cycle / nullif(active_devices, 0) as double) as share_past_cycle,
+        cast(replacement_spend_due_1_year as decimal(18, 2)) as replacement_spend_due_1_year,
+        cast(replacement_spend_due_3_years as decimal(18, 2)) as replacement_spend_due_3_years,
+
+        -- quality
+        has_ledger,
+        has_assets,
+        has_training,
+        {%- for source in sources %}
+        {{ source }}_partial_reason,
+        {%- endfor %}
+        case
+            when not has_ledger then 'no accepted ledger for this year'
+            when inhabitants is null then 'no CBS inhabitant count for 1 January of this year'
+        end as inhabitants_missing_reason,
+        case
+            when not has_ledger then 'no accepted ledger for this year'
+            when ict_cost_centre_spend = 0 then 'the mapping marks no ICT cost centre with spend'
+        end as unclassified_share_missing_reason,
+        case
+            when not has_ledger then 'no accepted ledger for this year'
+        end as ledger_missing_reason,
+        case
+            when not has_training then 'no HR training records delivered for this year'
+            when fte = 0 then 'the HR records give no FTE'
+        end as people_missing_reason,
+        case
+            when not has_assets then 'no asset register delivered for this year'
+            when active_devices = 0 then 'the asset register has no devices in use'
+        end as hardware_missing_reason,
+        cast(ict_ledger_lines as bigint) as ict_ledger_lines,
+        cast(ledger_lines as bigint) as ledger_lines
+
+    from unioned
+
+),
+
+{%- set missing_reason = {
+    'ledger': 'ledger_missing_reason',
+    'inhabitants': "case when inhabitants is null then 'no CBS inhabitant count for 1 January of this year' end",
+    'training': 'people_missing_reason',
+    'assets': 'hardware_missing_reason'} %}
+{%- set source_label = {'ledger': 'a ledger', 'assets': 'an asset register', 'training': 'HR training records'} %}
+
+qualified as (
+
+    select
+        *,
+        {%- for kpi in headline_kpis() %}
+        case
+            when {{ kpi.name }} is null then coalesce(
+                {%- for source in kpi.sources %}
+                {{ missing_reason[source] }},
+                {%- endfor %}
+                '{{ kpi.zero_reason }}'
+            )
+            {%- for source in kpi.sources if source != 'inhabitants' %}
+            when municipalities_with_{{ source }} < municipalities_expected then format(
+                '{} of {} municipalities within the current boundaries delivered {}',
+                municipalities_with_{{ source }}, municipalities_expected, '{{ source_label[source] }}'
+            )
+            when {{ source }}_partial_reason is not null then {{ source }}_partial_reason
+            {%- endfor %}
+            {%- if 'ledger' in kpi.sources %}
+            when unclassified_share > {{ var('max_unclassified_share') }} then format(
+                '{}% of the spend in ICT cost centres is unclassified (more than {}%)',
+                round(100 * unclassified_share, 1), {{ var('max_unclassified_share') * 100 }}
+            )
+            {%- endif %}
+        end as {{ kpi.name }}_quality_reason{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from kpis
+
+)
+
+select
+    * exclude ({% for source in sources %}{{ source }}_partial_reason{{ ', ' if not loop.last }}{% endfor %}),
+    {%- for kpi in headline_kpis() %}
+    case
+        when {{ kpi.name }} is null then 'missing'
+        when {{ kpi.name }}_quality_reason is not null then 'partial'
+        else 'complete'
+    end as {{ kpi.name }}_quality{{ ',' if not loop.last }}
+    {%- endfor %}
+
+from qualified

@@ -1,0 +1,157 @@
+{#-
+    The additive parts of every KPI, one row per municipality and fiscal year as reported (the
+    municipality as it was that year). Sums, not ratios: the current-boundaries series adds these
+    up over a merger's predecessors before any ratio is taken. Amounts are what the ledger says
+    (debit positive, credit notes reduce them); a source that was not delivered leaves its parts
+    NULL, never 0.
+-#}
+
+with
+
+ledger_lines as (
+
+    select * from {{ ref('int_ledger_lines_classified') }}
+
+),
+
+assets as (
+
+    select * from {{ ref('int_assets_aged') }}
+
+),
+
+employees as (
+
+    select * from {{ ref('int_training_employees') }}
+
+),
+
+inhabitants as (
+
+    select * from {{ ref('stg_landing__inhabitants') }}
+
+),
+
+load_results as (
+
+    select * from {{ ref('stg_landing__load_results') }}
+
+),
+
+spend as (
+
+    select
+        municipality_code,
+        fiscal_year,
+        any_value(delivery_id) as ledger_delivery_id,
+        {%- for category in ict_categories() %}
+        coalesce(sum(amount) filter (where category = '{{ category }}'), 0) as cost_{{ category }},
+        {%- endfor %}
+        coalesce(sum(amount) filter (where is_ict), 0) as ict_cost_total,
+        coalesce(sum(amount) filter (where in_ict_cost_centre), 0) as ict_cost_centre_spend,
+        count(*) filter (where is_ict) as ict_ledger_lines,
+        count(*) as ledger_lines
+
+    from ledger_lines
+    group by municipality_code, fiscal_year
+
+),
+
+hardware as (
+
+    select
+        municipality_code,
+        fiscal_year,
+        count(*) filter (where is_active) as active_devices,
+        count(*) filter (where is_active and is_workstation) as active_workstations,
+        coalesce(sum(age_years) filter (where is_active), 0) as active_device_age_years,
+        count(*) filter (where is_active and is_past_cycle) as devices_past_cycle,
+        coalesce(sum(purchase_price) filter (where is_active and is_due_within_1_year), 0)
+            as replacement_spend_due_1_year,
+        coalesce(sum(purchase_price) filter (where is_active and is_due_within_3_years), 0)
+            as replacement_spend_due_3_years
+
+    from assets
+    group by municipality_code, fiscal_year
+
+),
+
+people as (
+
+    select
+        municipality_code,
+        fiscal_year,
+        sum(fte) as fte,
+        count(*) as employees,
+        count(*) filter (where is_trained) as employees_trained,
+        sum(training_hours) as training_hours,
+        sum(ict_training_hours) as ict_training_hours,
+        sum(training_cost) as training_spend
+
+    from employees
+    group by municipality_code, fiscal_year
+
+),
+
+-- a partially accepted file makes the figures partial; a rejected newer file does not: the last
+-- accepted file stays in place, and a bad upload must not move the benchmark
+load_status as (
+
+    select
+        municipality_code,
+        fiscal_year,
+        {%- for kind in ['ledger', 'assets', 'training'] %}
+        any_value(status) filter (where kind = '{{ kind }}') as {{ kind }}_status,
+        any_value(rows_quarantined) filter (where kind = '{{ kind }}') as {{ kind }}_rows_quarantined
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+
+    from load_results
+    where fiscal_year is not null
+    group by municipality_code, fiscal_year
+
+),
+
+municipality_years as (
+
+    select municipality_code, fiscal_year from spend
+    union
+    select municipality_code, fiscal_year from hardware
+    union
+    select municipality_code, fiscal_year from people
+
+)
+
+select
+    municipality_years.municipality_code,
+    municipality_years.fiscal_year,
+    inhabitants.inhabitants,
+    spend.* exclude (municipality_code, fiscal_year),
+    hardware.* exclude (municipality_code, fiscal_year),
+    people.* exclude (municipality_code, fiscal_year),
+    spend.municipality_code is not null as has_ledger,
+    hardware.municipality_code is not null as has_assets,
+    people.municipality_code is not null as has_training,
+    load_status.ledger_status,
+    load_status.ledger_rows_quarantined,
+    {%- for kind, delivered, label in [('ledger', 'spend', 'ledger'),
+                                       ('assets', 'hardware', 'asset register'),
+                                       ('training', 'people', 'HR training records')] %}
+    case
+        when {{ delivered }}.municipality_code is null then null
+        when load_status.{{ kind }}_status = 'partially_accepted'
+            then format('{} partially accepted: {} rows quarantined', '{{ label }}',
+                        load_status.{{ kind }}_rows_quarantined)
+    end as {{ kind }}_partial_reason{{ ',' if not loop.last }}
+    {%- endfor %}
+
+from municipality_years
+left join spend using (municipality_code, fiscal_year)
+left join hardware using (municipality_code, fiscal_year)
+left join people using (municipality_code, fiscal_year)
+left join inhabitants
+    on inhabitants.municipality_code = municipality_years.municipality_code
+    and inhabitants.reference_year = municipality_years.fiscal_year
+left join load_status
+    on load_status.municipality_code = municipality_years.municipality_code
+    and load_status.fiscal_year = municipality_years.fiscal_year

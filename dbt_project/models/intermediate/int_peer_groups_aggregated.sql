@@ -1,0 +1,83 @@
+{#-
+    Peer statistics per series, year, peer group and KPI, over the municipalities whose figure is
+    complete (partial and missing figures stay out). Percentiles are DuckDB's quantile_cont: linear
+    interpolation between the two nearest values (as Excel PERCENTILE.INC and numpy's default).
+    A group with fewer than min_peer_group_size complete figures gets NULL statistics and a reason,
+    so that no single municipality can be read out of it.
+-#}
+
+{%- set minimum = var('min_peer_group_size') -%}
+
+with
+
+kpi_values as (
+
+    select * from {{ ref('int_kpi_values_unpivoted') }}
+
+),
+
+memberships as (
+
+    select *, 'benchmark_band' as peer_group_type, benchmark_band as peer_group
+    from kpi_values
+    where benchmark_band is not null
+
+    union all
+
+    select *, 'size_class' as peer_group_type, size_class as peer_group
+    from kpi_values
+    where size_class is not null
+
+    union all
+
+    select *, 'national' as peer_group_type, 'national' as peer_group
+    from kpi_values
+
+),
+
+aggregated as (
+
+    select
+        boundaries,
+        fiscal_year,
+        peer_group_type,
+        peer_group,
+        kpi,
+        count(*) as municipalities_in_group,
+        count(value) filter (where is_peer_eligible) as n,
+        quantile_cont(value, 0.25) filter (where is_peer_eligible) as p25,
+        quantile_cont(value, 0.50) filter (where is_peer_eligible) as median,
+        quantile_cont(value, 0.75) filter (where is_peer_eligible) as p75
+
+    from memberships
+    group by boundaries, fiscal_year, peer_group_type, peer_group, kpi
+
+)
+
+select
+    boundaries,
+    fiscal_year,
+    peer_group_type,
+    peer_group,
+    case peer_group_type
+        when 'benchmark_band' then {{ size_label_order('peer_group', benchmark_bands()) }}
+        when 'size_class' then {{ size_label_order('peer_group', cbs_size_classes()) }}
+        else 0
+    end as peer_group_order,
+    kpi,
+    municipalities_in_group,
+    n,
+    case when n >= {{ minimum }} then p25 end as p25,
+    case when n >= {{ minimum }} then median end as median,
+    case when n >= {{ minimum }} then p75 end as p75,
+    n < {{ minimum }} as is_suppressed,
+    case
+        when n = 0 then 'no municipality in the group has a complete figure'
+        when n < {{ minimum }} then format(
+            'fewer than {} municipalities with a complete figure (n = {}): suppressed so that '
+            || 'no single municipality can be read out of the group',
+            {{ minimum }}, n
+        )
+    end as suppression_reason
+
+from aggregated

@@ -1,0 +1,119 @@
+"""Reference data shipped with the product: the merger seed and the CBS price index reader."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from pipelines.readers.cbs import read_price_index
+from pipelines.readers.errors import WrongLayout
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SUCCESSORS_SEED = REPO_ROOT / "dbt_project" / "seeds" / "municipality_successors.csv"
+GEMEENTEN = Path(__file__).resolve().parents[2] / "shared" / "reference" / "gemeenten"
+
+
+def cbs_codes(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return {row["GemeentecodeGM"]: row["Gemeentenaam"] for row in csv.DictReader(handle)}
+
+
+def successors() -> dict[str, dict[str, str]]:
+    with SUCCESSORS_SEED.open(encoding="utf-8", newline="") as handle:
+        return {row["predecessor_code"]: row for row in csv.DictReader(handle)}
+
+
+def current_code(code: str, mapping: dict[str, dict[str, str]]) -> str:
+    seen = set()
+    while code in mapping:
+        assert code not in seen, f"the successor mapping loops at {code}"
+        seen.add(code)
+        code = mapping[code]["successor_code"]
+    return code
+
+
+@pytest.fixture(scope="module")
+def cbs_lists() -> tuple[dict[str, str], dict[str, str]]:
+    if not GEMEENTEN.is_dir():
+        pytest.skip(f"shared CBS reference lists not present at {GEMEENTEN}")
+    return (
+        cbs_codes(GEMEENTEN / "gemeenten-alfabetisch-2021.csv"),
+        cbs_codes(GEMEENTEN / "gemeenten-alfabetisch-2023.csv"),
+    )
+
+
+def test_every_code_that_disappeared_between_2021_and_2023_has_a_successor(cbs_lists):
+    list_2021, list_2023 = cbs_lists
+    disappeared = set(list_2021) - set(list_2023)
+    assert len(disappeared) == 14
+    mapping = successors()
+    assert disappeared <= set(mapping), sorted(disappeared - set(mapping))
+    for code in disappeared:
+        assert mapping[code]["predecessor_name"] == list_2021[code]
+        assert current_code(code, mapping) in list_2023, code
+        assert "2022-01-01" <= mapping[code]["effective_date"] <= "2023-01-01"
+
+
+def test_every_successor_chain_ends_in_a_municipality_of_2023(cbs_lists):
+    _, list_2023 = cbs_lists
+    mapping = successors()
+    for code in mapping:
+        assert current_code(code, mapping) in list_2023, code
+        assert code not in list_2023, f"{code} is in the 2023 list but marked as ceased"
+
+
+def test_the_seed_is_well_formed():
+    rows = list(successors().values())
+    assert len(rows) >= 80
+    for row in rows:
+        assert row["source"] in {"nlextract", "hand-kept"}
+        assert row["merger_kind"] in {"merged_into_new", "absorbed", "split_main_part", "renamed"}
+        assert row["source"] == "nlextract" or row["note"], row["predecessor_code"]
+
+
+def statline(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "prijsindex.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    return path
+
+
+def test_price_index_reads_the_bundled_statline_export():
+    table = read_price_index(REPO_ROOT / "data_raw" / "reference" / "prijsindex.csv")
+    years, values = table["reference_year"].to_pylist(), table["price_index"].to_pylist()
+    index = dict(zip(years, values, strict=True))
+    assert set(index) == set(range(2014, 2025))
+    assert index[2015] == 100.0
+    assert index[2022] / index[2021] == pytest.approx(1.10, abs=0.001)  # CBS: 10.0 % in 2022
+    assert set(table["base_period"].to_pylist()) == {"2015=100"}
+
+
+def test_price_index_keeps_the_all_items_row_and_yearly_figures(tmp_path):
+    path = statline(
+        tmp_path,
+        "Consumentenprijzen; prijsindex 2015=100;;",
+        "Bestedingscategorieën;Perioden;CPI (2015=100)",
+        "000000 Alle bestedingen;2023 JJ00;125,99",
+        "000000 Alle bestedingen;2024MM01;128,01",
+        "011000 Voedingsmiddelen;2023 JJ00;140,2",
+        "000000 Alle bestedingen;2024;130.14",
+        ";;",
+        "Bron: CBS;;",
+    )
+    table = read_price_index(path)
+    assert table["reference_year"].to_pylist() == [2023, 2024]
+    assert table["price_index"].to_pylist() == [125.99, 130.14]
+    assert table["source_row"].to_pylist() == [3, 6]
+
+
+def test_price_index_names_the_row_of_a_bad_figure(tmp_path):
+    path = statline(tmp_path, "Perioden;CPI (2015=100)", "2023;125,99", "2024;n.b.")
+    with pytest.raises(WrongLayout) as error:
+        read_price_index(path)
+    assert error.value.row == 3
+    assert "n.b." in str(error.value)
+
+
+def test_price_index_refuses_a_year_twice(tmp_path):
+    path = statline(tmp_path, "Perioden;CPI (2015=100)", "2023;125,99", "2023;126,00")
+    with pytest.raises(WrongLayout, match="appears twice"):
+        read_price_index(path)
