@@ -42,6 +42,11 @@ report: $(INSTALLED)
 demo-data: $(INSTALLED)
 	$(BIN)/ictbench demo-data
 
+SF ?= 1
+# side-by-side national-scale benchmark; writes bench/results/<date>-sf<SF>.md and .json
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.run_bench --scale $(SF)
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check pipelines tests bench
 	$(BIN)/ruff format --check pipelines tests bench

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines.demo.xaf_writer import XafLine, XafTransaction, write_xaf
+from pipelines.readers import xaf
 from pipelines.readers.delivery import Delivery, delivery_from_path
 from pipelines.readers.errors import (
     DeliveryRejected,
@@ -260,6 +261,46 @@ def test_xaf_321_namespace_is_read_as_32(tmp_path):
     assert "XAF 3.2.1 file: read as XAF 3.2, which has the same elements" in parsed.notes
 
 
+def many_purchases(count: int, last_desc: str = "regel") -> str:
+    return journal(
+        "INK",
+        *(
+            transaction(
+                str(n),
+                line(1, "4310", f"{n}.25", "D", desc=last_desc if n == count else f"regel {n}"),
+                line(2, "1600", f"{n}.25", "C", cost="7100"),
+            )
+            for n in range(1, count + 1)
+        ),
+    )
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 20])
+def test_any_chunking_of_the_input_gives_the_same_table(tmp_path, monkeypatch, chunk):
+    # The reader detaches complete elements between feeds; a chunk of one byte leaves every
+    # element open at some feed boundary, one of 1 MB reads the whole file in one feed.
+    delivery = deliver(tmp_path, auditfile(many_purchases(40), totals=(80, "830.00", "830.00")))
+    expected = read_xaf(delivery)
+    monkeypatch.setattr(xaf, "_CHUNK", chunk)
+    parsed = read_xaf(delivery)
+    assert parsed.rows.num_rows == 80
+    assert parsed.rows.equals(expected.rows)
+    assert parsed.raw.equals(expected.raw)
+    assert parsed.notes == expected.notes == []
+
+
+def test_character_references_cdata_and_comments_in_values(tmp_path):
+    desc = "Caf&#233; &amp; co <![CDATA[<Q1>]]><!-- not text --> &#x20AC;"
+    content = auditfile(
+        journal(
+            "INK",
+            transaction("1", line(1, "4310", "1.00", "D", desc=desc), line(2, "1600", "1.00", "C")),
+        )
+    )
+    parsed = read_xaf(deliver(tmp_path, content))
+    assert parsed.rows["description"][0].as_py() == "Café & co <Q1> €"
+
+
 # -- tolerances: read, and said -----------------------------------------------------------------
 
 
@@ -283,6 +324,17 @@ def test_utf8_declared_but_windows_1252_bytes(tmp_path, bom):
         "read as Windows-1252"
     ) in parsed.notes
     assert parsed.rows["description"][0].as_py() == "Café licentie €"
+    assert parsed.header["encoding"] == "windows-1252"
+
+
+def test_windows_1252_byte_deep_in_the_file_is_still_noticed(tmp_path):
+    # UTF-8 is checked by the parser as it reads: a bad byte far past the first chunk makes the
+    # reader start again as Windows-1252 rather than fail or read half the file.
+    content = auditfile(many_purchases(300, last_desc="Café")).encode("cp1252")
+    assert content.index("é".encode("cp1252")) > 10 * xaf._CHUNK
+    parsed = read_xaf(deliver(tmp_path, content))
+    assert parsed.rows.num_rows == 600
+    assert parsed.rows["description"][-2].as_py() == "Café"
     assert parsed.header["encoding"] == "windows-1252"
 
 
@@ -515,6 +567,43 @@ def test_billion_laughs_is_refused(tmp_path):
     )
     with pytest.raises(UnsafeFile, match="billion laughs"):
         read_xaf(deliver(tmp_path, content))
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        "<!-- export -->\n<?xml-stylesheet href='x.xsl'?>\n<!DOCTYPE auditfile>\n",
+        '<!DOCTYPE auditfile SYSTEM "http://example.org/xaf.dtd">\n',
+        '<!DOCTYPE auditfile [<!ENTITY % remote SYSTEM "http://example.org/p">%remote;]>\n',
+    ],
+)
+def test_a_doctype_anywhere_in_the_prolog_is_refused(tmp_path, prolog):
+    content = auditfile(one_purchase()).replace(f"{UTF8}\n", f"{UTF8}\n{prolog}", 1)
+    with pytest.raises(UnsafeFile, match="DOCTYPE"):
+        read_xaf(deliver(tmp_path, content))
+
+
+def test_a_doctype_is_refused_in_utf16_and_in_windows_1252_files(tmp_path):
+    with_doctype = auditfile(one_purchase(desc="Café")).replace(
+        f"{UTF8}\n", f"{UTF8}\n<!-- Café -->\n<!DOCTYPE auditfile>\n", 1
+    )
+    with pytest.raises(UnsafeFile, match="DOCTYPE"):
+        read_xaf(deliver(tmp_path, with_doctype.encode("cp1252")))  # transcoded, then checked
+    utf16 = with_doctype.replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    with pytest.raises(UnsafeFile, match="DOCTYPE"):
+        read_xaf(deliver(tmp_path, codecs.BOM_UTF16_LE + utf16.encode("utf-16-le")))
+
+
+def test_a_doctype_in_a_comment_is_only_text_and_one_after_the_root_is_not_xml(tmp_path):
+    in_comment = auditfile(one_purchase()).replace(
+        f"{UTF8}\n", f"{UTF8}\n<!-- <!DOCTYPE auditfile [<!ENTITY x 'y'>]> -->\n", 1
+    )
+    assert read_xaf(deliver(tmp_path, in_comment)).rows.num_rows == 2
+    after_root = auditfile(one_purchase()).replace(
+        "<company>", "<!DOCTYPE auditfile [<!ENTITY x 'y'>]><company>", 1
+    )
+    with pytest.raises(UnreadableFile, match="not well-formed XML at line 4, column 3"):
+        read_xaf(deliver(tmp_path, after_root))
 
 
 def test_fiscal_year_must_match_the_delivery_folder(tmp_path):

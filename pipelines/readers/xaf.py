@@ -1,9 +1,16 @@
 """XML Auditfile Financieel (XAF 3.2) ledger exports, streamed into LEDGER_SCHEMA.
 
-The file is parsed with defusedxml's iterparse: a DOCTYPE is refused before anything in it is
-resolved, and every element is detached once it has been read, so memory stays flat however many
-lines the ledger has. Each `transactions/journal/transaction/trLine` becomes one row; its
-`source_row` is the ordinal of the trLine in the file (1-based).
+Safety first, then speed. An XML file can only declare entities (the XXE and billion-laughs
+attacks) inside a DOCTYPE, and a DOCTYPE can only stand before the root element. So a bare expat
+parser reads the file up to the root's start tag and refuses any DOCTYPE (UnsafeFile); those same
+bytes, then the rest of the file, go to the standard library's C parser, which never fetches
+anything and, without a DTD, knows no entities but the five predefined ones. Expat is also what
+checks that the file is well-formed and, where it declares UTF-8, valid UTF-8.
+
+The C parser builds the tree in C and the reader walks it once per chunk of input: every element
+that is complete is read and detached, so memory stays flat however many lines the ledger has.
+Each `transactions/journal/transaction/trLine` becomes one row; its `source_row` is the ordinal
+of the trLine in the file (1-based).
 
 What real exports get wrong is tolerated, and every tolerance becomes a note: a UTF-8 BOM, a file
 that declares UTF-8 (or ISO-8859-1) but holds Windows-1252 bytes, empty optional elements,
@@ -23,19 +30,15 @@ from __future__ import annotations
 import codecs
 import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder, XMLParser
 from xml.parsers import expat
 
-import defusedxml
-import defusedxml.ElementTree as safe_etree
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -84,50 +87,141 @@ RAW_SCHEMA = pa.schema(
         ),
     ]
 )
+# The pending columns of a batch, in the order _transaction appends to them.
+_PENDING = (
+    "journal",
+    "transaction_id",
+    "line_number",
+    "account_code",
+    "account_name",
+    "booking_date",
+    "cost_centre",
+    "description",
+    "amount",
+    *(
+        f"raw:{name}"
+        for name in ("trLine/nr", "accID", "costID", "amnt", "amntTp", "effDate", "trDt", "desc")
+    ),
+)
+# Raw columns that hold what a row column holds whenever no text needed cleaning.
 _RAW_AS_ROW = {
-    "source_row": "source_row",
     "jrnID": "journal",
     "transaction/nr": "transaction_id",
     "trLine/nr": "line_number",
     "accID": "account_code",
     "costID": "cost_centre",
+    "desc": "description",
 }
-_ROW_TEXT = ("journal", "transaction_id", "line_number", "account_code", "account_name")
-_ROW_TEXT_AFTER_DATE = ("cost_centre", "description")
 
-# Read whole at their end (children included); every other element is detached when it ends.
+# Read whole once complete (children included); other elements are read child by child.
 _RECORDS = {("auditfile", "header"), ("generalLedger", "ledgerAccount"), ("journal", "transaction")}
-_OPTIONAL_LINE_ELEMENTS = ("docRef", "costID", "desc")
 _HEAD_SIZE = 4096
-_CHUNK = 1 << 20
+_CHUNK = 1 << 13  # bytes per feed: small, so parsed elements are freed before the GC promotes them
+_SCAN_CHUNK = 1 << 20
 _ARCHIVES = ((b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip archive"))
 _DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _DECLARED_TEXT = re.compile(r"""^(<\?xml[^>]*?encoding\s*=\s*["'])[^"']*(["'])""")
 _AMOUNT = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?")
 _CENT = Decimal("0.01")
+_DATES_CACHED = 4096  # distinct valid dates remembered per file (a year has 366)
 
 
 def read_xaf(delivery: Delivery, *, batch_size: int = 50_000) -> ParsedDelivery:
     """Read an XAF 3.2 auditfile into LEDGER_SCHEMA rows, or reject it with a specific error."""
     file = delivery.relative_path
-    reader = _XafReader(delivery, batch_size)
-    with _xml_stream(delivery.path, file) as (stream, encoding, notes):
-        reader.notes.extend(notes)
-        events = safe_etree.iterparse(
-            stream,
-            events=("start", "end"),
-            forbid_dtd=True,
-            forbid_entities=True,
-            forbid_external=True,
-        )
+    with delivery.path.open("rb") as handle:
+        sniffed = _sniff_encoding(delivery.path, handle.read(_HEAD_SIZE), file)
+        handle.seek(0)
         try:
-            reader.consume(events)
-        except defusedxml.DefusedXmlException as error:
-            raise _unsafe(error, file) from None
-        except ParseError as error:
-            raise _not_well_formed(error, file) from None
-    return reader.finish(encoding)
+            return _parse(delivery, handle, sniffed, batch_size)
+        except _NotWellFormed as error:
+            if sniffed.encoding != "utf-8":
+                raise error.unreadable(file) from None
+            # Expat validates UTF-8 as it parses: only a file it refuses is scanned for the
+            # first byte that is not UTF-8, and read again as Windows-1252 if there is one.
+            bad = _first_invalid_utf8(delivery.path)
+            if bad is None:
+                raise error.unreadable(file) from None
+        says = "declares UTF-8" if sniffed.declared else "has no encoding declaration (so UTF-8)"
+        notes = [
+            *sniffed.notes,
+            f"file {says} but is not valid UTF-8 (first bad byte at offset {bad}); "
+            "read as Windows-1252",
+        ]
+        handle.seek(0)
+        transcoded = _Sniffed("windows-1252", notes, transcode=True, declared=sniffed.declared)
+        try:
+            return _parse(delivery, handle, transcoded, batch_size)
+        except _NotWellFormed as error:
+            raise error.unreadable(file) from None
+
+
+def _parse(
+    delivery: Delivery, handle: BinaryIO, sniffed: _Sniffed, batch_size: int
+) -> ParsedDelivery:
+    file = delivery.relative_path
+    stream = _Cp1252AsUtf8(handle, file) if sniffed.transcode else handle
+    reader = _XafReader(delivery, batch_size)
+    reader.notes.extend(sniffed.notes)
+    chunk = _read_prolog(stream, file, reader.root)
+    # The document's root becomes a child of `top`, so complete elements can be detached from
+    # the tree while the parser is still feeding it.
+    builder = TreeBuilder()
+    top = builder.start("", {})
+    parser = XMLParser(target=builder)
+    try:
+        while chunk:
+            parser.feed(chunk)
+            reader.drain(top)
+            chunk = stream.read(_CHUNK)
+        parser.close()
+    except ParseError as error:
+        line, column = error.position
+        raise _NotWellFormed(line, column, error.code) from None
+    reader.drain(top, final=True)
+    return reader.finish(sniffed.encoding)
+
+
+class _RootFound(Exception):
+    pass
+
+
+def _read_prolog(stream: BinaryIO | _Cp1252AsUtf8, file: str, root: Callable[[str], None]) -> bytes:
+    """Read up to the root element's start tag with a bare expat; return the bytes read.
+
+    Entities can only be declared in a DOCTYPE, and a DOCTYPE can only stand before the root,
+    so a file that passes here has no DTD at all: the parser that reads the rest needs no
+    protection against entity expansion or external entities.
+    """
+
+    def doctype(name: str, *_: object) -> None:
+        raise _unsafe(f"a DOCTYPE declaration (<!DOCTYPE {name}>)", file)
+
+    def entity(name: str, *_: object) -> None:  # only reachable inside a DOCTYPE; kept as a net
+        raise _unsafe(f"an entity declaration ({name})", file)
+
+    def start(name: str, _attributes: object) -> None:
+        root(f"{{{name}" if "}" in name else name)  # expat writes `namespace}local`
+        raise _RootFound
+
+    probe = expat.ParserCreate(namespace_separator="}")  # as xml.etree's own parser
+    probe.StartDoctypeDeclHandler = doctype
+    probe.EntityDeclHandler = entity
+    probe.StartElementHandler = start
+    read = []
+    try:
+        while True:
+            chunk = stream.read(_HEAD_SIZE)
+            read.append(chunk)
+            probe.Parse(chunk, not chunk)
+            if not chunk:
+                break
+    except _RootFound:
+        pass
+    except expat.ExpatError as error:
+        raise _NotWellFormed(error.lineno, error.offset, error.code) from None
+    return b"".join(read)
 
 
 @dataclass(frozen=True)
@@ -171,12 +265,14 @@ class _XafReader:
         self.declared: dict[str, str | None] = {}
         self.namespace = ""
         self.tags: _Tags | None = None
-        self.optional_tags: tuple[tuple[str, str], ...] = ()
+        self.names: dict[str, str] = {}
         self._delivery_id: str | None = None
         self._constant_columns: dict[str, pa.Array] | None = None
         self.journal: str | None = None
-        self.rows: dict[str, list] = {}
-        self.raw: dict[str, list] = {}
+        self.pending: dict[str, list] = {}
+        self.appenders: tuple = ()
+        self.flushed = 0
+        self.dates: dict[str, date] = {}
         self.batches: list[pa.RecordBatch] = []
         self.raw_batches: list[pa.RecordBatch] = []
         self.ordinal = 0
@@ -192,49 +288,53 @@ class _XafReader:
         self.no_eff_date = 0
         self.negative = 0
         self.unknown_accounts: Counter[str] = Counter()
-        self._reset_columns()
+        self._new_batch()
 
     # -- streaming ------------------------------------------------------------------------
 
-    def consume(self, events: Iterator[tuple[str, Element]]) -> None:
-        names: dict[str, str] = {}
-        path: list[str] = []
-        stack: list[Element] = []
-        inside = 0  # depth inside a record; its descendants are read with it when it ends
-        for event, elem in events:
-            if inside:
-                if event == "start":
-                    inside += 1
-                    continue
-                inside -= 1
-                if inside:
-                    continue
-                self._record(path.pop(), elem)
-            else:
-                tag = elem.tag
-                name = names.get(tag)
-                if name is None:
-                    if not path:
-                        self._root(tag)
-                    name = names[tag] = self._local(tag)
-                if event == "start":
-                    if ((path[-1] if path else None), name) in _RECORDS:
-                        inside = 1
-                    path.append(name)
-                    stack.append(elem)
-                    continue
-                path.pop()
-                if path:
-                    self._leaf(path[-1], name, elem)
-            stack.pop()
-            if stack:
-                stack[-1].remove(elem)
+    def drain(self, top: Element, *, final: bool = False) -> None:
+        """Read and detach every complete element under `top`, in document order.
 
-    def _local(self, tag: str) -> str:
-        prefix = f"{{{self.namespace}}}"
-        return tag[len(prefix) :] if tag.startswith(prefix) else ""
+        Of the children of an open element only the last can still be open, so walking down
+        the last children (the parser's open path), every earlier child is complete.
+        """
+        if final:
+            for child in top:
+                self._complete("", child)
+            del top[:]
+            return
+        node, name = top, ""
+        while n := len(node):
+            if n > 1:
+                complete = node[: n - 1]
+                del node[: n - 1]
+                for child in complete:
+                    self._complete(name, child)
+            node, parent = node[0], name
+            name = self._name(node.tag)
+            if (parent, name) in _RECORDS:
+                return  # a record is read whole, once it is complete
 
-    def _root(self, tag: str) -> None:
+    def _name(self, tag: str) -> str:
+        name = self.names.get(tag)
+        if name is None:
+            prefix = f"{{{self.namespace}}}"
+            name = self.names[tag] = tag[len(prefix) :] if tag.startswith(prefix) else ""
+        return name
+
+    def _complete(self, parent: str, elem: Element) -> None:
+        name = self._name(elem.tag)
+        if (parent, name) in _RECORDS:
+            self._record(name, elem)
+        elif len(elem):
+            for child in elem:
+                self._complete(name, child)
+        else:
+            self._leaf(parent, name, elem)
+        if parent == "transactions" and name == "journal":
+            self.journal = None
+
+    def root(self, tag: str) -> None:
         namespace, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
         if _XAF_40.search(namespace) or namespace in XAF_40_NAMESPACES:
             raise WrongLayout(
@@ -253,9 +353,6 @@ class _XafReader:
             )
         self.namespace = namespace
         self.tags = _Tags.of(namespace)
-        self.optional_tags = tuple(
-            (name, getattr(self.tags, name)) for name in _OPTIONAL_LINE_ELEMENTS
-        )
         version = READABLE_VERSIONS[namespace]
         self.header["xaf_version"] = version
         if version != "3.2":
@@ -275,15 +372,13 @@ class _XafReader:
     def _leaf(self, parent: str, name: str, elem: Element) -> None:
         if parent == "journal" and name == "jrnID":
             self.journal = _clean(elem.text)
-        elif parent == "transactions" and name == "journal":
-            self.journal = None
         elif parent == "transactions" and name in ("linesCount", "totalDebit", "totalCredit"):
             self.declared[name] = _clean(elem.text)
         elif parent == "company" and name == "companyName":
             self.header["company_name"] = _clean(elem.text)
 
     def _fields(self, elem: Element) -> dict[str, str | None]:
-        return {self._local(child.tag): _clean(child.text) for child in elem}
+        return {self._name(child.tag): _clean(child.text) for child in elem}
 
     # -- header ---------------------------------------------------------------------------
 
@@ -324,8 +419,14 @@ class _XafReader:
     # -- transactions ---------------------------------------------------------------------
 
     def _transaction(self, elem: Element) -> None:
+        """Read one complete transaction and queue its lines as pending rows.
+
+        The hot path of the reader, written for speed: locals instead of attributes, texts
+        cleaned inline (`(text and text.strip()) or None` is _clean without the call), one
+        append per column, and the rare cases (problems, empty elements) in other methods.
+        """
         t = self.tags
-        nr = desc = day = None
+        nr = desc = tx_day = None
         lines = []
         for child in elem:
             tag = child.tag
@@ -336,25 +437,108 @@ class _XafReader:
             elif tag == t.desc:
                 desc = _clean(child.text)
             elif tag == t.trDt:
-                day = child.text
+                tx_day = child.text
         self.transactions += 1
+        (
+            journals,
+            transaction_ids,
+            line_numbers,
+            account_codes,
+            account_names,
+            booking_dates,
+            cost_centres,
+            descriptions,
+            amounts,
+            raw_nrs,
+            raw_accounts,
+            raw_costs,
+            raw_amounts,
+            raw_sides,
+            raw_effs,
+            raw_days,
+            raw_descs,
+        ) = self.appenders
+        journal, accounts, dates = self.journal, self.accounts, self.dates
+        tag_nr, tag_account, tag_cost, tag_desc = t.nr, t.accID, t.costID, t.desc
+        tag_amount, tag_side, tag_eff, tag_doc = t.amnt, t.amntTp, t.effDate, t.docRef
         first_row = self.ordinal + 1
         debit = credit = 0
         readable = True
         seen: set[str | None] = set()
         repeated = None
-        for line in lines:
-            fields = {child.tag: child.text for child in line}
-            line_nr, side, cents = self._line(fields, nr, desc, day)
+        for row, line in enumerate(lines, first_row):
+            fields = {c.tag: c.text for c in line}
+            get = fields.get
+            raw_nr, raw_account, raw_cost = get(tag_nr), get(tag_account), get(tag_cost)
+            raw_amount, raw_side, raw_eff = get(tag_amount), get(tag_side), get(tag_eff)
+            raw_desc = get(tag_desc)
+
+            line_nr = (raw_nr and raw_nr.strip()) or None
             if line_nr in seen and repeated is None:
                 repeated = line_nr
             seen.add(line_nr)
-            if cents is None or side is None:
-                readable = False
-            elif side == "D":
+            cost_centre = (raw_cost and raw_cost.strip()) or None
+            description = (raw_desc and raw_desc.strip()) or None
+            if (cost_centre is None and tag_cost in fields) or (
+                description is None and tag_desc in fields
+            ):
+                self._empty(fields)
+            elif tag_doc in fields and not _clean(fields[tag_doc]):
+                self.empty["docRef"] += 1
+
+            account = (raw_account and raw_account.strip()) or None
+            account_name = accounts.get(account)
+            if account_name is None:
+                self._account_without_name(row, account)
+
+            eff = (raw_eff and raw_eff.strip()) or None
+            day = dates.get(eff) if eff is not None else None
+            if day is None:
+                day = self._date(row, eff, tx_day)
+
+            amount = (raw_amount and raw_amount.strip()) or None
+            cents = _cents(amount) if amount is not None else None
+            side = (raw_side and raw_side.strip()) or None
+            if side == "D" and cents is not None and cents >= 0:
                 debit += cents
-            else:
+                signed = cents
+            elif side == "C" and cents is not None and cents >= 0:
                 credit += cents
+                signed = -cents
+            else:
+                self._amount_problems(row, amount, cents, side)
+                if side not in ("D", "C"):
+                    side = None
+                if cents is None or side is None:
+                    readable = False
+                    signed = None
+                elif side == "D":
+                    debit += cents
+                    signed = cents
+                else:
+                    credit += cents
+                    signed = -cents
+
+            journals(journal)
+            transaction_ids(nr)
+            line_numbers(line_nr)
+            account_codes(account)
+            account_names(account_name)
+            booking_dates(day)
+            cost_centres(cost_centre)
+            descriptions(description or desc)
+            amounts(signed)
+            raw_nrs(raw_nr)
+            raw_accounts(raw_account)
+            raw_costs(raw_cost)
+            raw_amounts(raw_amount)
+            raw_sides(raw_side)
+            raw_effs(raw_eff)
+            raw_days(tx_day)
+            raw_descs(raw_desc)
+        self.ordinal += len(lines)
+        self.debit += debit
+        self.credit += credit
         if repeated is not None:
             self.repeated_nr += 1
             if self.first_repeated is None:
@@ -365,81 +549,21 @@ class _XafReader:
             self.unbalanced += 1
             if self.first_unbalanced is None:
                 self.first_unbalanced = _Unbalanced(self.journal, nr, debit, credit, first_row)
+        if len(self.pending["amount"]) >= self.batch_size:
+            self._flush(whole_batches_only=True)
 
-    def _line(
-        self, fields: dict[str, str | None], nr: str | None, tx_desc: str | None, tx_day: str | None
-    ) -> tuple[str | None, str | None, int | None]:
-        """Append one trLine to the pending columns; return (line nr, D/C, amount in cents)."""
-        t = self.tags
-        journal = self.journal
-        self.ordinal += 1
-        row = self.ordinal
-        get = fields.get
-        for name, tag in self.optional_tags:
-            if tag in fields and not _clean(fields[tag]):
-                self.empty[name] += 1
-
-        line_nr = _clean(get(t.nr))
-        account = _clean(get(t.accID))
-        if account is None:
-            self._problem(row, "accID", None, "required", "the line has no account (accID)")
-        account_name = self.accounts.get(account) if account else None
-        if account and account not in self.accounts:
-            self.unknown_accounts[account] += 1
-
-        eff = _clean(get(t.effDate))
-        if eff is not None:
-            day = self._date(row, "effDate", eff)
-        else:
-            self.no_eff_date += 1
-            day = self._date(row, "trDt", _clean(tx_day))
-
-        side, cents = self._amount(row, _clean(get(t.amnt)), _clean(get(t.amntTp)))
-        signed = None if cents is None or side is None else (cents if side == "D" else -cents)
-
-        rows = self.rows
-        rows["source_row"].append(row)
-        rows["journal"].append(journal)
-        rows["transaction_id"].append(nr)
-        rows["line_number"].append(line_nr)
-        rows["account_code"].append(account)
-        rows["account_name"].append(account_name)
-        rows["booking_date"].append(day)
-        rows["cost_centre"].append(_clean(get(t.costID)))
-        rows["description"].append(_clean(get(t.desc)) or tx_desc)
-        rows["amount"].append(signed)
-        raw = self.raw
-        raw["source_row"].append(row)
-        raw["jrnID"].append(journal)
-        raw["transaction/nr"].append(nr)
-        for column, tag in (
-            ("trLine/nr", t.nr),
-            ("accID", t.accID),
-            ("costID", t.costID),
-            ("amnt", t.amnt),
-            ("amntTp", t.amntTp),
-            ("effDate", t.effDate),
-            ("desc", t.desc),
-        ):
-            raw[column].append(get(tag))
-        raw["trDt"].append(tx_day)
-        if len(rows["source_row"]) >= self.batch_size:
-            self._flush()
-        return line_nr, side, cents
-
-    def _amount(
-        self, row: int, text: str | None, side: str | None
-    ) -> tuple[str | None, int | None]:
-        cents = _cents(text) if text is not None else None
-        if text is None:
+    def _amount_problems(
+        self, row: int, amount: str | None, cents: int | None, side: str | None
+    ) -> None:
+        if amount is None:
             self._problem(row, "amnt", None, "required", "the line has no amount (amnt)")
         elif cents is None:
             self._problem(
                 row,
                 "amnt",
-                text,
+                amount,
                 "amount_format",
-                f"'{text}' is not an amount (expected a decimal point and at most two "
+                f"'{amount}' is not an amount (expected a decimal point and at most two "
                 "decimals, e.g. 1234.56)",
             )
         elif cents < 0:
@@ -453,18 +577,32 @@ class _XafReader:
                 "debit_credit",
                 f"amntTp is {shown}; expected D (debit) or C (credit)",
             )
-            return None, cents
-        if cents is not None:
-            if side == "D":
-                self.debit += cents
-            else:
-                self.credit += cents
-        return side, cents
 
-    def _date(self, row: int, column: str, text: str | None) -> date | None:
-        if text is None:
-            self._problem(row, column, None, "required", "the line has no date (effDate or trDt)")
-            return None
+    def _empty(self, fields: dict[str, str | None]) -> None:
+        t = self.tags
+        for name, tag in (("docRef", t.docRef), ("costID", t.costID), ("desc", t.desc)):
+            if tag in fields and not _clean(fields[tag]):
+                self.empty[name] += 1
+
+    def _account_without_name(self, row: int, account: str | None) -> None:
+        if account is None:
+            self._problem(row, "accID", None, "required", "the line has no account (accID)")
+        elif account not in self.accounts:
+            self.unknown_accounts[account] += 1
+
+    def _date(self, row: int, eff: str | None, tx_day: str | None) -> date | None:
+        """The booking date of a line whose effDate is not a date seen before."""
+        column, text = "effDate", eff
+        if eff is None:
+            self.no_eff_date += 1
+            column, text = "trDt", _clean(tx_day)
+            if text is None:
+                self._problem(
+                    row, column, None, "required", "the line has no date (effDate or trDt)"
+                )
+                return None
+            if text in self.dates:
+                return self.dates[text]
         day = _parse_date(text)
         if day is None:
             self._problem(
@@ -474,6 +612,8 @@ class _XafReader:
                 "date_format",
                 f"'{text}' is not a date (expected yyyy-mm-dd, e.g. 2024-12-31)",
             )
+        elif len(self.dates) < _DATES_CACHED:
+            self.dates[text] = day
         return day
 
     def _problem(self, row: int, column: str, value: str | None, rule: str, message: str) -> None:
@@ -481,37 +621,54 @@ class _XafReader:
 
     # -- batches --------------------------------------------------------------------------
 
-    def _reset_columns(self) -> None:
-        self.rows = {name: [] for name in ("source_row", *_ROW_TEXT, "booking_date")}
-        self.rows.update({name: [] for name in (*_ROW_TEXT_AFTER_DATE, "amount")})
-        self.raw = {name: [] for name in RAW_SCHEMA.names}
+    def _new_batch(self) -> None:
+        self.pending = {name: [] for name in _PENDING}
+        self.appenders = tuple(column.append for column in self.pending.values())
 
-    def _flush(self) -> None:
-        rows, raw = self.rows, self.raw
-        n = len(rows["source_row"])
-        if not n:
-            return
-        constants = self._constants(n)
-        columns: dict[str, pa.Array] = {}
+    def _flush(self, *, whole_batches_only: bool = False) -> None:
+        """Turn the pending columns into record batches of batch_size rows (the last: fewer)."""
+        size = self.batch_size
+        while (n := len(self.pending["amount"])) >= (size if whole_batches_only else 1):
+            pending = self.pending
+            if n > size:
+                rest = {name: column[size:] for name, column in pending.items()}
+                pending = {name: column[:size] for name, column in pending.items()}
+                n = size
+            else:
+                rest = None
+            self._new_batch()
+            if rest is not None:
+                for name, column in rest.items():
+                    self.pending[name].extend(column)
+            self._batch(pending, n)
+
+    def _batch(self, pending: dict[str, list], n: int) -> None:
+        first = self.flushed + 1
+        self.flushed += n
+        columns = self._constants(n)
+        columns["source_row"] = pa.array(range(first, first + n), pa.int64())
         for schema_field in LEDGER_SCHEMA:
             name = schema_field.name
-            if name in constants:
-                columns[name] = constants[name]
-            elif name == "amount":
-                columns[name] = _cents_to_amount(rows[name])
-            else:
-                columns[name] = pa.array(rows[name], schema_field.type)
+            if name == "amount":
+                columns[name] = _cents_to_amount(pending[name])
+            elif name not in columns:
+                columns[name] = pa.array(pending[name], schema_field.type)
         self.batches.append(pa.RecordBatch.from_pydict(columns, schema=LEDGER_SCHEMA))
-        raw_columns = []
+        raw_columns = [columns["source_row"]]
         for raw_field in RAW_SCHEMA:
-            same = _RAW_AS_ROW.get(raw_field.name)
-            # most original texts need no cleaning: then raw and rows share one buffer
-            if same is not None and raw[raw_field.name] == rows[same]:
+            name = raw_field.name
+            if name == "source_row":
+                continue
+            same = _RAW_AS_ROW.get(name)
+            values = pending.get(f"raw:{name}")
+            if values is None:
+                raw_columns.append(columns[same])  # the row column is the original text
+            elif same is not None and values == pending[same]:
+                # most original texts need no cleaning: then raw and rows share one buffer
                 raw_columns.append(columns[same])
             else:
-                raw_columns.append(pa.array(raw[raw_field.name], raw_field.type))
+                raw_columns.append(pa.array(values, raw_field.type))
         self.raw_batches.append(pa.RecordBatch.from_arrays(raw_columns, schema=RAW_SCHEMA))
-        self._reset_columns()
 
     def _constants(self, n: int) -> dict[str, pa.Array]:
         """Columns with one value for the whole file: every batch shares the same buffers."""
@@ -696,6 +853,9 @@ def _clean(text: str | None) -> str | None:
 
 def _cents(text: str) -> int | None:
     """XML decimal -> cents; None when it is not a decimal or has non-zero digits past cents."""
+    whole, dot, fraction = text.partition(".")
+    if dot and len(fraction) == 2 and len(whole) <= 16 and (whole + fraction).isdecimal():
+        return int(whole + fraction)  # the usual 1234.56
     match = _AMOUNT.fullmatch(text)
     if match is None:
         return None
@@ -707,7 +867,6 @@ def _cents(text: str) -> int | None:
     return -cents if sign == "-" else cents
 
 
-@lru_cache(maxsize=4096)
 def _parse_date(text: str) -> date | None:
     match = _DATE.fullmatch(text)
     if match is None:
@@ -732,17 +891,15 @@ def _euros(cents: int) -> str:
 # -- bytes in -----------------------------------------------------------------------------
 
 
-@contextmanager
-def _xml_stream(path: Path, file: str) -> Iterator[tuple[BinaryIO, str, list[str]]]:
-    """The file as a byte stream expat can read, its effective encoding, and notes on it."""
-    with path.open("rb") as handle:
-        head = handle.read(_HEAD_SIZE)
-        handle.seek(0)
-        encoding, notes, transcode = _sniff_encoding(path, head, file)
-        yield (_Cp1252AsUtf8(handle, file) if transcode else handle), encoding, notes
+@dataclass(frozen=True)
+class _Sniffed:
+    encoding: str  # the effective encoding
+    notes: list[str]
+    transcode: bool = False  # Windows-1252 bytes, handed to expat as UTF-8
+    declared: str | None = None
 
 
-def _sniff_encoding(path: Path, head: bytes, file: str) -> tuple[str, list[str], bool]:
+def _sniff_encoding(path: Path, head: bytes, file: str) -> _Sniffed:
     if not head:
         raise UnreadableFile("the file is empty (0 bytes)", file=file)
     for magic, what in _ARCHIVES:
@@ -752,7 +909,7 @@ def _sniff_encoding(path: Path, head: bytes, file: str) -> tuple[str, list[str],
                 file=file,
             )
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", [], False  # expat reads UTF-16 with a BOM itself
+        return _Sniffed("utf-16", [])  # expat reads UTF-16 with a BOM itself
     notes = []
     bom = head.startswith(codecs.BOM_UTF8)
     if bom:
@@ -761,15 +918,7 @@ def _sniff_encoding(path: Path, head: bytes, file: str) -> tuple[str, list[str],
     declared = match[1].decode("ascii") if match else None
     codec = _codec(declared)
     if codec in (None, "utf-8"):
-        bad = _first_invalid_utf8(path)
-        if bad is None:
-            return "utf-8", notes, False
-        says = "declares UTF-8" if declared else "has no encoding declaration (so UTF-8)"
-        notes.append(
-            f"file {says} but is not valid UTF-8 (first bad byte at offset {bad}); "
-            "read as Windows-1252"
-        )
-        return "windows-1252", notes, True
+        return _Sniffed("utf-8", notes, declared=declared)  # read_xaf falls back to cp1252
     if codec == "iso8859-1":
         c1 = _first_match(path, re.compile(rb"[\x80-\x9f]"))
         if c1 is not None:
@@ -777,8 +926,8 @@ def _sniff_encoding(path: Path, head: bytes, file: str) -> tuple[str, list[str],
                 f"file declares {declared} but contains Windows-1252 characters such as the "
                 f"euro sign (first at offset {c1}); read as Windows-1252"
             )
-            return "windows-1252", notes, True
-    return declared, notes, False  # any other declared encoding is left to expat
+            return _Sniffed("windows-1252", notes, transcode=True, declared=declared)
+    return _Sniffed(declared, notes, declared=declared)  # other encodings are left to expat
 
 
 def _codec(declared: str | None) -> str | None:
@@ -795,7 +944,7 @@ def _first_invalid_utf8(path: Path) -> int | None:
     offset = 0
     with path.open("rb") as handle:
         while True:
-            chunk = handle.read(_CHUNK)
+            chunk = handle.read(_SCAN_CHUNK)
             pending = len(decoder.getstate()[0])
             try:
                 decoder.decode(chunk, final=not chunk)
@@ -809,7 +958,7 @@ def _first_invalid_utf8(path: Path) -> int | None:
 def _first_match(path: Path, pattern: re.Pattern[bytes]) -> int | None:
     offset = 0
     with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
+        while chunk := handle.read(_SCAN_CHUNK):
             match = pattern.search(chunk)
             if match:
                 return offset + match.start()
@@ -853,13 +1002,7 @@ class _Cp1252AsUtf8:
 # -- errors -------------------------------------------------------------------------------
 
 
-def _unsafe(error: defusedxml.DefusedXmlException, file: str) -> UnsafeFile:
-    if isinstance(error, defusedxml.DTDForbidden):
-        what = f"a DOCTYPE declaration (<!DOCTYPE {error.name}>)"
-    elif isinstance(error, defusedxml.EntitiesForbidden):
-        what = f"an entity declaration ({error.name})"
-    else:
-        what = "a reference to an external resource"
+def _unsafe(what: str, file: str) -> UnsafeFile:
     return UnsafeFile(
         f"the file contains {what}; auditfiles never need one, and it can make an XML reader "
         "read local files (XXE) or exhaust memory (billion laughs), so the file was not read",
@@ -869,16 +1012,22 @@ def _unsafe(error: defusedxml.DefusedXmlException, file: str) -> UnsafeFile:
     )
 
 
-def _not_well_formed(error: ParseError, file: str) -> UnreadableFile:
-    line, column = error.position
-    reason = expat.ErrorString(error.code)
-    if reason == expat.errors.XML_ERROR_NO_ELEMENTS:
-        message = (
-            f"the XML ends at line {line} before the auditfile is complete "
-            "(no element found or elements left open); is the file truncated?"
+class _NotWellFormed(Exception):
+    """Expat refused the bytes; read_xaf decides whether that is an encoding to fall back from."""
+
+    def __init__(self, line: int, column: int, code: int) -> None:
+        super().__init__(line, column, code)
+        self.line, self.column, self.code = line, column, code
+
+    def unreadable(self, file: str) -> UnreadableFile:
+        reason = expat.ErrorString(self.code)
+        if reason == expat.errors.XML_ERROR_NO_ELEMENTS:
+            message = (
+                f"the XML ends at line {self.line} before the auditfile is complete "
+                "(no element found or elements left open); is the file truncated?"
+            )
+        else:
+            message = f"not well-formed XML at line {self.line}, column {self.column + 1}: {reason}"
+        return UnreadableFile(
+            message, file=file, hint="Export the auditfile again; do not edit it by hand."
         )
-    else:
-        message = f"not well-formed XML at line {line}, column {column + 1}: {reason}"
-    return UnreadableFile(
-        message, file=file, hint="Export the auditfile again; do not edit it by hand."
-    )
