@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections import deque
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -70,7 +70,9 @@ def suite_fingerprint(kind: str) -> str:
 def _resolve(value: object, parameters: dict[str, object]) -> object:
     """Fill `$name` placeholders (e.g. `$fiscal_year_end`) that depend on the delivery."""
     if isinstance(value, str) and value.startswith("$"):
-        return parameters[value[1:]]
+        value = parameters[value[1:]]
+        # date columns reach GX as datetime64 (see validation_frame), so the bounds must be too
+        return pd.Timestamp(value) if isinstance(value, dt.date) else value
     if isinstance(value, list):
         return [_resolve(item, parameters) for item in value]
     return value
@@ -106,15 +108,47 @@ def _batch_definition():
     return source.add_dataframe_asset("delivery").add_batch_definition_whole_dataframe("whole")
 
 
-def validation_frame(rows: pa.Table) -> pd.DataFrame:
-    """Arrow rows as pandas for GX: decimals as floats, dates as datetime.date objects."""
+def suite_columns(suite: gx.ExpectationSuite) -> set[str]:
+    """The columns a suite reads, so GX gets (and hashes) nothing else."""
+    names = set()
+    for expectation in suite.expectations:
+        config = expectation.configuration
+        names.update(config.kwargs.get("column_list") or [])
+        names.update([config.kwargs["column"]] if config.kwargs.get("column") else [])
+        condition = config.kwargs.get("row_condition")
+        if isinstance(condition, dict) and isinstance(condition.get("column"), dict):
+            names.add(condition["column"]["name"])
+    return names
+
+
+def validation_frame(rows: pa.Table, wanted: set[str] | None = None) -> pd.DataFrame:
+    """Arrow rows as pandas for GX, only the wanted columns: decimals as floats, dates as datetime64.
+
+    GX compares datetime64 and float columns vectorised, but date objects one by one in Python.
+    Dates beyond pandas' nanosecond range are clamped; messages show the delivered date instead.
+    """
     columns = {}
     for field in rows.schema:
+        if wanted is not None and field.name not in wanted and field.name != ROW_ID:
+            continue
         column = rows[field.name]
         if pa.types.is_decimal(field.type):
             column = column.cast(pa.float64())
+        elif pa.types.is_date(field.type):
+            column = _as_timestamps(column)
         columns[field.name] = column
-    return pa.table(columns).to_pandas(date_as_object=True)
+    return pa.table(columns).to_pandas()
+
+
+_TIMESTAMP_RANGE = (pa.scalar(dt.date(1678, 1, 1)), pa.scalar(dt.date(2261, 12, 31)))
+
+
+def _as_timestamps(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    low, high = _TIMESTAMP_RANGE
+    clamped = pc.min_element_wise(
+        pc.max_element_wise(column, low, skip_nulls=False), high, skip_nulls=False
+    )
+    return clamped.cast(pa.timestamp("ns"))
 
 
 def take_recorded_validations() -> list[RecordedValidation]:
@@ -122,6 +156,11 @@ def take_recorded_validations() -> list[RecordedValidation]:
     taken = list(_recorded)
     _recorded.clear()
     return taken
+
+
+def keep_recorded_validations(recorded: list[RecordedValidation]) -> None:
+    """Validations a worker process ran, kept here for the Data Docs of the run."""
+    _recorded.extend(recorded)
 
 
 def run_suite(kind: str, rows: pa.Table, parameters: dict[str, object]) -> SuiteOutcome:
@@ -158,12 +197,15 @@ def run_suite_batch(
                 table_failures[index].append(_table_message(meta, outcome.result))
 
     per_row = build_suite(kind, parameters, row_level=True)
+    wanted = suite_columns(per_row)
     frame = pd.concat(
-        [validation_frame(t).assign(**{BATCH: i}) for i, t in enumerate(tables)],
+        [validation_frame(t, wanted).assign(**{BATCH: i}) for i, t in enumerate(tables)],
         ignore_index=True,
     )
     result = _validate(per_row, frame, [BATCH, ROW_ID])
+    del frame
     _record("row-rules", [name for names in files for name in names], result)
+    delivered_dates = _delivered_dates(tables, result)
     for rule, meta, outcome in _failures(result):
         config = outcome.expectation_config
         # delivery_id in a compound rule only scopes it to one delivery; report the other columns
@@ -174,8 +216,9 @@ def run_suite_batch(
         ]
         hit = set()
         for item in outcome.result.get("unexpected_index_list") or []:
-            value = ", ".join(_text(item.get(c)) for c in columns)
             index = int(item[BATCH])
+            item = {**item, **delivered_dates.get((index, int(item[ROW_ID])), {})}
+            value = ", ".join(_text(item.get(c)) for c in columns)
             hit.add(index)
             problems[index].append(
                 RowProblem(
@@ -196,6 +239,26 @@ def run_suite_batch(
         SuiteOutcome(problems[i], table_failures[i], failed[i], evaluated)
         for i in range(len(tables))
     ]
+
+
+def _delivered_dates(
+    tables: list[pa.Table], result: ExpectationSuiteValidationResult
+) -> dict[tuple[int, int], dict]:
+    """The delivered date values of the failing rows, keyed by (delivery in batch, source row)."""
+    failing: dict[int, set[int]] = defaultdict(set)
+    for outcome in result.results:
+        for item in (outcome.result or {}).get("unexpected_index_list") or []:
+            failing[int(item[BATCH])].add(int(item[ROW_ID]))
+    dates = {}
+    for index, rows in failing.items():
+        table = tables[index]
+        names = [f.name for f in table.schema if pa.types.is_date(f.type)]
+        if not names:
+            continue
+        hit = table.filter(pc.is_in(table[ROW_ID], pa.array(sorted(rows), pa.int64())))
+        for record in hit.select([ROW_ID, *names]).to_pylist():
+            dates[(index, record.pop(ROW_ID))] = record
+    return dates
 
 
 def _validate(
