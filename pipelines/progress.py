@@ -75,7 +75,7 @@ def run_with_progress(
                     progress.advance(tasks[phase_of(graph, record.asset_key)])
             if finished:
                 break
-            time.sleep(0.3)
+            time.sleep(1.0)
     if "error" in outcome:
         raise outcome["error"]
     return outcome["result"]

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -136,6 +137,7 @@ def suite_parameters(delivery: Delivery) -> dict[str, object]:
     }
 
 
+@cache
 def contract_version(kind: str) -> str:
     from importlib.metadata import version
 
@@ -437,34 +439,3 @@ class Warehouse:
             quarantine.unlink(missing_ok=True)
             readable.unlink(missing_ok=True)
         write_json_atomic(result.as_dict(), self.result_file(delivery))
-
-
-def load_deliveries(
-    deliveries: list[Delivery],
-    warehouse: Warehouse,
-    *,
-    policy: LoadPolicy = DEFAULT_POLICY,
-    pseudonymiser: Callable[[str], str] | None = None,
-    known_municipalities: frozenset[str] | None = None,
-) -> list[LoadResult]:
-    """Load deliveries idempotently: the same bytes again change nothing."""
-    results: list[LoadResult] = []
-    pending = []
-    for delivery in deliveries:
-        delivery_id = delivery.content_hash()
-        if warehouse.is_unchanged(delivery, delivery_id):
-            previous = warehouse.previous_result(delivery)
-            results.append(LoadResult(**{**previous, "status": UNCHANGED, "problems": []}))
-            continue
-        options = CheckOptions(
-            policy=policy,
-            pseudonymiser=pseudonymiser,
-            known_municipalities=known_municipalities,
-            previous_columns=warehouse.previous_columns(delivery),
-        )
-        pending.append((delivery, options))
-    by_key = {delivery.key: delivery for delivery, _ in pending}
-    for checked in check_deliveries(pending):
-        warehouse.store(checked, by_key[checked.result.delivery_key])
-        results.append(checked.result)
-    return sorted(results, key=lambda r: r.delivery_key)

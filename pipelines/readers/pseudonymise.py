@@ -37,15 +37,24 @@ def normalise_id(employee_id: str) -> str:
     return unicodedata.normalize("NFKC", employee_id).strip().casefold()
 
 
-def make_pseudonymiser(key: bytes) -> Callable[[str], str]:
-    """A function from employee id to its pseudonym under `key`."""
-    _check_key(key)
+class Pseudonymiser:
+    """Employee id to its pseudonym under a key; a class, so worker processes can receive it."""
 
-    def pseudonymise(employee_id: str) -> str:
-        digest = hmac.new(key, normalise_id(employee_id).encode("utf-8"), hashlib.sha256)
+    def __init__(self, key: bytes) -> None:
+        _check_key(key)
+        self._key = key
+
+    def __call__(self, employee_id: str) -> str:
+        digest = hmac.new(self._key, normalise_id(employee_id).encode("utf-8"), hashlib.sha256)
         return digest.hexdigest()[:PSEUDONYM_LENGTH]
 
-    return pseudonymise
+    def __repr__(self) -> str:
+        return "Pseudonymiser(<key hidden>)"
+
+
+def make_pseudonymiser(key: bytes) -> Callable[[str], str]:
+    """A function from employee id to its pseudonym under `key`."""
+    return Pseudonymiser(key)
 
 
 def pseudonymise_array(arr: pa.Array, pseudonymise: Callable[[str], str]) -> pa.Array:

@@ -3,6 +3,7 @@ import dagster as dg
 from pipelines.contract.data_docs import build_data_docs
 from pipelines.contract.ingest import ingest_kind, ingest_reference, write_load_results
 from pipelines.contract.load import PARTIAL, REJECTED, LoadPolicy, LoadResult
+from pipelines.contract.parallel import default_workers
 from pipelines.defs.ingest.partitions import deliveries_partitions, slots
 from pipelines.defs.resources import WarehouseResource
 
@@ -10,10 +11,14 @@ GROUP = "ingest"
 
 
 class IngestConfig(dg.Config):
-    """How much of a delivery may be quarantined before it is rejected whole."""
+    """How much of a delivery may be quarantined before it is rejected whole, and how many cores read."""
 
     max_quarantined_row_share: float = 0.01
     max_quarantined_amount_share: float = 0.01
+    workers: int = 0  # processes reading deliveries side by side; 0: one per core
+
+    def worker_count(self) -> int:
+        return self.workers or default_workers()
 
     def policy(self) -> LoadPolicy:
         return LoadPolicy(self.max_quarantined_row_share, self.max_quarantined_amount_share)
@@ -160,6 +165,7 @@ def delivery_ingest(name: str, kind: str, description: str) -> dg.AssetsDefiniti
             pseudonymiser=warehouse.pseudonymiser() if kind == "training" else None,
             log=context.log.info,
             only=slots(context.partition_keys),
+            workers=config.worker_count(),
         )
         yield dg.MaterializeResult(asset_key=name, metadata=summary(results))
         yield from check_results(name, results)

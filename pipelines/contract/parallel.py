@@ -1,0 +1,83 @@
+"""Check and land deliveries on every core: reading XAF and CSV is Python-bound, one core each.
+
+The deliveries are packed into chunks of one kind and year (so GX still validates many at once),
+largest first, and each worker process checks and stores its chunk. Workers only write the files of
+their own deliveries, so they never touch the same file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from pipelines.contract import suites
+from pipelines.contract.load import CheckOptions, LoadResult, Warehouse, check_deliveries
+from pipelines.readers.delivery import Delivery
+from pipelines.settings import Paths
+
+Batch = list[tuple[Delivery, CheckOptions]]
+
+# Below this many bytes a worker's start-up (about 3 s of imports) costs more than it saves.
+MIN_PARALLEL_BYTES = 64 * 1024 * 1024
+CHUNK_BYTES = 48 * 1024 * 1024
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def plan_chunks(batch: Batch, chunk_bytes: int = CHUNK_BYTES) -> list[Batch]:
+    """Chunks of one kind and year of at most chunk_bytes (a bigger file alone), largest first."""
+    groups: dict[tuple[str, int], Batch] = {}
+    for item in sorted(batch, key=lambda item: -_size(item[0])):
+        groups.setdefault((item[0].kind, item[0].fiscal_year or 0), []).append(item)
+    chunks: list[Batch] = []
+    for items in groups.values():
+        chunk: Batch = []
+        for item in items:
+            if chunk and sum(_size(d) for d, _ in chunk) + _size(item[0]) > chunk_bytes:
+                chunks.append(chunk)
+                chunk = []
+            chunk.append(item)
+        chunks.append(chunk)
+    return sorted(chunks, key=lambda chunk: -sum(_size(d) for d, _ in chunk))
+
+
+def check_and_store(
+    chunk: Batch, paths: Paths
+) -> tuple[list[LoadResult], list[suites.RecordedValidation]]:
+    """Runs in a worker: check the chunk, land or quarantine each delivery, return what happened."""
+    warehouse = Warehouse(paths)
+    by_key = {delivery.key: delivery for delivery, _ in chunk}
+    results = []
+    for checked in check_deliveries(chunk):
+        warehouse.store(checked, by_key[checked.result.delivery_key])
+        results.append(checked.result)
+    return results, suites.take_recorded_validations()
+
+
+def check_and_store_all(batch: Batch, paths: Paths, workers: int) -> Iterator[LoadResult]:
+    """check_and_store over the whole batch, in worker processes when that pays off."""
+    if workers <= 1 or sum(_size(d) for d, _ in batch) < MIN_PARALLEL_BYTES:
+        results, recorded = check_and_store(batch, paths)
+        suites.keep_recorded_validations(recorded)
+        yield from results
+        return
+    chunks = plan_chunks(batch)
+    # spawn, not fork: the Dagster process that calls this runs threads
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=context) as pool:
+        futures = [pool.submit(check_and_store, chunk, paths) for chunk in chunks]
+        for future in as_completed(futures):
+            results, recorded = future.result()
+            suites.keep_recorded_validations(recorded)
+            yield from results
+
+
+def _size(delivery: Delivery) -> int:
+    try:
+        return delivery.path.stat().st_size
+    except OSError:
+        return 0

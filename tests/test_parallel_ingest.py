@@ -1,0 +1,90 @@
+"""Reading deliveries in worker processes lands exactly what reading them in one process lands."""
+
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.contract import parallel, suites
+from pipelines.contract.ingest import ingest_kind
+from pipelines.contract.load import CheckOptions
+from pipelines.readers.delivery import delivery_from_path
+from pipelines.readers.pseudonymise import make_pseudonymiser
+from pipelines.settings import REPO_ROOT, Paths
+
+DEMO = REPO_ROOT / "data_raw"
+KINDS = ("ledger", "assets", "training")
+# CSV and XAF ledgers, CSV and XLSX asset registers, training records
+SAMPLE = ("GM0014", "GM0060", "GM0088", "GM0093", "GM0363", "GM0687")
+
+
+@pytest.fixture(scope="module")
+def data_raw(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("sample") / "data_raw"
+    shutil.copytree(DEMO / "reference", target / "reference")
+    for code in SAMPLE:
+        shutil.copytree(DEMO / "deliveries" / code, target / "deliveries" / code)
+    return target
+
+
+def outcome(paths: Paths, kind: str, workers: int) -> tuple[dict, dict]:
+    results = ingest_kind(
+        paths, kind, workers=workers, pseudonymiser=make_pseudonymiser(b"parallel-test-key" * 2)
+    )
+    by_key = {r.delivery_key: {**r.as_dict(), "checked_at": None} for r in results}
+    landed = {
+        path.name: pq.read_table(path).sort_by("source_row").to_pylist()
+        for path in sorted((paths.landing / kind).glob("GM*.parquet"))
+    }
+    return by_key, landed
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_workers_land_what_one_process_lands(kind, data_raw: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(parallel, "CHUNK_BYTES", 256 * 1024)  # several chunks per kind and year
+    suites.take_recorded_validations()
+
+    serial = outcome(Paths(data_raw, tmp_path / "serial"), kind, workers=1)
+    recorded_serially = len(suites.take_recorded_validations())
+    in_workers = outcome(Paths(data_raw, tmp_path / "workers"), kind, workers=2)
+
+    assert in_workers == serial
+    assert len(serial[0]) >= 6 and len(serial[1]) >= 6
+    # the workers' GX validations reach this process, for the Data Docs of the run
+    assert len(suites.take_recorded_validations()) >= recorded_serially
+
+
+def test_chunks_keep_one_kind_and_year_and_put_the_largest_first():
+    deliveries = [delivery_from_path(p, DEMO / "deliveries") for p in DEMO.glob("deliveries/*/*/*")]
+    deliveries = [d for d in deliveries if d.kind in KINDS]
+    chunks = parallel.plan_chunks([(d, CheckOptions()) for d in deliveries], chunk_bytes=200_000)
+
+    assert sorted(d.key for chunk in chunks for d, _ in chunk) == sorted(d.key for d in deliveries)
+    for chunk in chunks:
+        assert len({(d.kind, d.fiscal_year) for d, _ in chunk}) == 1
+        sizes = [d.path.stat().st_size for d, _ in chunk]
+        assert len(chunk) == 1 or sum(sizes) <= 200_000
+    totals = [sum(d.path.stat().st_size for d, _ in chunk) for chunk in chunks]
+    assert totals == sorted(totals, reverse=True)
+
+
+def test_a_broken_delivery_in_a_worker_is_a_load_result_not_a_crash(
+    data_raw: Path, tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    data_raw = shutil.copytree(data_raw, tmp_path / "data_raw")
+    broken = next(data_raw.glob("deliveries/*/2024/ledger.csv"))
+    broken.write_bytes(b"\x00\x01 not a ledger \xff\n")
+
+    results = ingest_kind(Paths(data_raw, tmp_path / "warehouse"), "ledger", workers=2)
+
+    [result] = [
+        r
+        for r in results
+        if r.source_file.endswith(str(broken.relative_to(data_raw / "deliveries")))
+    ]
+    assert result.status == "rejected"
+    assert result.message
+    assert sum(r.status != "rejected" for r in results) == len(results) - 1
