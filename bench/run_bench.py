@@ -284,7 +284,7 @@ def _canonical(name: str) -> str | None:
     return next((c for c, aliases in LEDGER_COLUMNS.items() if wanted in aliases), None)
 
 
-# --- the SQL (a) and (b) share: int_ledger_lines_classified.sql without dbt ------------------------
+# --- the SQL (a) and (b) share: int_ledger_accounts_classified.sql without dbt ------------------------
 
 RULES_SQL = """
 create or replace table rules as

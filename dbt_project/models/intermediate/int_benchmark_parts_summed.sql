@@ -8,9 +8,9 @@
 
 with
 
-ledger_lines as (
+ledger_accounts as (
 
-    select * from {{ ref('int_ledger_lines_classified') }}
+    select * from {{ ref('int_ledger_accounts_classified') }}
 
 ),
 
@@ -49,10 +49,10 @@ spend as (
         {%- endfor %}
         coalesce(sum(amount) filter (where is_ict), 0) as ict_cost_total,
         coalesce(sum(amount) filter (where in_ict_cost_centre), 0) as ict_cost_centre_spend,
-        count(*) filter (where is_ict) as ict_ledger_lines,
-        count(*) as ledger_lines
+        coalesce(sum(ledger_lines) filter (where is_ict), 0) as ict_ledger_lines,
+        sum(ledger_lines) as ledger_lines
 
-    from ledger_lines
+    from ledger_accounts
     group by municipality_code, fiscal_year
 
 ),

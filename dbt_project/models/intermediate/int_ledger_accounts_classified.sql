@@ -1,7 +1,10 @@
 {#-
-    Each ledger line gets the category of the most specific mapping rule that matches it:
-    account and cost centre > exact account > narrowest account range > cost centre alone.
-    Lines in an ICT cost centre that no rule classifies become 'unclassified'.
+    Each account and cost centre a ledger delivery books on gets the category of the most specific
+    mapping rule that matches it: account and cost centre > exact account > narrowest account
+    range > cost centre alone. An ICT cost centre that no rule classifies gives 'unclassified'.
+
+    Rules only look at the municipality, account and cost centre, so they are matched once per
+    combination (thousands), not once per line (millions); fct_ict_cost_line joins the lines back.
 -#}
 
 with
@@ -35,18 +38,38 @@ classification_rules as (
 
 ),
 
+line_keys as (
+
+    select
+        municipality_code,
+        fiscal_year,
+        delivery_id,
+        account_code,
+        cost_centre,
+        count(*) as ledger_lines,
+        sum(amount) as amount
+
+    from lines
+    group by all
+
+),
+
 matches as (
 
     select
-        lines.ledger_line_id,
+        lines.municipality_code,
+        lines.fiscal_year,
+        lines.account_code,
+        lines.cost_centre,
         rules.category,
         rules.rule_row,
         row_number() over (
-            partition by lines.ledger_line_id
+            partition by
+                lines.municipality_code, lines.fiscal_year, lines.account_code, lines.cost_centre
             order by rules.specificity, rules.range_width, rules.rule_row
         ) as preference
 
-    from lines
+    from line_keys as lines
     inner join classification_rules as rules
         on rules.municipality_code = lines.municipality_code
         and (rules.cost_centre is null or rules.cost_centre = lines.cost_centre)
@@ -94,9 +117,12 @@ classified as (
             when ict_cost_centres.cost_centre is not null then 'unclassified'
         end as category
 
-    from lines
+    from line_keys as lines
     left join best_match
-        on best_match.ledger_line_id = lines.ledger_line_id
+        on best_match.municipality_code = lines.municipality_code
+        and best_match.fiscal_year = lines.fiscal_year
+        and best_match.account_code is not distinct from lines.account_code
+        and best_match.cost_centre is not distinct from lines.cost_centre
     left join ict_cost_centres
         on ict_cost_centres.municipality_code = lines.municipality_code
         and ict_cost_centres.cost_centre = lines.cost_centre

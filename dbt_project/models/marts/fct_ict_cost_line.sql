@@ -1,8 +1,34 @@
+{#- An inner join on the few ICT accounts: DuckDB then skips the other lines while scanning. -#}
+
 with
+
+lines as (
+
+    select * from {{ ref('stg_landing__ledger_lines') }}
+
+),
+
+ict_accounts as (
+
+    select * from {{ ref('int_ledger_accounts_classified') }}
+    where is_ict
+
+),
 
 classified as (
 
-    select * from {{ ref('int_ledger_lines_classified') }}
+    select
+        lines.*,
+        ict_accounts.category,
+        ict_accounts.in_ict_cost_centre,
+        ict_accounts.mapping_rule_row
+
+    from lines
+    inner join ict_accounts
+        on ict_accounts.municipality_code = lines.municipality_code
+        and ict_accounts.fiscal_year = lines.fiscal_year
+        and ict_accounts.account_code is not distinct from lines.account_code
+        and ict_accounts.cost_centre is not distinct from lines.cost_centre
 
 )
 
@@ -29,4 +55,3 @@ select
     source_row
 
 from classified
-where is_ict
