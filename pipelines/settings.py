@@ -20,6 +20,13 @@ DBT_EXECUTABLE = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else (shutil.whi
 DATA_RAW_ENV = "ICTBENCH_DATA_RAW"
 WAREHOUSE_ENV = "ICTBENCH_WAREHOUSE"
 PSEUDONYM_KEY_FILE_ENV = "ICTBENCH_PSEUDONYM_KEY_FILE"
+# DuckDB's memory cap in dbt (profiles.yml reads the same variable) and when publishing
+DUCKDB_MEMORY_LIMIT_ENV = "ICTBENCH_DUCKDB_MEMORY_LIMIT"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get(DUCKDB_MEMORY_LIMIT_ENV, "1GB")
+
 
 # Public-sector users expect no phoning home, and the nightly machine has no internet anyway.
 TELEMETRY_OFF = {

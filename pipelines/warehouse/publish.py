@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.settings import duckdb_memory_limit
+
 # DuckDB 2.x writes a format 1.x clients (and many BI drivers) cannot open.
 STORAGE_VERSION = "v1.5.0"
 BI_SCHEMA = "main"
@@ -35,7 +37,7 @@ def _literal(path: Path) -> str:
 def publish(build_db: Path, published_db: Path) -> Published:
     staging = published_db.with_name(f".{published_db.name}.{os.getpid()}.new")
     staging.unlink(missing_ok=True)
-    connection = duckdb.connect()
+    connection = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
     try:
         connection.execute(f"ATTACH {_literal(build_db)} AS build (READ_ONLY)")
         connection.execute(
