@@ -209,11 +209,40 @@ def demo_data(
     seed: Annotated[
         int, typer.Option(help="Random seed; the same seed gives the same bytes.")
     ] = 2024,
+    scale: Annotated[
+        float | None,
+        typer.Option(
+            help="National scale instead of the demo: all 342 municipalities, volumes by "
+            "inhabitants; 1 is about 10 million ledger lines (1 GB). Write it outside the "
+            "repository."
+        ),
+    ] = None,
 ) -> None:
     """Write the demo deliveries and reference data (deterministic)."""
-    from pipelines.demo.generate import write_demo
+    if scale is None:
+        from pipelines.demo.generate import write_demo
 
-    summary = write_demo(out, seed=seed)
+        summary = write_demo(out, seed=seed)
+    else:
+        from pipelines.demo.national import write_national
+
+        if scale <= 0:
+            errors.print("--scale must be above 0.")
+            raise typer.Exit(2)
+        if out.resolve().is_relative_to(REPO_ROOT):
+            errors.print(f"{out} is inside the repository; national data goes elsewhere (--out).")
+            raise typer.Exit(2)
+        national = write_national(out, scale=scale, seed=seed)
+        summary = {
+            name: national[name]
+            for name in (
+                "municipalities",
+                "ledger_lines",
+                "ledger_bytes",
+                "asset_rows",
+                "training_rows",
+            )
+        }
     console.print(f"Demo data written to {out}: {summary}")
 
 

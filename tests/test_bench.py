@@ -64,3 +64,17 @@ def test_bench_writes_all_five_measurements_and_the_totals_agree(tmp_path):
     }
     markdown = (tmp_path / "results" / written[1]).read_text()
     assert all(label in markdown for label in LABELS.values())
+
+
+def test_national_demo_data_is_written_outside_the_repository_only(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+    from pipelines.settings import REPO_ROOT
+
+    inside = CliRunner().invoke(app, ["demo-data", "--scale", "1", "--out", str(REPO_ROOT / "x")])
+    assert inside.exit_code == 2
+    assert "inside the repository" in inside.stderr
+    nothing = CliRunner().invoke(app, ["demo-data", "--scale", "0", "--out", str(tmp_path)])
+    assert nothing.exit_code == 2
+    assert not (REPO_ROOT / "x").exists()
