@@ -62,6 +62,41 @@ def test_every_successor_chain_ends_in_a_municipality_of_2023(cbs_lists):
         assert code not in list_2023, f"{code} is in the 2023 list but marked as ceased"
 
 
+@pytest.fixture(scope="module")
+def nlextract_history() -> dict[str, list[dict[str, str]]]:
+    path = GEMEENTEN / "nlextract_gemeentelijke-indeling.csv"
+    if not path.is_file():
+        pytest.skip(f"shared nlextract history not present at {path}")
+    history: dict[str, list[dict[str, str]]] = {}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter=";"):
+            history.setdefault("GM" + row["gemeentecode"], []).append(row)
+    return history
+
+
+def test_every_code_that_ended_since_2014_has_a_successor_valid_that_day(nlextract_history):
+    ended = {
+        code: period
+        for code, periods in nlextract_history.items()
+        for period in periods
+        if period["einddatum"] > "2014-01-01"
+    }
+    assert "GM0140" in ended  # Littenseradiel, split three ways in 2018
+    mapping = successors()
+    assert set(ended) == set(mapping), sorted(set(ended) ^ set(mapping))
+    for code, period in ended.items():
+        row = mapping[code]
+        assert (row["predecessor_name"], row["effective_date"]) == (
+            period["gemeentenaam"],
+            period["einddatum"],
+        ), code
+        day = row["effective_date"]
+        assert any(
+            successor["begindatum"] <= day and not (successor["einddatum"] or "9999") <= day
+            for successor in nlextract_history[row["successor_code"]]
+        ), f"{code}: successor {row['successor_code']} did not exist on {day}"
+
+
 def test_the_seed_is_well_formed():
     rows = list(successors().values())
     assert len(rows) >= 80

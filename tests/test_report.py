@@ -11,12 +11,15 @@ import duckdb
 import pytest
 from rich.console import Console
 
-from pipelines.report import cli_commands, queries
+from pipelines.report import cli_commands, labels, queries
 from pipelines.report.numbers import money, number, percent
 from pipelines.report.site import write_page, write_site
 from tests.conftest import FIXTURES, run_benchmark
 
 CHROMIUM = Path("/usr/bin/chromium")
+DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
+# department labels of fct_training, not reasons
+NOT_REASONS = {"(no department)", "(small departments combined)"}
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +82,69 @@ def test_small_peer_groups_are_suppressed_with_a_reason(page: Path):
 def test_english_page(published: Path, tmp_path: Path):
     html = write_page(published, "GM0363", None, tmp_path / "en.html", "en").read_text()
     assert '<html lang="en">' in html and "Cost by category" in html
+    assert "no HR training records delivered for this year" in html
+
+
+def sql_phrases() -> set[str]:
+    """Every quoted phrase in the dbt SQL, with `{}` where a value is formatted in."""
+    phrases = set()
+    for path in [
+        *(DBT_PROJECT / "models").rglob("*.sql"),
+        *(DBT_PROJECT / "macros").rglob("*.sql"),
+    ]:
+        sql = re.sub(r"\{#.*?#\}|--[^\n]*", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+        sql = re.sub(r"\{\{.*?\}\}", "{}", sql)
+        sql = re.sub(r"'\s*\|\|\s*'", "", sql)  # 'a ' || 'b' is one text
+        found = re.findall(r"'([^'\n]*)'", sql)
+        phrases |= {text for text in found if re.search(r"[A-Za-z]+ [A-Za-z]+", text)}
+    return phrases - NOT_REASONS
+
+
+def test_every_reason_the_dbt_models_write_has_a_dutch_text():
+    phrases = sql_phrases()
+    assert "the HR records give no FTE" in phrases
+    assert "no CBS price index for the base year {}" in phrases
+    assert phrases <= set(labels.REASONS), sorted(phrases - set(labels.REASONS))
+    for phrase in phrases:
+        sample = phrase.replace("{}", "7")
+        assert labels.reason(sample, "nl") != sample, phrase
+
+
+def test_reasons_are_translated_with_their_values_and_unknown_ones_kept():
+    assert (
+        labels.reason(
+            "12.5% of the spend in ICT cost centres is unclassified (more than 5.0%)", "nl"
+        )
+        == "12,5% van de uitgaven op ICT-kostenplaatsen is niet geclassificeerd (meer dan 5,0%)"
+    )
+    assert (
+        labels.reason(
+            "2 of 3 municipalities within the current boundaries delivered an asset register", "nl"
+        )
+        == "2 van de 3 gemeenten binnen de huidige grenzen leverden een hardwareregister"
+    )
+    assert labels.reason(
+        "GM0001: ledger partially accepted: 3 rows quarantined; "
+        "GM0002: HR training records partially accepted: 1 rows quarantined",
+        "nl",
+    ) == (
+        "GM0001: grootboek deels geaccepteerd: 3 regels in quarantaine; "
+        "GM0002: HR-opleidingsgegevens deels geaccepteerd: 1 regels in quarantaine"
+    )
+    assert labels.reason("no CBS price index for the base year 2024", "nl") == (
+        "geen CBS-prijsindex voor het basisjaar 2024"
+    )
+    assert labels.reason("a reason nobody wrote down", "nl") == "a reason nobody wrote down"
+    assert labels.reason("the HR records give no FTE", "en") == "the HR records give no FTE"
+    assert labels.reason(None, "nl") == ""
+
+
+def test_dutch_page_gives_the_reasons_in_dutch(page: Path):
+    html = page.read_text(encoding="utf-8")
+    assert "Geen vergelijking: minder dan 5 gemeenten met een volledig cijfer (n = 2)" in html
+    assert "geen HR-opleidingsgegevens geleverd voor dit jaar" in html
+    assert "geen CBS-prijsindex voor 2024" in html
+    assert "fewer than" not in html and "for this year" not in html
 
 
 def test_fallback_peer_statistics_without_peer_tables(tmp_path: Path):

@@ -30,6 +30,7 @@ def _helpers(lang: str) -> dict[str, Any]:
         "kpi_label": lambda kpi: labels.kpi_label(kpi, lang),
         "missing_label": lambda key: labels.vocabulary(labels.MISSING, key, lang),
         "kind": lambda key: labels.vocabulary(labels.KINDS, key, lang),
+        "reason": lambda value: labels.reason(value, lang),
         "money": lambda value, digits=0: numbers.money(value, lang, digits),
         "number": lambda value, digits=0: numbers.number(value, lang, digits),
         "percent": lambda value, digits=0: numbers.percent(value, lang, digits),

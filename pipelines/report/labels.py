@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
 LANGUAGES = ("nl", "en")
 
 TEXT: dict[str, dict[str, str]] = {
@@ -199,6 +202,83 @@ MISSING = {
     "hardware": {"nl": "Hardwareregister", "en": "Hardware register"},
     "real_terms": {"nl": "Reële bedragen", "en": "Real-terms values"},
 }
+
+# The reasons the dbt models write into the mart, in English as the SQL has them (`{}` where the SQL
+# formats in a value), with their Dutch text. A value that is itself a phrase (a ledger) is
+# translated as well, so the phrases the SQL formats in are listed here too.
+REASONS: dict[str, str] = {
+    "no accepted ledger for this year": "geen geaccepteerd grootboek voor dit jaar",
+    "no CBS inhabitant count for 1 January of this year": (
+        "geen CBS-inwonertal op 1 januari van dit jaar"
+    ),
+    "the mapping marks no ICT cost centre with spend": (
+        "de rekeningindeling wijst geen ICT-kostenplaats met uitgaven aan"
+    ),
+    "no HR training records delivered for this year": (
+        "geen HR-opleidingsgegevens geleverd voor dit jaar"
+    ),
+    "the HR records give no FTE": "de HR-gegevens bevatten geen fte",
+    "no asset register delivered for this year": "geen hardwareregister geleverd voor dit jaar",
+    "the asset register has no devices in use": (
+        "het hardwareregister bevat geen apparaten in gebruik"
+    ),
+    "the asset register has no workstations in use": (
+        "het hardwareregister bevat geen werkplekken in gebruik"
+    ),
+    "the ledger has no ICT cost": "het grootboek bevat geen ICT-kosten",
+    "the ledger has no software or SaaS cost": (
+        "het grootboek bevat geen kosten voor software of SaaS"
+    ),
+    "the ledger has no hardware or software cost": (
+        "het grootboek bevat geen kosten voor hardware of software"
+    ),
+    "{} of {} municipalities within the current boundaries delivered {}": (
+        "{} van de {} gemeenten binnen de huidige grenzen leverden {}"
+    ),
+    "{} partially accepted: {} rows quarantined": "{} deels geaccepteerd: {} regels in quarantaine",
+    "{}% of the spend in ICT cost centres is unclassified (more than {}%)": (
+        "{}% van de uitgaven op ICT-kostenplaatsen is niet geclassificeerd (meer dan {}%)"
+    ),
+    "no municipality in the group has a complete figure": (
+        "geen gemeente in de groep heeft een volledig cijfer"
+    ),
+    "fewer than {} municipalities with a complete figure (n = {}): suppressed so "
+    "that no single municipality can be read out of the group": (
+        "minder dan {} gemeenten met een volledig cijfer (n = {}): niet getoond, zodat geen "
+        "enkele gemeente uit de groep te herleiden is"
+    ),
+    "no CBS price index for {}": "geen CBS-prijsindex voor {}",
+    "no CBS price index for the base year {}": "geen CBS-prijsindex voor het basisjaar {}",
+    "a ledger": "een grootboek",
+    "ledger": "grootboek",
+    "an asset register": "een hardwareregister",
+    "asset register": "hardwareregister",
+    "HR training records": "HR-opleidingsgegevens",
+}
+
+
+@functools.cache
+def _reason_patterns() -> list[tuple[re.Pattern[str], str]]:
+    # longest first, so "... for the base year {}" wins over "... for {}"
+    ordered = sorted(REASONS, key=lambda english: len(english.replace("{}", "")), reverse=True)
+    placeholder = re.escape("{}")
+    return [(re.compile(re.escape(e).replace(placeholder, "(.+?)")), REASONS[e]) for e in ordered]
+
+
+def _dutch_reason(value: str) -> str:
+    for pattern, dutch in _reason_patterns():
+        if match := pattern.fullmatch(value):
+            return dutch.format(*(_dutch_reason(group) for group in match.groups()))
+    return value.replace(".", ",") if re.fullmatch(r"-?\d+\.\d+", value) else value
+
+
+def reason(value: str | None, lang: str) -> str:
+    """A reason from the mart in the page's language; one we do not know is shown as it is."""
+    if not value or lang == "en":
+        return value or ""
+    # the current-boundaries series joins its predecessors' reasons: "GM0001: ...; GM0002: ..."
+    parts = (re.fullmatch(r"(GM\d{4}: )?(.*)", part, re.DOTALL) for part in value.split("; "))
+    return "; ".join((part[1] or "") + _dutch_reason(part[2]) for part in parts)
 
 
 def text(key: str, lang: str, **values: object) -> str:
