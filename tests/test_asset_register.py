@@ -12,9 +12,10 @@ import pytest
 from pipelines.demo.assets_training import write_assets_and_training
 from pipelines.readers.asset_register import ASSET_SCHEMA, read_asset_register
 from pipelines.readers.delivery import Delivery, delivery_from_path
+from pipelines.readers.dutch_values import parse_amount, parse_date
 from pipelines.readers.errors import UnreadableFile, WrongLayout
 from pipelines.readers.schema import LINEAGE_FIELDS
-from pipelines.readers.text_values import CP1252_NOTE, parse_dutch_amount, parse_dutch_date
+from pipelines.readers.text_values import CP1252_NOTE
 
 EXPECTATIONS = Path(__file__).resolve().parents[1] / "expectations"
 
@@ -66,27 +67,28 @@ def problems_by_rule(parsed) -> dict[str, list]:
     ],
 )
 def test_dutch_amounts(text: str, expected: str):
-    values, failed = parse_dutch_amount(pa.array([text]))
+    values, failed = parse_amount(pa.array([text]))
     assert values.to_pylist() == [Decimal(expected)]
     assert failed.to_pylist() == [False]
 
 
 @pytest.mark.parametrize("text", ["abc", "1,234.56", "12.5", "-1,5-", "1,234", "1.23"])
 def test_not_dutch_amounts_fail(text: str):
-    values, failed = parse_dutch_amount(pa.array([text]))
+    values, failed = parse_amount(pa.array([text]))
     assert values.to_pylist() == [None]
     assert failed.to_pylist() == [True]
 
 
 def test_empty_amount_is_null_not_failed():
-    values, failed = parse_dutch_amount(pa.array(["", None, "  "]))
+    values, failed = parse_amount(pa.array(["", None, "  "]))
     assert values.to_pylist() == [None, None, None]
     assert failed.to_pylist() == [False, False, False]
 
 
 def test_dutch_dates():
-    values, failed = parse_dutch_date(
-        pa.array(["14-03-2024", "1-3-2024", "2024-03-14", "14-03-2024 00:00:00", "", None])
+    values, failed = parse_date(
+        pa.array(["14-03-2024", "1-3-2024", "2024-03-14", "14-03-2024 00:00:00", "", None]),
+        iso_and_time=True,
     )
     march = [dt.date(2024, 3, 14), dt.date(2024, 3, 1), dt.date(2024, 3, 14)]
     assert values.to_pylist() == [*march, dt.date(2024, 3, 14), None, None]
@@ -95,13 +97,13 @@ def test_dutch_dates():
 
 @pytest.mark.parametrize("text", ["31-02-2024", "29-02-2023", "14-03-24", "03/14/2024", "gisteren"])
 def test_impossible_or_foreign_dates_fail(text: str):
-    values, failed = parse_dutch_date(pa.array([text]))
+    values, failed = parse_date(pa.array([text]), iso_and_time=True)
     assert values.to_pylist() == [None]
     assert failed.to_pylist() == [True]
 
 
 def test_real_date_cells_pass_through():
-    values, failed = parse_dutch_date(pa.array([dt.date(2024, 3, 14)]))
+    values, failed = parse_date(pa.array([dt.date(2024, 3, 14)]))
     assert values.to_pylist() == [dt.date(2024, 3, 14)]
     assert failed.to_pylist() == [False]
 

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines.readers.delivery import delivery_from_path
-from pipelines.readers.dutch_csv import parse_amount, parse_date
+from pipelines.readers.dutch_values import parse_amount, parse_date
 from pipelines.readers.errors import UnreadableFile, WrongLayout
 from pipelines.readers.ledger_csv import read_ledger_csv
 

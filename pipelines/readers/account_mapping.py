@@ -7,6 +7,7 @@ import pyarrow.compute as pc
 
 from pipelines.readers import dutch_csv
 from pipelines.readers.delivery import Delivery
+from pipelines.readers.dutch_values import blank_to_null
 from pipelines.readers.errors import UnreadableFile
 from pipelines.readers.ledger_csv import constant, normalise_header
 from pipelines.readers.schema import ParsedDelivery
@@ -55,7 +56,7 @@ def read_account_mapping(delivery: Delivery) -> ParsedDelivery:
     }
     for file_name, canonical in COLUMNS.items():
         if file_name in by_name:
-            values[canonical] = dutch_csv.blank_to_null(source[by_name[file_name]])
+            values[canonical] = blank_to_null(source[by_name[file_name]])
         else:
             values[canonical] = pa.nulls(n, pa.string())
     values["category"] = pc.utf8_lower(values["category"])

@@ -18,16 +18,18 @@ from pipelines.readers.column_aliases import (
     match_columns,
 )
 from pipelines.readers.delivery import Delivery
+from pipelines.readers.dutch_values import (
+    blank,
+    lookup_values,
+    parse_amount,
+    parse_date,
+    parse_number,
+)
 from pipelines.readers.errors import UnreadableFile
 from pipelines.readers.schema import AMOUNT, LINEAGE_FIELDS, ParsedDelivery, RowProblem
 from pipelines.readers.text_values import (
     CP1252_NOTE,
     all_blank,
-    blank,
-    lookup_values,
-    parse_dutch_amount,
-    parse_dutch_date,
-    parse_dutch_number,
     problems_where,
     read_text_csv,
     unique_names,
@@ -256,11 +258,11 @@ def _normalise(
         notes.append(_unmapped_note(column("asset_class").filter(unmapped), header["asset_class"]))
         asset_class = pc.if_else(unmapped, "other", asset_class)
 
-    purchase_date, date_failed = parse_dutch_date(column("purchase_date"))
+    purchase_date, date_failed = parse_date(column("purchase_date"), iso_and_time=True)
     require("purchase_date", "purchase_date_missing", "fill in the purchase date (dd-mm-yyyy)")
     failed("purchase_date", date_failed, "purchase_date_not_a_date", "is not a date (dd-mm-yyyy)")
 
-    price, price_failed = parse_dutch_amount(column("purchase_price"))
+    price, price_failed = parse_amount(column("purchase_price"))
     require(
         "purchase_price",
         "purchase_price_missing",
@@ -281,7 +283,7 @@ def _normalise(
     years = empty
     if "depreciation_years" in match.positions:
         text_years = pc.replace_substring_regex(column("depreciation_years"), _YEARS_SUFFIX, "")
-        number, years_failed = parse_dutch_number(text_years)
+        number, years_failed = parse_number(text_years)
         fractional = pc.fill_null(pc.not_equal(pc.floor(number), number), False)
         years_failed = pc.or_(years_failed, fractional)
         failed(

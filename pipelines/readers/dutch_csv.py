@@ -1,7 +1,7 @@
 """Dutch CSV exports (`;`, decimal comma, dd-mm-yyyy, UTF-8 or Windows-1252) read as text, then typed.
 
 Reading everything as text first keeps the original value of every field for quarantine; typing is
-done column-wise with pyarrow.compute, and a value that does not parse becomes a row problem, not a
+done column-wise by dutch_values, and a value that does not parse becomes a row problem, not a
 crash.
 """
 
@@ -19,7 +19,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipelines.readers.errors import UnreadableFile, WrongLayout
-from pipelines.readers.schema import AMOUNT
 
 UTF8_BOM = codecs.BOM_UTF8
 SOURCE_ROW = "source_row"
@@ -189,46 +188,3 @@ def _line_numbers(
     starts = 2 + np.cumsum(spans) - spans
     invalid = [(int(starts[n - 2]), text, count) for n, text, count in broken]
     return starts[is_valid], invalid
-
-
-# Dutch amounts: optional sign in front or behind, thousands dots, decimal comma, ",-" for whole euros.
-_AMOUNT_PATTERN = r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?-?$"
-
-
-def parse_amount(values: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Return (amount decimal(18,2), failed) for Dutch-formatted amounts; empty text is null."""
-    text = pc.utf8_trim_whitespace(pc.replace_substring(values, "€", ""))
-    text = pc.replace_substring(pc.replace_substring(text, " ", ""), ",-", ",00")
-    empty = pc.equal(pc.utf8_length(text), 0)
-    well_formed = pc.match_substring_regex(text, _AMOUNT_PATTERN)
-    both_signs = pc.and_(pc.starts_with(text, "-"), pc.ends_with(text, "-"))
-    ok = pc.and_(well_formed, pc.invert(both_signs))
-    negative = pc.or_(pc.starts_with(text, "-"), pc.ends_with(text, "-"))
-    digits = pc.replace_substring_regex(text, r"[+.-]", "")
-    digits = pc.replace_substring(digits, ",", ".")
-    clean = pc.if_else(ok, digits, pa.scalar(None, pa.string()))
-    magnitude = pc.cast(clean, AMOUNT)
-    amount = pc.if_else(negative, pc.negate(magnitude), magnitude)
-    failed = pc.and_(pc.invert(empty), pc.invert(ok))
-    return amount, failed
-
-
-def parse_date(values: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Return (date32, failed) for dd-mm-yyyy dates; empty text is null."""
-    text = pc.utf8_trim_whitespace(values)
-    empty = pc.equal(pc.utf8_length(text), 0)
-    shaped = pc.match_substring_regex(text, r"^\d{1,2}-\d{1,2}-\d{4}$")
-    padded = pc.replace_substring_regex(text, r"^(\d)-", "0\\1-")
-    padded = pc.replace_substring_regex(padded, r"-(\d)-", "-0\\1-")
-    candidate = pc.if_else(shaped, padded, pa.scalar(None, pa.string()))
-    parsed = pc.strptime(candidate, format="%d-%m-%Y", unit="s", error_is_null=True)
-    # strptime rolls 31-02 over into March; a date must print back as it was written
-    exists = pc.equal(pc.strftime(parsed, format="%d-%m-%Y"), padded)
-    dates = pc.if_else(exists, pc.cast(parsed, pa.date32()), pa.scalar(None, pa.date32()))
-    failed = pc.and_(pc.invert(empty), pc.is_null(dates))
-    return dates, failed
-
-
-def blank_to_null(values: pa.Array) -> pa.Array:
-    text = pc.utf8_trim_whitespace(values)
-    return pc.if_else(pc.equal(pc.utf8_length(text), 0), pa.scalar(None, pa.string()), text)

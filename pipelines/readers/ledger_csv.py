@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 from pipelines.readers import dutch_csv
 from pipelines.readers.delivery import Delivery
+from pipelines.readers.dutch_values import blank_to_null, parse_amount, parse_date
 from pipelines.readers.errors import UnreadableFile, WrongLayout
 from pipelines.readers.schema import LEDGER_SCHEMA, ParsedDelivery, RowProblem
 
@@ -120,13 +121,13 @@ def read_ledger_csv(delivery: Delivery) -> ParsedDelivery:
     for name, value in _lineage(delivery, delivery_id, source).items():
         rows = rows.append_column(name, value)
 
-    dates, failed = dutch_csv.parse_date(source[columns["booking_date"]])
+    dates, failed = parse_date(source[columns["booking_date"]])
     problems += _problems(source, failed, columns["booking_date"], "date_format", _date_message)
     amount = _amount(source, columns, problems)
     typed = {"booking_date": dates, "amount": amount}
     for canonical in TEXT_COLUMNS:
         if canonical in columns:
-            typed[canonical] = dutch_csv.blank_to_null(source[columns[canonical]])
+            typed[canonical] = blank_to_null(source[columns[canonical]])
     for field in LEDGER_SCHEMA:
         if field.name in rows.column_names:
             continue
@@ -166,11 +167,11 @@ def constant(value: object, length: int, type_: pa.DataType) -> pa.Array:
 def _amount(source: pa.Table, columns: dict[str, str], problems: list[RowProblem]) -> pa.Array:
     """Signed amount, debit positive: from `bedrag`, or debit minus credit."""
     if "amount" in columns:
-        amount, failed = dutch_csv.parse_amount(source[columns["amount"]])
+        amount, failed = parse_amount(source[columns["amount"]])
         problems += _problems(source, failed, columns["amount"], "amount_format", _amount_message)
         return amount
-    debit, debit_failed = dutch_csv.parse_amount(source[columns["debit"]])
-    credit, credit_failed = dutch_csv.parse_amount(source[columns["credit"]])
+    debit, debit_failed = parse_amount(source[columns["debit"]])
+    credit, credit_failed = parse_amount(source[columns["credit"]])
     problems += _problems(source, debit_failed, columns["debit"], "amount_format", _amount_message)
     problems += _problems(
         source, credit_failed, columns["credit"], "amount_format", _amount_message

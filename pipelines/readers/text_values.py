@@ -1,8 +1,6 @@
-"""Dutch CSV text to typed Arrow values: read a file as all-text, parse amounts, numbers and dates.
+"""Dutch CSV files read as all-text tables, and the row helpers the asset and training readers share.
 
-Pure functions over Arrow arrays (vectorised with pyarrow.compute); each parser returns the typed
-array plus a `failed` mask, so the caller can name the exact rows and columns that did not parse.
-An empty cell is null and not a failure: whether a value is required is the caller's business.
+Values are typed by dutch_values.
 """
 
 from __future__ import annotations
@@ -17,95 +15,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from pipelines.readers.delivery import Delivery
+from pipelines.readers.dutch_values import blank
 from pipelines.readers.errors import UnreadableFile, WrongLayout
-from pipelines.readers.schema import AMOUNT, RowProblem
+from pipelines.readers.schema import RowProblem
 
 DELIMITER = ";"
 CP1252_NOTE = "not valid UTF-8; read as Windows-1252"
 
-# Currency signs and every kind of space (incl. no-break spaces Excel puts in amounts) are noise.
-_NOISE = r"(?i)eur|€|\s|\x{00A0}|\x{202F}"
-# `1.234,56`, `1234,56`, `-1.234,56`, `1.234,56-`; `,-` (whole euros) is rewritten to `,00` first.
-_NUMBER = r"^(?P<lead>[-+]?)(?P<int>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<frac>\d+))?(?P<trail>-?)$"
-_MAX_INTEGER_DIGITS = 16  # decimal128(18, 2) holds 16 digits before the comma
-_TIME_SUFFIX = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$"
-_DATE_NL = r"^(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})$"
-_DATE_ISO = r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"
 _CHUNK = 1 << 20
-
-
-def _clean_text(arr: pa.Array) -> pa.Array:
-    """Trimmed text, null where the cell is empty."""
-    text = pc.utf8_trim_whitespace(pc.cast(arr, pa.string()))
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-
-
-def _number_parts(arr: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """Split Dutch numbers into a dot-decimal text, the number of decimals and a failed mask."""
-    text = _clean_text(pc.replace_substring_regex(pc.cast(arr, pa.string()), _NOISE, ""))
-    text = pc.replace_substring_regex(text, r",-$", ",00")
-    parts = pc.extract_regex(text, _NUMBER)
-    lead, digits = pc.struct_field(parts, "lead"), pc.struct_field(parts, "int")
-    frac, trail = pc.struct_field(parts, "frac"), pc.struct_field(parts, "trail")
-    digits = pc.replace_substring(digits, ".", "")
-    negative = pc.or_(pc.equal(lead, "-"), pc.equal(trail, "-"))
-    ok = pc.and_(
-        pc.is_valid(parts),
-        pc.and_(
-            pc.invert(pc.and_(pc.not_equal(lead, ""), pc.not_equal(trail, ""))),
-            pc.less_equal(pc.utf8_length(digits), _MAX_INTEGER_DIGITS),
-        ),
-    )
-    sign = pc.if_else(negative, "-", "")
-    fraction = pc.if_else(pc.equal(frac, ""), "", pc.binary_join_element_wise(".", frac, ""))
-    decimal_text = pc.binary_join_element_wise(sign, digits, fraction, "")
-    decimal_text = pc.if_else(ok, decimal_text, pa.scalar(None, pa.string()))
-    failed = pc.and_(pc.is_valid(text), pc.invert(pc.fill_null(ok, False)))
-    return decimal_text, pc.utf8_length(frac), failed
-
-
-def parse_dutch_amount(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Parse `1.234,56`, `1234,56`, `-1.234,56`, `1.234,56-`, `1.234,-`, `€ 1.234,56` to cents.
-
-    Returns (decimal128(18, 2) array, failed mask); more than two decimals is a failure, since an
-    amount in euros that is not a whole number of cents is a typo, not something to round away.
-    """
-    decimal_text, decimals, failed = _number_parts(arr)
-    too_precise = pc.fill_null(pc.greater(decimals, 2), False)
-    failed = pc.or_(failed, too_precise)
-    decimal_text = pc.if_else(too_precise, pa.scalar(None, pa.string()), decimal_text)
-    return pc.cast(decimal_text, AMOUNT), failed
-
-
-def parse_dutch_number(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Parse Dutch decimal numbers (`0,89`, `7,5`, `1.600`) of any precision to float64."""
-    decimal_text, _, failed = _number_parts(arr)
-    return pc.cast(decimal_text, pa.float64()), failed
-
-
-def parse_dutch_date(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Parse `dd-mm-yyyy` (also `d-m-yyyy`, `yyyy-mm-dd`, with or without a time) to date32.
-
-    Date and timestamp arrays (real Excel date cells) pass through. Impossible dates such as
-    `31-02-2024` fail instead of rolling over into March.
-    """
-    if pa.types.is_date(arr.type) or pa.types.is_timestamp(arr.type):
-        return pc.cast(arr, pa.date32()), pa.array([False] * len(arr), pa.bool_())
-    text = _clean_text(arr)
-    text = pc.replace_substring_regex(text, _TIME_SUFFIX, "")
-    dutch, iso = pc.extract_regex(text, _DATE_NL), pc.extract_regex(text, _DATE_ISO)
-
-    def part(name: str, width: int) -> pa.Array:
-        value = pc.coalesce(pc.struct_field(dutch, name), pc.struct_field(iso, name))
-        return pc.utf8_lpad(value, width=width, padding="0")
-
-    iso_text = pc.binary_join_element_wise(part("y", 4), part("m", 2), part("d", 2), "-")
-    parsed = pc.strptime(iso_text, format="%Y-%m-%d", unit="s", error_is_null=True)
-    # strptime rolls 29-02-2023 over to 01-03-2023; a round trip catches that.
-    exact = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), iso_text)
-    dates = pc.if_else(pc.fill_null(exact, False), pc.cast(parsed, pa.date32()), None)
-    failed = pc.and_(pc.is_valid(text), pc.is_null(dates))
-    return dates, failed
 
 
 def read_text_csv(path: Path) -> tuple[pa.Table, list[str]]:
@@ -261,33 +178,6 @@ def unique_names(names: list[str]) -> list[str]:
         seen[name.casefold()] = count + 1
         result.append(name if count == 0 else f"{name} ({count + 1})")
     return result
-
-
-def normalised_keys(arr: pa.Array) -> pa.Array:
-    """Lower case without spaces or punctuation: `In Gebruik` and `in-gebruik` give `ingebruik`."""
-    return pc.replace_substring_regex(
-        pc.utf8_lower(pc.cast(arr, pa.string())), r"[^\p{L}\p{N}]+", ""
-    )
-
-
-def lookup_values(arr: pa.Array, table: dict[str, tuple[str, ...]]) -> pa.Array:
-    """Map free text onto codes via `code -> accepted spellings`; null where nothing matches."""
-    pairs = [
-        (spelling, code) for code, spellings in table.items() for spelling in (code, *spellings)
-    ]
-    normalised = normalised_keys(pa.array([spelling for spelling, _ in pairs])).to_pylist()
-    # first spelling wins, in table order; one vectorised call, not one regex compile per spelling
-    first_code: dict[str, str] = {}
-    for key, (_, code) in zip(normalised, pairs, strict=True):
-        first_code.setdefault(key, code)
-    keys, codes = list(first_code), list(first_code.values())
-    positions = pc.index_in(normalised_keys(arr), value_set=pa.array(keys, pa.string()))
-    return pc.take(pa.array(codes, pa.string()), positions)
-
-
-def blank(arr: pa.Array) -> pa.Array:
-    """True where a text cell is null or only whitespace."""
-    return pc.is_null(_clean_text(arr))
 
 
 def problems_where(

@@ -25,16 +25,18 @@ from pipelines.readers.column_aliases import (
     normalise_header,
 )
 from pipelines.readers.delivery import Delivery
+from pipelines.readers.dutch_values import (
+    blank,
+    lookup_values,
+    parse_amount,
+    parse_date,
+    parse_number,
+)
 from pipelines.readers.pseudonymise import pseudonymise_array
 from pipelines.readers.schema import AMOUNT, LINEAGE_FIELDS, ParsedDelivery, RowProblem
 from pipelines.readers.text_values import (
     CP1252_NOTE,
     all_blank,
-    blank,
-    lookup_values,
-    parse_dutch_amount,
-    parse_dutch_date,
-    parse_dutch_number,
     problems_where,
     read_text_csv,
     with_lineage,
@@ -225,7 +227,7 @@ def _normalise(
         )
     )
 
-    fte, fte_failed = parse_dutch_number(column("fte"))
+    fte, fte_failed = parse_number(column("fte"))
     report(
         "fte", blank(column("fte")), "fte_missing", "empty; fill in the FTE (e.g. 0,89)", show=False
     )
@@ -246,7 +248,7 @@ def _normalise(
         show=False,
     )
 
-    hours, hours_failed = parse_dutch_number(column("hours"))
+    hours, hours_failed = parse_number(column("hours"))
     report(
         "hours",
         pc.and_(has_course, blank(column("hours"))),
@@ -256,11 +258,11 @@ def _normalise(
     )
     report("hours", hours_failed, "hours_not_a_number", "is not a number of hours (e.g. 7,5)")
 
-    cost, cost_failed = parse_dutch_amount(column("cost"))
+    cost, cost_failed = parse_amount(column("cost"))
     if "cost" in header:
         report("cost", cost_failed, "cost_not_an_amount", "is not an amount")
 
-    date, date_failed = parse_dutch_date(column("training_date"))
+    date, date_failed = parse_date(column("training_date"), iso_and_time=True)
     report(
         "training_date",
         pc.and_(has_course, blank(column("training_date"))),
