@@ -15,7 +15,6 @@ from pipelines.readers.delivery import Delivery, delivery_from_path
 from pipelines.readers.dutch_values import parse_amount, parse_date
 from pipelines.readers.errors import UnreadableFile, WrongLayout
 from pipelines.readers.schema import LINEAGE_FIELDS
-from pipelines.readers.text_values import CP1252_NOTE
 
 EXPECTATIONS = Path(__file__).resolve().parents[1] / "expectations"
 
@@ -140,7 +139,10 @@ def test_topdesk_csv_in_windows_1252(tmp_path: Path):
 def test_windows_1252_is_noted(tmp_path: Path):
     text = TOPDESK + "NB001;Notebook;14-03-2022;1.234,-;In gebruik;Financiën;4\n"
     parsed = read_asset_register(deliver(tmp_path, text.encode("cp1252")))
-    assert CP1252_NOTE in parsed.notes
+    assert "not valid UTF-8 (first non-UTF-8 byte at offset 154); read as Windows-1252" in (
+        parsed.notes
+    )
+    assert parsed.header["encoding"] == "windows-1252"
     assert parsed.rows.column("cost_centre").to_pylist() == ["Financiën"]
 
 
@@ -207,12 +209,12 @@ def test_empty_lines_keep_record_numbers_and_are_noted(tmp_path: Path):
     text = TOPDESK + "\nNB001;Laptop;14-03-2022;1,00;Actief;;\n;;;;;;\n"
     parsed = read_asset_register(deliver(tmp_path, text))
     assert parsed.rows.column("source_row").to_pylist() == [3]
-    assert "empty rows skipped: 2" in parsed.notes
+    assert "empty rows skipped: 2 (first at row 2)" in parsed.notes
 
 
 def test_comma_separated_file_is_a_wrong_layout(tmp_path: Path):
     text = "Objectnummer,Objectsoort,Aanschafdatum\nNB1,Laptop,1-1-2024\n"
-    with pytest.raises(WrongLayout, match="separated by `,`"):
+    with pytest.raises(WrongLayout, match=r"separated by a comma \(','\); expected ';'"):
         read_asset_register(deliver(tmp_path, text))
 
 

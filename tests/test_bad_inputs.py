@@ -635,6 +635,14 @@ CASES = [
         (0, 0, 0),
     ),
     Case(
+        "mapping-ragged-rule",
+        M,
+        mapping("4300;4399;;software_licences;Licenties", "4310;saas_cloud"),
+        REJECTED,
+        "2 fields where the header has 5",
+        (0, 0, 0),
+    ),
+    Case(
         "mapping-unknown-category",
         M,
         mapping("4300;4399;;licenses;Licenties", "4310;;;saas_cloud;Microsoft 365"),

@@ -8,8 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.readers import dutch_csv
 from pipelines.readers.delivery import Delivery
+from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv
 from pipelines.readers.dutch_values import blank_to_null, parse_amount, parse_date
 from pipelines.readers.errors import UnreadableFile, WrongLayout
 from pipelines.readers.schema import LEDGER_SCHEMA, ParsedDelivery, RowProblem
@@ -104,15 +104,24 @@ def _missing(canonical: str) -> str:
 
 
 def read_ledger_csv(delivery: Delivery) -> ParsedDelivery:
-    text = dutch_csv.read_text_table(delivery.path)
-    columns = map_columns(text.header, delivery)
-    source = text.table
+    text = read_text_csv(delivery.path, file=delivery.relative_path)
+    found = map_columns(text.header, delivery)
+    # the table's names are the header's, made unique: map_columns refused repeated names it uses
+    names = text.table.column_names
+    columns = {canonical: names[text.header.index(name)] for canonical, name in found.items()}
+    source = text.table.add_column(0, SOURCE_ROW, text.source_rows)
     problems = [
-        RowProblem(line, None, row_text, "row_shape", f"row {reason}")
-        for line, row_text, reason in text.broken_rows
+        RowProblem(
+            row.line,
+            None,
+            row.text,
+            "row_shape",
+            f"row has {row.fields} field(s), the header has {len(text.header)}",
+        )
+        for row in text.broken_rows
     ]
     notes = list(text.notes)
-    ignored = [name for name in text.header if name not in columns.values()]
+    ignored = [name for name in names if name not in columns.values()]
     if ignored:
         notes.append("columns not in the data contract were ignored: " + ", ".join(ignored))
 
@@ -156,7 +165,7 @@ def _lineage(delivery: Delivery, delivery_id: str, source: pa.Table) -> dict[str
         "municipality_code": constant(delivery.municipality_code, n, pa.string()),
         "fiscal_year": constant(delivery.fiscal_year, n, pa.int32()),
         "source_file": constant(delivery.relative_path, n, pa.string()),
-        "source_row": source[dutch_csv.SOURCE_ROW],
+        "source_row": source[SOURCE_ROW],
     }
 
 
@@ -188,7 +197,7 @@ def _problems(source, failed, column, rule, message) -> list[RowProblem]:
     if not len(indices):
         return []
     values = source[column].take(indices).to_pylist()
-    lines = source[dutch_csv.SOURCE_ROW].take(indices).to_pylist()
+    lines = source[SOURCE_ROW].take(indices).to_pylist()
     return [
         RowProblem(line, column, value, rule, message(column, value))
         for line, value in zip(lines, values, strict=True)
