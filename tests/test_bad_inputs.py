@@ -314,6 +314,14 @@ CASES = [
         (151, 150, 1),
     ),
     Case(
+        "ledger-amount-too-large",
+        L,
+        ledger("02-09-2024;INK;9;4301;;Licentie;12345678901234567,00", padded=True),
+        PARTIAL,
+        "'12345678901234567,00' is not an amount",
+        (151, 150, 1),
+    ),
+    Case(
         "ledger-future-booking-date",
         L,
         ledger("15-01-2031;INK;9;4301;;Licentie;10,00", padded=True),

@@ -129,6 +129,14 @@ def test_a_truncated_last_line_is_a_row_problem_with_its_line(tmp_path):
     assert "has 2 field(s), the header has 5" in problem.message
 
 
+def test_an_amount_too_large_for_the_ledger_is_a_row_problem_not_a_crash(tmp_path):
+    path = write(tmp_path, f"{HEADER}\n01-03-2024;4310;7100;Te groot;12345678901234567,00\n")
+    parsed = read(path)
+    assert amounts(parsed) == [None]
+    [problem] = parsed.row_problems
+    assert (problem.source_row, problem.rule) == (2, "amount_format")
+
+
 def test_repeated_column_names_outside_the_contract_are_kept_apart(tmp_path):
     path = write(tmp_path, f"{HEADER};x;x\n01-03-2024;4310;7100;Licentie;10,00;1;2\n")
     parsed = read(path)
