@@ -12,9 +12,9 @@ import pytest
 from pipelines.demo.assets_training import write_assets_and_training
 from pipelines.readers.asset_register import ASSET_SCHEMA, read_asset_register
 from pipelines.readers.delivery import Delivery, delivery_from_path
+from pipelines.readers.dutch_values import parse_amount, parse_date
 from pipelines.readers.errors import UnreadableFile, WrongLayout
 from pipelines.readers.schema import LINEAGE_FIELDS
-from pipelines.readers.text_values import CP1252_NOTE, parse_dutch_amount, parse_dutch_date
 
 EXPECTATIONS = Path(__file__).resolve().parents[1] / "expectations"
 
@@ -66,27 +66,28 @@ def problems_by_rule(parsed) -> dict[str, list]:
     ],
 )
 def test_dutch_amounts(text: str, expected: str):
-    values, failed = parse_dutch_amount(pa.array([text]))
+    values, failed = parse_amount(pa.array([text]))
     assert values.to_pylist() == [Decimal(expected)]
     assert failed.to_pylist() == [False]
 
 
 @pytest.mark.parametrize("text", ["abc", "1,234.56", "12.5", "-1,5-", "1,234", "1.23"])
 def test_not_dutch_amounts_fail(text: str):
-    values, failed = parse_dutch_amount(pa.array([text]))
+    values, failed = parse_amount(pa.array([text]))
     assert values.to_pylist() == [None]
     assert failed.to_pylist() == [True]
 
 
 def test_empty_amount_is_null_not_failed():
-    values, failed = parse_dutch_amount(pa.array(["", None, "  "]))
+    values, failed = parse_amount(pa.array(["", None, "  "]))
     assert values.to_pylist() == [None, None, None]
     assert failed.to_pylist() == [False, False, False]
 
 
 def test_dutch_dates():
-    values, failed = parse_dutch_date(
-        pa.array(["14-03-2024", "1-3-2024", "2024-03-14", "14-03-2024 00:00:00", "", None])
+    values, failed = parse_date(
+        pa.array(["14-03-2024", "1-3-2024", "2024-03-14", "14-03-2024 00:00:00", "", None]),
+        iso_and_time=True,
     )
     march = [dt.date(2024, 3, 14), dt.date(2024, 3, 1), dt.date(2024, 3, 14)]
     assert values.to_pylist() == [*march, dt.date(2024, 3, 14), None, None]
@@ -95,13 +96,13 @@ def test_dutch_dates():
 
 @pytest.mark.parametrize("text", ["31-02-2024", "29-02-2023", "14-03-24", "03/14/2024", "gisteren"])
 def test_impossible_or_foreign_dates_fail(text: str):
-    values, failed = parse_dutch_date(pa.array([text]))
+    values, failed = parse_date(pa.array([text]), iso_and_time=True)
     assert values.to_pylist() == [None]
     assert failed.to_pylist() == [True]
 
 
 def test_real_date_cells_pass_through():
-    values, failed = parse_dutch_date(pa.array([dt.date(2024, 3, 14)]))
+    values, failed = parse_date(pa.array([dt.date(2024, 3, 14)]))
     assert values.to_pylist() == [dt.date(2024, 3, 14)]
     assert failed.to_pylist() == [False]
 
@@ -138,7 +139,10 @@ def test_topdesk_csv_in_windows_1252(tmp_path: Path):
 def test_windows_1252_is_noted(tmp_path: Path):
     text = TOPDESK + "NB001;Notebook;14-03-2022;1.234,-;In gebruik;Financiën;4\n"
     parsed = read_asset_register(deliver(tmp_path, text.encode("cp1252")))
-    assert CP1252_NOTE in parsed.notes
+    assert "not valid UTF-8 (first non-UTF-8 byte at offset 154); read as Windows-1252" in (
+        parsed.notes
+    )
+    assert parsed.header["encoding"] == "windows-1252"
     assert parsed.rows.column("cost_centre").to_pylist() == ["Financiën"]
 
 
@@ -205,12 +209,12 @@ def test_empty_lines_keep_record_numbers_and_are_noted(tmp_path: Path):
     text = TOPDESK + "\nNB001;Laptop;14-03-2022;1,00;Actief;;\n;;;;;;\n"
     parsed = read_asset_register(deliver(tmp_path, text))
     assert parsed.rows.column("source_row").to_pylist() == [3]
-    assert "empty rows skipped: 2" in parsed.notes
+    assert "empty rows skipped: 2 (first at row 2)" in parsed.notes
 
 
 def test_comma_separated_file_is_a_wrong_layout(tmp_path: Path):
     text = "Objectnummer,Objectsoort,Aanschafdatum\nNB1,Laptop,1-1-2024\n"
-    with pytest.raises(WrongLayout, match="separated by `,`"):
+    with pytest.raises(WrongLayout, match=r"separated by a comma \(','\); expected ';'"):
         read_asset_register(deliver(tmp_path, text))
 
 

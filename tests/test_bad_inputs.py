@@ -314,6 +314,14 @@ CASES = [
         (151, 150, 1),
     ),
     Case(
+        "ledger-amount-too-large",
+        L,
+        ledger("02-09-2024;INK;9;4301;;Licentie;12345678901234567,00", padded=True),
+        PARTIAL,
+        "'12345678901234567,00' is not an amount",
+        (151, 150, 1),
+    ),
+    Case(
         "ledger-future-booking-date",
         L,
         ledger("15-01-2031;INK;9;4301;;Licentie;10,00", padded=True),
@@ -632,6 +640,14 @@ CASES = [
         ),
         REJECTED,
         "this is not an account mapping: the column `categorie` is missing",
+        (0, 0, 0),
+    ),
+    Case(
+        "mapping-ragged-rule",
+        M,
+        mapping("4300;4399;;software_licences;Licenties", "4310;saas_cloud"),
+        REJECTED,
+        "2 fields where the header has 5",
         (0, 0, 0),
     ),
     Case(

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines.readers.delivery import delivery_from_path
-from pipelines.readers.dutch_csv import parse_amount, parse_date
+from pipelines.readers.dutch_values import parse_amount, parse_date
 from pipelines.readers.errors import UnreadableFile, WrongLayout
 from pipelines.readers.ledger_csv import read_ledger_csv
 
@@ -127,6 +127,28 @@ def test_a_truncated_last_line_is_a_row_problem_with_its_line(tmp_path):
     [problem] = parsed.row_problems
     assert (problem.source_row, problem.rule) == (3, "row_shape")
     assert "has 2 field(s), the header has 5" in problem.message
+
+
+def test_an_amount_too_large_for_the_ledger_is_a_row_problem_not_a_crash(tmp_path):
+    path = write(tmp_path, f"{HEADER}\n01-03-2024;4310;7100;Te groot;12345678901234567,00\n")
+    parsed = read(path)
+    assert amounts(parsed) == [None]
+    [problem] = parsed.row_problems
+    assert (problem.source_row, problem.rule) == (2, "amount_format")
+
+
+def test_repeated_column_names_outside_the_contract_are_kept_apart(tmp_path):
+    path = write(tmp_path, f"{HEADER};x;x\n01-03-2024;4310;7100;Licentie;10,00;1;2\n")
+    parsed = read(path)
+    assert amounts(parsed) == [Decimal("10.00")]
+    assert "columns not in the data contract were ignored: x, x (2)" in parsed.notes
+    assert parsed.raw.column_names == ["source_row", *HEADER.split(";"), "x", "x (2)"]
+
+
+def test_a_contract_column_given_twice_is_refused(tmp_path):
+    path = write(tmp_path, f"{HEADER};Bedrag\n01-03-2024;4310;7100;Licentie;10,00;10,00\n")
+    with pytest.raises(WrongLayout, match="columns `bedrag` and `Bedrag` both mean amount"):
+        read(path)
 
 
 def test_header_aliases_are_recognised(tmp_path):

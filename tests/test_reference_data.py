@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.readers.cbs import read_price_index
+from pipelines.readers.cbs import read_inhabitants, read_price_index
 from pipelines.readers.errors import WrongLayout
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -152,3 +152,24 @@ def test_price_index_refuses_a_year_twice(tmp_path):
     path = statline(tmp_path, "Perioden;CPI (2015=100)", "2023;125,99", "2023;126,00")
     with pytest.raises(WrongLayout, match="appears twice"):
         read_price_index(path)
+
+
+def bevolking(tmp_path: Path, *counts: str) -> Path:
+    lines = ["Gemeentenaam;Gemeentecode;Perioden;Bevolking op 1 januari (aantal)"]
+    lines += [f"Amsterdam;GM0363;{2020 + i};{count}" for i, count in enumerate(counts)]
+    path = tmp_path / "bevolking.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join([*lines, ";;;", "Bron: CBS;;;"]) + "\r\n").encode())
+    return path
+
+
+def test_inhabitants_are_whole_numbers_with_or_without_thousands_dots(tmp_path):
+    table = read_inhabitants(bevolking(tmp_path, "918117", "918.117", " 918 117 "))
+    assert table["inhabitants"].to_pylist() == [918117] * 3
+    assert table["source_row"].to_pylist() == [2, 3, 4]
+
+
+@pytest.mark.parametrize("count", ["9.18.117", "1.2", "918117,5", "-5", "+5", "n.b.", ""])
+def test_inhabitants_that_are_not_a_count_name_their_row(tmp_path, count):
+    with pytest.raises(WrongLayout, match="as municipality, year and inhabitants") as error:
+        read_inhabitants(bevolking(tmp_path, "918117", count))
+    assert error.value.row == 3

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.readers import dutch_csv
 from pipelines.readers.delivery import Delivery
-from pipelines.readers.errors import UnreadableFile
+from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv, refuse_broken_rows
+from pipelines.readers.dutch_values import blank_to_null
+from pipelines.readers.errors import UnreadableFile, WrongLayout
 from pipelines.readers.ledger_csv import constant, normalise_header
 from pipelines.readers.schema import ParsedDelivery
 
@@ -35,8 +36,19 @@ COLUMNS = {
 
 
 def read_account_mapping(delivery: Delivery) -> ParsedDelivery:
-    text = dutch_csv.read_text_table(delivery.path)
-    by_name = {normalise_header(name): name for name in text.header}
+    text = read_text_csv(delivery.path, file=delivery.relative_path)
+    refuse_broken_rows(text, delivery.relative_path)  # a lost rule would reclassify spend
+    by_name: dict[str, str] = {}
+    for name, column in zip(text.header, text.table.column_names, strict=True):
+        key = normalise_header(name)
+        if key in COLUMNS and key in by_name:
+            raise WrongLayout(
+                f"the column `{name}` occurs twice; keep one",
+                file=delivery.relative_path,
+                row=1,
+                column=name,
+            )
+        by_name.setdefault(key, column)
     if "categorie" not in by_name:
         raise UnreadableFile(
             "this is not an account mapping: the column `categorie` is missing "
@@ -44,18 +56,18 @@ def read_account_mapping(delivery: Delivery) -> ParsedDelivery:
             file=delivery.relative_path,
             row=1,
         )
-    source = text.table
+    source = text.table.add_column(0, SOURCE_ROW, text.source_rows)
     n = source.num_rows
     delivery_id = delivery.content_hash()
     values: dict[str, pa.Array] = {
         "delivery_id": constant(delivery_id, n, pa.string()),
         "municipality_code": constant(delivery.municipality_code, n, pa.string()),
         "source_file": constant(delivery.relative_path, n, pa.string()),
-        "source_row": source[dutch_csv.SOURCE_ROW],
+        "source_row": source[SOURCE_ROW],
     }
     for file_name, canonical in COLUMNS.items():
         if file_name in by_name:
-            values[canonical] = dutch_csv.blank_to_null(source[by_name[file_name]])
+            values[canonical] = blank_to_null(source[by_name[file_name]])
         else:
             values[canonical] = pa.nulls(n, pa.string())
     values["category"] = pc.utf8_lower(values["category"])

@@ -18,19 +18,27 @@ from pipelines.readers.column_aliases import (
     match_columns,
 )
 from pipelines.readers.delivery import Delivery
-from pipelines.readers.errors import UnreadableFile
-from pipelines.readers.schema import AMOUNT, LINEAGE_FIELDS, ParsedDelivery, RowProblem
-from pipelines.readers.text_values import (
-    CP1252_NOTE,
-    all_blank,
+from pipelines.readers.dutch_csv import (
+    SOURCE_ROW,
+    drop_blank_rows,
+    read_text_csv,
+    refuse_broken_rows,
+    unique_names,
+)
+from pipelines.readers.dutch_values import (
     blank,
     lookup_values,
-    parse_dutch_amount,
-    parse_dutch_date,
-    parse_dutch_number,
+    parse_amount,
+    parse_date,
+    parse_number,
+)
+from pipelines.readers.errors import UnreadableFile
+from pipelines.readers.schema import (
+    AMOUNT,
+    LINEAGE_FIELDS,
+    ParsedDelivery,
+    RowProblem,
     problems_where,
-    read_text_csv,
-    unique_names,
     with_lineage,
 )
 
@@ -179,24 +187,23 @@ def read_asset_register(delivery: Delivery) -> ParsedDelivery:
     label = delivery.relative_path
     if delivery.path.suffix.lower() == ".xlsx":
         text, source_rows, header_row, notes, meta = _read_xlsx_text(delivery.path, label)
+        text, source_rows, blank_notes = drop_blank_rows(text, source_rows)
+        notes.extend(blank_notes)
     else:
-        text, notes = read_text_csv(delivery.path)
-        source_rows = pa.array(range(2, text.num_rows + 2), pa.int64())
+        csv_text = read_text_csv(delivery.path, file=label)
+        refuse_broken_rows(csv_text, label)
+        text, source_rows, notes = csv_text.table, csv_text.source_rows, csv_text.notes
         header_row = 1
-        meta = {"format": "csv", "encoding": "windows-1252" if CP1252_NOTE in notes else "utf-8"}
+        meta = {"format": "csv", "encoding": csv_text.encoding}
     match = match_columns(
         text.column_names, ASSET_COLUMNS, ASSET_REQUIRED, file=label, header_row=header_row
     )
     notes.extend(match.notes(unknown_outcome="kept with the original row only"))
-    keep = pc.invert(all_blank(text))
-    if (skipped := text.num_rows - (pc.sum(keep).as_py() or 0)) > 0:
-        notes.append(f"empty rows skipped: {skipped}")
-    text, source_rows = text.filter(keep), source_rows.filter(keep)
     columns, problems, value_notes = _normalise(text, source_rows, match)
     notes.extend(value_notes)
     delivery_id = delivery.content_hash()
     rows = with_lineage(ASSET_SCHEMA, columns, source_rows, delivery, delivery_id)
-    raw = text.add_column(0, "source_row", source_rows)
+    raw = text.add_column(0, SOURCE_ROW, source_rows)
     problems.sort(key=lambda problem: (problem.source_row, _column_order(text, problem.column)))
     return ParsedDelivery(
         delivery=delivery,
@@ -256,11 +263,11 @@ def _normalise(
         notes.append(_unmapped_note(column("asset_class").filter(unmapped), header["asset_class"]))
         asset_class = pc.if_else(unmapped, "other", asset_class)
 
-    purchase_date, date_failed = parse_dutch_date(column("purchase_date"))
+    purchase_date, date_failed = parse_date(column("purchase_date"), iso_and_time=True)
     require("purchase_date", "purchase_date_missing", "fill in the purchase date (dd-mm-yyyy)")
     failed("purchase_date", date_failed, "purchase_date_not_a_date", "is not a date (dd-mm-yyyy)")
 
-    price, price_failed = parse_dutch_amount(column("purchase_price"))
+    price, price_failed = parse_amount(column("purchase_price"))
     require(
         "purchase_price",
         "purchase_price_missing",
@@ -281,7 +288,7 @@ def _normalise(
     years = empty
     if "depreciation_years" in match.positions:
         text_years = pc.replace_substring_regex(column("depreciation_years"), _YEARS_SUFFIX, "")
-        number, years_failed = parse_dutch_number(text_years)
+        number, years_failed = parse_number(text_years)
         fractional = pc.fill_null(pc.not_equal(pc.floor(number), number), False)
         years_failed = pc.or_(years_failed, fractional)
         failed(

@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipelines.readers.dutch_values import parse_number
 from pipelines.readers.errors import UnreadableFile, WrongLayout
 
 MUNICIPALITIES_SCHEMA = pa.schema(
@@ -80,7 +82,7 @@ def read_inhabitants(path: Path) -> pa.Table:
             file=path,
             row=header_at + 1,
         ) from error
-    records = []
+    records, read = [], []
     for number, fields in enumerate(
         csv.reader(lines[header_at + 1 :], delimiter=";"), header_at + 2
     ):
@@ -88,25 +90,45 @@ def read_inhabitants(path: Path) -> pa.Table:
         if not code:
             continue  # empty separator rows and the "Bron: CBS" footer
         year = re.search(r"\d{4}", fields[period_at])
-        count = re.sub(r"[.\s]", "", fields[count_at])
-        if not CODE.match(code) or year is None or not count.isdigit():
-            raise WrongLayout(
-                f"cannot read '{';'.join(fields)}' as municipality, year and inhabitants",
-                file=path,
-                row=number,
-            )
+        read.append(fields)
+        if not CODE.match(code) or year is None or len(fields) <= count_at:
+            raise _unreadable_inhabitants(fields, path, number)
         records.append(
             {
                 "municipality_code": code,
                 "reference_year": int(year.group()),
-                "inhabitants": int(count),
+                "inhabitants": fields[count_at],
                 "source_file": path.name,
                 "source_row": number,
             }
         )
     if not records:
         raise UnreadableFile("the export has no data rows", file=path)
+    counts, failed = _counts(pa.array([record["inhabitants"] for record in records], pa.string()))
+    for record, fields, count, bad in zip(
+        records, read, counts.to_pylist(), failed.to_pylist(), strict=True
+    ):
+        if bad:
+            raise _unreadable_inhabitants(fields, path, record["source_row"])
+        record["inhabitants"] = count
     return pa.Table.from_pylist(records, schema=INHABITANTS_SCHEMA)
+
+
+def _counts(text: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Whole numbers of people, with or without thousands dots: the Dutch number rules, unsigned."""
+    number, failed = parse_number(text)
+    whole = pc.and_(pc.equal(pc.floor(number), number), pc.greater_equal(number, 0))
+    unsigned = pc.match_substring_regex(text, r"^\s*\d")
+    failed = pc.or_(failed, pc.invert(pc.fill_null(pc.and_(whole, unsigned), False)))
+    return pc.cast(pc.if_else(failed, None, number), pa.int64()), failed
+
+
+def _unreadable_inhabitants(fields: list[str], path: Path, row: int) -> WrongLayout:
+    return WrongLayout(
+        f"cannot read '{';'.join(fields)}' as municipality, year and inhabitants",
+        file=path,
+        row=row,
+    )
 
 
 PRICE_INDEX_SCHEMA = pa.schema(

@@ -1,8 +1,8 @@
-"""Dutch CSV exports (`;`, decimal comma, dd-mm-yyyy, UTF-8 or Windows-1252) read as text, then typed.
+"""Dutch CSV exports (`;`, UTF-8 with or without BOM, or Windows-1252) read as all-text tables.
 
-Reading everything as text first keeps the original value of every field for quarantine; typing is
-done column-wise with pyarrow.compute, and a value that does not parse becomes a row problem, not a
-crash.
+Every field stays the text that was delivered, so quarantine can show it; `dutch_values` types
+it column by column. Row numbers are the line each record starts on (the header is line 1), as
+an editor shows them, also when a quoted field holds a newline.
 """
 
 from __future__ import annotations
@@ -19,95 +19,50 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipelines.readers.errors import UnreadableFile, WrongLayout
-from pipelines.readers.schema import AMOUNT
 
-UTF8_BOM = codecs.BOM_UTF8
-SOURCE_ROW = "source_row"
+DELIMITER = ";"
+SOURCE_ROW = "source_row"  # the lineage column every raw table gets; a file column is renamed
+_CHUNK = 1 << 20
+_SEPARATORS = ((",", "a comma (',')"), ("\t", "tabs"), ("|", "a pipe ('|')"))
+
+
+@dataclass(frozen=True)
+class BrokenRow:
+    """A record that does not have the header's number of fields."""
+
+    line: int
+    fields: int
+    text: str  # the record as delivered: may hold personal data, so never put it in a message
 
 
 @dataclass
 class TextTable:
-    """Every field as text, named by the file's own header, with the line each record starts on."""
+    """Every field as text (`""` when empty), the file's blank rows left out."""
 
-    table: pa.Table
-    header: list[str]
-    encoding: str
+    table: pa.Table  # columns named by the header, made unique (see unique_names)
+    header: list[str]  # the file's own column names, trimmed; a name may occur twice
+    source_rows: pa.Array  # int64: the line each record starts on
+    encoding: str  # "utf-8" or "windows-1252"
     notes: list[str] = field(default_factory=list)
-    # (line, text, reason) of records that could not be split into the header's columns
-    broken_rows: list[tuple[int, str, str]] = field(default_factory=list)
+    broken_rows: list[BrokenRow] = field(default_factory=list)
 
 
-def detect_encoding(path: Path, chunk_size: int = 1 << 20) -> tuple[str, str | None]:
-    """Return (pyarrow encoding, note): UTF-8 (BOM or not) or, if the bytes are not UTF-8, cp1252."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    with path.open("rb") as handle:
-        first = handle.read(chunk_size)
-        if not first:
-            raise UnreadableFile("the file is empty (0 bytes)", file=path)
-        if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in first:
-            raise UnreadableFile(
-                "the file is UTF-16 or binary, not CSV text in UTF-8 or Windows-1252", file=path
-            )
-        chunk = first
-        while chunk:
-            try:
-                decoder.decode(chunk, final=False)
-            except UnicodeDecodeError as error:
-                return _cp1252_or_fail(path, offset + error.start)
-            offset += len(chunk)
-            chunk = handle.read(chunk_size)
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as error:
-            return _cp1252_or_fail(path, offset + error.start)
-    return "utf-8", None
+def read_text_csv(path: Path, *, file: Path | str | None = None) -> TextTable:
+    """Read a `;`-separated file with one header line into an all-text table.
 
-
-def _cp1252_or_fail(path: Path, bad_offset: int) -> tuple[str, str]:
-    with path.open("rb") as handle:
-        decoder = codecs.getincrementaldecoder("cp1252")()
-        try:
-            while chunk := handle.read(1 << 20):
-                decoder.decode(chunk)
-        except UnicodeDecodeError as error:
-            raise UnreadableFile(
-                "the file is neither UTF-8 nor Windows-1252 text",
-                file=path,
-                hint="Export the file as CSV (UTF-8) from your financial package.",
-            ) from error
-    note = f"not valid UTF-8 (first non-UTF-8 byte at offset {bad_offset}); read as Windows-1252"
-    return "cp1252", note
-
-
-def read_header(path: Path, encoding: str) -> list[str]:
-    with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
-        first_line = f.readline()
-    if not first_line.strip():
-        raise UnreadableFile("the first line is empty; expected a header row", file=path, row=1)
-    header = next(csv.reader(io.StringIO(first_line), delimiter=";"))
-    header = [name.strip() for name in header]
-    if len(header) == 1:
-        for separator, name in ((",", "comma"), ("\t", "tab")):
-            if separator in header[0]:
-                raise WrongLayout(
-                    f"the columns are separated by a {name} ('{separator}'); expected ';'",
-                    file=path,
-                    row=1,
-                    hint="Export with ';' as separator, as Dutch spreadsheet exports do.",
-                )
-    return header
-
-
-def read_text_table(path: Path) -> TextTable:
-    """Read a `;`-separated file with a header row into an all-text Arrow table."""
-    encoding, note = detect_encoding(path)
-    header = read_header(path, encoding)
+    `file` is how errors name the file (the delivery's relative path); it defaults to `path`.
+    Records with too few or too many fields are returned as `broken_rows`: whether they reject
+    the file or only their row is the caller's decision.
+    """
+    path = Path(path)
+    file = path if file is None else file
+    encoding, encoding_note = _detect_encoding(path, file)
+    header = _read_header(path, encoding, file)
     positional = [f"c{i}" for i in range(len(header))]
-    broken: list[tuple[int | None, str]] = []
+    broken: list[tuple[int | None, int, str]] = []
 
     def collect(row: pacsv.InvalidRow) -> str:
-        broken.append((row.number, row.text, row.actual_columns))
+        broken.append((row.number, row.actual_columns, row.text))
         return "skip"
 
     def read(use_threads: bool) -> pa.Table:
@@ -115,10 +70,13 @@ def read_text_table(path: Path) -> TextTable:
         return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
-                column_names=positional, skip_rows=1, encoding=encoding, use_threads=use_threads
+                column_names=positional,
+                skip_rows=1,
+                encoding="cp1252" if encoding == "windows-1252" else "utf-8",
+                use_threads=use_threads,
             ),
             parse_options=pacsv.ParseOptions(
-                delimiter=";",
+                delimiter=DELIMITER,
                 newlines_in_values=True,
                 ignore_empty_lines=False,
                 invalid_row_handler=collect,
@@ -133,53 +91,190 @@ def read_text_table(path: Path) -> TextTable:
     try:
         table = read(use_threads=True)
         if any(number is None for number, _, _ in broken):
-            table = read(use_threads=False)  # only a single-threaded read knows line numbers
-    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-        raise UnreadableFile(f"the file cannot be read as CSV: {error}", file=path) from error
+            table = read(use_threads=False)  # only a single-threaded read numbers broken rows
+    except pa.ArrowInvalid as error:
+        # Arrow's message quotes a line of the file (possibly personal data): keep it out of ours.
+        raise UnreadableFile(
+            "the file could not be parsed as `;`-separated CSV (check quotes around text)",
+            file=file,
+            hint="Export the file again; text containing `;` must be between double quotes.",
+        ) from error
 
-    starts, invalid = _line_numbers(table, broken)
-    table = table.rename_columns(header if len(set(header)) == len(header) else positional)
-    table = table.append_column(SOURCE_ROW, pa.array(starts, pa.int64()))
-
-    notes = [note] if note else []
-    table, blank_lines = _drop_empty_records(table)
-    blank_lines += [line for line, text, _ in invalid if not text.strip()]
+    starts, broken_rows = _line_numbers(table, broken)
+    table = table.rename_columns(unique_names(header))
+    table, starts, blank_lines = _without_blank_rows(table, starts)
+    blank_lines += [row.line for row in broken_rows if not row.text.strip()]
+    notes = [encoding_note] if encoding_note else []
     if blank_lines:
-        first = min(blank_lines)
-        notes.append(f"{len(blank_lines)} empty line(s) skipped (first at line {first})")
-    broken_rows = [
-        (line, text, f"has {count} field(s), the header has {len(header)}")
-        for line, text, count in invalid
-        if text.strip()
+        notes.append(_blank_rows_note(blank_lines))
+    return TextTable(
+        table=table,
+        header=header,
+        source_rows=starts,
+        encoding=encoding,
+        notes=notes,
+        broken_rows=[row for row in broken_rows if row.text.strip()],
+    )
+
+
+def refuse_broken_rows(text: TextTable, file: Path | str) -> None:
+    """Reject the file if a record does not have the header's number of fields."""
+    if not text.broken_rows:
+        return
+    first = text.broken_rows[0]
+    more = f" ({len(text.broken_rows)} rows like this)" if len(text.broken_rows) > 1 else ""
+    raise WrongLayout(
+        f"{first.fields} fields where the header has {len(text.header)}{more}",
+        file=file,
+        row=first.line,
+        hint="A `;` inside a text field needs double quotes around the field.",
+    )
+
+
+def _detect_encoding(path: Path, file: Path | str) -> tuple[str, str | None]:
+    """(`utf-8`, None) for UTF-8 with or without BOM; else (`windows-1252`, a note saying so).
+
+    A file that is neither is UnreadableFile, as are empty, UTF-16 and binary files.
+    """
+    offset = 0
+    with path.open("rb") as handle:
+        chunk = handle.read(_CHUNK)
+        _refuse_non_text(chunk, file)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk:
+                decoder.decode(chunk)
+                offset += len(chunk)
+                chunk = handle.read(_CHUNK)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            _check_cp1252(path, file)
+            held_back = len(error.object) - len(chunk)  # a character split over two chunks
+            first = offset - held_back + error.start
+            return "windows-1252", (
+                f"not valid UTF-8 (first non-UTF-8 byte at offset {first}); read as Windows-1252"
+            )
+    return "utf-8", None
+
+
+def _refuse_non_text(start: bytes, file: Path | str) -> None:
+    if not start:
+        raise UnreadableFile(
+            "the file is empty (0 bytes)",
+            file=file,
+            hint="Export the file again and re-deliver it.",
+        )
+    if start.startswith(b"PK\x03\x04"):
+        raise UnreadableFile(
+            "this is an Excel workbook (or another ZIP file), not a CSV text file",
+            file=file,
+            hint="Save it as CSV (separator `;`), or deliver an asset register as .xlsx.",
+        )
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in start:
+        raise UnreadableFile(
+            "the file is UTF-16 or binary, not CSV text in UTF-8 or Windows-1252",
+            file=file,
+            hint="In Excel choose 'CSV UTF-8 (comma delimited)' or 'CSV (separator ;)'.",
+        )
+
+
+def _check_cp1252(path: Path, file: Path | str) -> None:
+    offset = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            try:
+                chunk.decode("cp1252")  # single-byte: no state across chunks
+            except UnicodeDecodeError as error:
+                at = offset + error.start
+                raise UnreadableFile(
+                    f"the file is neither UTF-8 nor Windows-1252 text (byte "
+                    f"0x{chunk[error.start]:02X} at offset {at})",
+                    file=file,
+                    hint="Export the file again as CSV UTF-8.",
+                ) from None
+            offset += len(chunk)
+
+
+def _read_header(path: Path, encoding: str, file: Path | str) -> list[str]:
+    """The column names on the first line, trimmed; WrongLayout for another separator."""
+    python_encoding = "utf-8-sig" if encoding == "utf-8" else "cp1252"
+    with path.open("r", encoding=python_encoding, newline="") as handle:
+        first_line = handle.readline()
+    header = [
+        name.strip() for name in next(csv.reader(io.StringIO(first_line), delimiter=DELIMITER), [])
     ]
-    return TextTable(table, header, encoding, notes, broken_rows)
+    if not any(header):
+        raise UnreadableFile(
+            "the first row is empty; expected a header row with column names",
+            file=file,
+            row=1,
+            hint="Put the column names in the first row.",
+        )
+    if len(header) == 1:
+        for separator, name in _SEPARATORS:
+            if separator in header[0]:
+                raise WrongLayout(
+                    f"the columns are separated by {name}; expected ';'",
+                    file=file,
+                    row=1,
+                    hint="Export with separator `;` "
+                    "(Dutch Excel: 'CSV (gescheiden door lijstscheidingsteken)').",
+                )
+    return header
 
 
-def _drop_empty_records(table: pa.Table) -> tuple[pa.Table, list[int]]:
+def unique_names(names: list[str]) -> list[str]:
+    """Column names made unique and non-empty, keeping the file's own spelling where possible."""
+    seen: dict[str, int] = {SOURCE_ROW: 1}
+    result = []
+    for position, name in enumerate(names, start=1):
+        name = name.strip().lstrip("\ufeff") or f"column {position}"
+        count = seen.get(name.casefold(), 0)
+        seen[name.casefold()] = count + 1
+        result.append(name if count == 0 else f"{name} ({count + 1})")
+    return result
+
+
+def drop_blank_rows(table: pa.Table, source_rows: pa.Array) -> tuple[pa.Table, pa.Array, list[str]]:
+    """Leave out rows in which every cell is empty (`;;;;` lines, formatted Excel rows)."""
+    table, source_rows, lines = _without_blank_rows(table, source_rows)
+    return table, source_rows, [_blank_rows_note(lines)] if lines else []
+
+
+def _blank_rows_note(lines: list[int]) -> str:
+    return f"empty rows skipped: {len(lines)} (first at row {min(lines)})"
+
+
+def _without_blank_rows(
+    table: pa.Table, source_rows: pa.Array
+) -> tuple[pa.Table, pa.Array, list[int]]:
     empty = None
-    for name in table.column_names:
-        if name == SOURCE_ROW:
-            continue
-        blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(table[name])), 0)
+    # A row with a filled cell is not blank: most files are done after their first column.
+    for column in table.columns:
+        blank = pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0), True)
         empty = blank if empty is None else pc.and_(empty, blank)
-    if empty is None or not pc.any(empty).as_py():
-        return table, []
-    lines = table[SOURCE_ROW].filter(empty).to_pylist()
-    return table.filter(pc.invert(empty)), lines
+        if not pc.any(empty).as_py():
+            return table, source_rows, []
+    if empty is None:
+        return table, source_rows, []
+    empty = empty.combine_chunks() if isinstance(empty, pa.ChunkedArray) else empty
+    lines = source_rows.filter(empty).to_pylist()
+    keep = pc.invert(empty)
+    return table.filter(keep), source_rows.filter(keep), lines
 
 
 def _line_numbers(
-    table: pa.Table, broken: list[tuple[int, str, int]]
-) -> tuple[np.ndarray, list[tuple[int, str, int]]]:
-    """Turn pyarrow's record numbers into the line each record starts on (header = line 1).
+    table: pa.Table, broken: list[tuple[int, int, str]]
+) -> tuple[pa.Array, list[BrokenRow]]:
+    """Turn Arrow's record numbers (header = 1) into the line each record starts on.
 
     Records and lines differ when a quoted field holds a newline; editors and controllers count lines.
     """
     total = table.num_rows + len(broken)
     spans = np.ones(total, dtype=np.int64)
     is_valid = np.ones(total, dtype=bool)
-    for number, text, _ in broken:
-        index = number - 2  # record 1 is the header
+    for number, _, text in broken:
+        index = number - 2
         is_valid[index] = False
         spans[index] += text.count("\n")
     embedded = np.zeros(table.num_rows, dtype=np.int64)
@@ -187,48 +282,5 @@ def _line_numbers(
         embedded += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
     spans[is_valid] += embedded
     starts = 2 + np.cumsum(spans) - spans
-    invalid = [(int(starts[n - 2]), text, count) for n, text, count in broken]
-    return starts[is_valid], invalid
-
-
-# Dutch amounts: optional sign in front or behind, thousands dots, decimal comma, ",-" for whole euros.
-_AMOUNT_PATTERN = r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?-?$"
-
-
-def parse_amount(values: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Return (amount decimal(18,2), failed) for Dutch-formatted amounts; empty text is null."""
-    text = pc.utf8_trim_whitespace(pc.replace_substring(values, "€", ""))
-    text = pc.replace_substring(pc.replace_substring(text, " ", ""), ",-", ",00")
-    empty = pc.equal(pc.utf8_length(text), 0)
-    well_formed = pc.match_substring_regex(text, _AMOUNT_PATTERN)
-    both_signs = pc.and_(pc.starts_with(text, "-"), pc.ends_with(text, "-"))
-    ok = pc.and_(well_formed, pc.invert(both_signs))
-    negative = pc.or_(pc.starts_with(text, "-"), pc.ends_with(text, "-"))
-    digits = pc.replace_substring_regex(text, r"[+.-]", "")
-    digits = pc.replace_substring(digits, ",", ".")
-    clean = pc.if_else(ok, digits, pa.scalar(None, pa.string()))
-    magnitude = pc.cast(clean, AMOUNT)
-    amount = pc.if_else(negative, pc.negate(magnitude), magnitude)
-    failed = pc.and_(pc.invert(empty), pc.invert(ok))
-    return amount, failed
-
-
-def parse_date(values: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Return (date32, failed) for dd-mm-yyyy dates; empty text is null."""
-    text = pc.utf8_trim_whitespace(values)
-    empty = pc.equal(pc.utf8_length(text), 0)
-    shaped = pc.match_substring_regex(text, r"^\d{1,2}-\d{1,2}-\d{4}$")
-    padded = pc.replace_substring_regex(text, r"^(\d)-", "0\\1-")
-    padded = pc.replace_substring_regex(padded, r"-(\d)-", "-0\\1-")
-    candidate = pc.if_else(shaped, padded, pa.scalar(None, pa.string()))
-    parsed = pc.strptime(candidate, format="%d-%m-%Y", unit="s", error_is_null=True)
-    # strptime rolls 31-02 over into March; a date must print back as it was written
-    exists = pc.equal(pc.strftime(parsed, format="%d-%m-%Y"), padded)
-    dates = pc.if_else(exists, pc.cast(parsed, pa.date32()), pa.scalar(None, pa.date32()))
-    failed = pc.and_(pc.invert(empty), pc.is_null(dates))
-    return dates, failed
-
-
-def blank_to_null(values: pa.Array) -> pa.Array:
-    text = pc.utf8_trim_whitespace(values)
-    return pc.if_else(pc.equal(pc.utf8_length(text), 0), pa.scalar(None, pa.string()), text)
+    broken_rows = [BrokenRow(int(starts[n - 2]), count, text) for n, count, text in broken]
+    return pa.array(starts[is_valid], pa.int64()), broken_rows

@@ -8,8 +8,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.readers import dutch_csv
 from pipelines.readers.delivery import Delivery
+from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv
+from pipelines.readers.dutch_values import blank_to_null, parse_amount, parse_date
 from pipelines.readers.errors import UnreadableFile, WrongLayout
 from pipelines.readers.schema import LEDGER_SCHEMA, ParsedDelivery, RowProblem
 
@@ -103,15 +104,24 @@ def _missing(canonical: str) -> str:
 
 
 def read_ledger_csv(delivery: Delivery) -> ParsedDelivery:
-    text = dutch_csv.read_text_table(delivery.path)
-    columns = map_columns(text.header, delivery)
-    source = text.table
+    text = read_text_csv(delivery.path, file=delivery.relative_path)
+    found = map_columns(text.header, delivery)
+    # the table's names are the header's, made unique: map_columns refused repeated names it uses
+    names = text.table.column_names
+    columns = {canonical: names[text.header.index(name)] for canonical, name in found.items()}
+    source = text.table.add_column(0, SOURCE_ROW, text.source_rows)
     problems = [
-        RowProblem(line, None, row_text, "row_shape", f"row {reason}")
-        for line, row_text, reason in text.broken_rows
+        RowProblem(
+            row.line,
+            None,
+            row.text,
+            "row_shape",
+            f"row has {row.fields} field(s), the header has {len(text.header)}",
+        )
+        for row in text.broken_rows
     ]
     notes = list(text.notes)
-    ignored = [name for name in text.header if name not in columns.values()]
+    ignored = [name for name in names if name not in columns.values()]
     if ignored:
         notes.append("columns not in the data contract were ignored: " + ", ".join(ignored))
 
@@ -120,13 +130,13 @@ def read_ledger_csv(delivery: Delivery) -> ParsedDelivery:
     for name, value in _lineage(delivery, delivery_id, source).items():
         rows = rows.append_column(name, value)
 
-    dates, failed = dutch_csv.parse_date(source[columns["booking_date"]])
+    dates, failed = parse_date(source[columns["booking_date"]])
     problems += _problems(source, failed, columns["booking_date"], "date_format", _date_message)
     amount = _amount(source, columns, problems)
     typed = {"booking_date": dates, "amount": amount}
     for canonical in TEXT_COLUMNS:
         if canonical in columns:
-            typed[canonical] = dutch_csv.blank_to_null(source[columns[canonical]])
+            typed[canonical] = blank_to_null(source[columns[canonical]])
     for field in LEDGER_SCHEMA:
         if field.name in rows.column_names:
             continue
@@ -155,7 +165,7 @@ def _lineage(delivery: Delivery, delivery_id: str, source: pa.Table) -> dict[str
         "municipality_code": constant(delivery.municipality_code, n, pa.string()),
         "fiscal_year": constant(delivery.fiscal_year, n, pa.int32()),
         "source_file": constant(delivery.relative_path, n, pa.string()),
-        "source_row": source[dutch_csv.SOURCE_ROW],
+        "source_row": source[SOURCE_ROW],
     }
 
 
@@ -166,11 +176,11 @@ def constant(value: object, length: int, type_: pa.DataType) -> pa.Array:
 def _amount(source: pa.Table, columns: dict[str, str], problems: list[RowProblem]) -> pa.Array:
     """Signed amount, debit positive: from `bedrag`, or debit minus credit."""
     if "amount" in columns:
-        amount, failed = dutch_csv.parse_amount(source[columns["amount"]])
+        amount, failed = parse_amount(source[columns["amount"]])
         problems += _problems(source, failed, columns["amount"], "amount_format", _amount_message)
         return amount
-    debit, debit_failed = dutch_csv.parse_amount(source[columns["debit"]])
-    credit, credit_failed = dutch_csv.parse_amount(source[columns["credit"]])
+    debit, debit_failed = parse_amount(source[columns["debit"]])
+    credit, credit_failed = parse_amount(source[columns["credit"]])
     problems += _problems(source, debit_failed, columns["debit"], "amount_format", _amount_message)
     problems += _problems(
         source, credit_failed, columns["credit"], "amount_format", _amount_message
@@ -187,7 +197,7 @@ def _problems(source, failed, column, rule, message) -> list[RowProblem]:
     if not len(indices):
         return []
     values = source[column].take(indices).to_pylist()
-    lines = source[dutch_csv.SOURCE_ROW].take(indices).to_pylist()
+    lines = source[SOURCE_ROW].take(indices).to_pylist()
     return [
         RowProblem(line, column, value, rule, message(column, value))
         for line, value in zip(lines, values, strict=True)

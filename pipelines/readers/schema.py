@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.readers.delivery import Delivery
 
@@ -16,7 +17,7 @@ LINEAGE_FIELDS = [
     pa.field("municipality_code", pa.string(), nullable=False),
     pa.field("fiscal_year", pa.int32(), nullable=False),
     pa.field("source_file", pa.string(), nullable=False),  # relative to data_raw/deliveries
-    pa.field("source_row", pa.int64(), nullable=False),  # CSV: record number, header = 1
+    pa.field("source_row", pa.int64(), nullable=False),  # CSV: line a record starts on
 ]
 
 LEDGER_SCHEMA = pa.schema(
@@ -59,3 +60,48 @@ class ParsedDelivery:
     notes: list[str] = field(default_factory=list)
     row_problems: list[RowProblem] = field(default_factory=list)
     header: dict[str, object] = field(default_factory=dict)
+
+
+def with_lineage(
+    schema: pa.Schema,
+    columns: dict[str, pa.Array],
+    source_rows: pa.Array,
+    delivery: Delivery,
+    delivery_id: str,
+) -> pa.Table:
+    """The normalised table: lineage columns first, then `columns`, in `schema` order."""
+    n = len(source_rows)
+    lineage = {
+        "delivery_id": pa.array([delivery_id] * n, pa.string()),
+        "municipality_code": pa.array([delivery.municipality_code] * n, pa.string()),
+        "fiscal_year": pa.array([delivery.fiscal_year] * n, pa.int32()),
+        "source_file": pa.array([delivery.relative_path] * n, pa.string()),
+        "source_row": pc.cast(source_rows, pa.int64()),
+    }
+    arrays = {**lineage, **columns}
+    return pa.Table.from_arrays([arrays[f.name] for f in schema], schema=schema)
+
+
+def problems_where(
+    mask: pa.Array,
+    source_rows: pa.Array,
+    values: pa.Array | None,
+    *,
+    column: str | None,
+    rule: str,
+    message: str,
+) -> list[RowProblem]:
+    """One RowProblem per row where `mask` is true; `message` may use {column} and {value}."""
+    hits = pc.indices_nonzero(pc.fill_null(mask, False))
+    rows = pc.take(source_rows, hits).to_pylist()
+    texts = pc.take(values, hits).to_pylist() if values is not None else [None] * len(rows)
+    return [
+        RowProblem(
+            source_row=row,
+            column=column,
+            value=value,
+            rule=rule,
+            message=message.format(column=column, value=value),
+        )
+        for row, value in zip(rows, texts, strict=True)
+    ]

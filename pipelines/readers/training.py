@@ -25,18 +25,21 @@ from pipelines.readers.column_aliases import (
     normalise_header,
 )
 from pipelines.readers.delivery import Delivery
-from pipelines.readers.pseudonymise import pseudonymise_array
-from pipelines.readers.schema import AMOUNT, LINEAGE_FIELDS, ParsedDelivery, RowProblem
-from pipelines.readers.text_values import (
-    CP1252_NOTE,
-    all_blank,
+from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv, refuse_broken_rows
+from pipelines.readers.dutch_values import (
     blank,
     lookup_values,
-    parse_dutch_amount,
-    parse_dutch_date,
-    parse_dutch_number,
+    parse_amount,
+    parse_date,
+    parse_number,
+)
+from pipelines.readers.pseudonymise import pseudonymise_array
+from pipelines.readers.schema import (
+    AMOUNT,
+    LINEAGE_FIELDS,
+    ParsedDelivery,
+    RowProblem,
     problems_where,
-    read_text_csv,
     with_lineage,
 )
 
@@ -105,18 +108,19 @@ _TEXT_COLUMNS = ("department", "course", "course_category")
 def read_training(delivery: Delivery, pseudonymise: Callable[[str], str]) -> ParsedDelivery:
     """Read training records into TRAINING_SCHEMA; employee ids leave only as pseudonyms."""
     label = delivery.relative_path
-    text, notes = read_text_csv(delivery.path)
+    csv_text = read_text_csv(delivery.path, file=label)
+    refuse_broken_rows(csv_text, label)
+    notes, source_rows = csv_text.notes, csv_text.source_rows
     match = match_columns(
-        text.column_names, TRAINING_COLUMNS, TRAINING_REQUIRED, file=label, show_found=False
+        csv_text.table.column_names,
+        TRAINING_COLUMNS,
+        TRAINING_REQUIRED,
+        file=label,
+        show_found=False,
     )
     notes.extend(_column_notes(match))
-    keep = pc.invert(all_blank(text))
     # Only the contract's columns survive this line; everything personal is gone after it.
-    text = _contract_columns(text, match)
-    source_rows = pa.array(range(2, len(keep) + 2), pa.int64()).filter(keep)
-    text = text.filter(keep)
-    if (skipped := len(keep) - text.num_rows) > 0:
-        notes.append(f"empty rows skipped: {skipped}")
+    text = _contract_columns(csv_text.table, match)
     text, scrubbed = _scrub_emails(text, match)
     if scrubbed:
         notes.append(f"e-mail addresses removed from text cells: {scrubbed}")
@@ -135,12 +139,12 @@ def read_training(delivery: Delivery, pseudonymise: Callable[[str], str]) -> Par
         delivery=delivery,
         delivery_id=delivery_id,
         rows=rows,
-        raw=text.add_column(0, "source_row", source_rows),
+        raw=text.add_column(0, SOURCE_ROW, source_rows),
         notes=notes,
         row_problems=problems,
         header={
             "format": "csv",
-            "encoding": "windows-1252" if CP1252_NOTE in notes else "utf-8",
+            "encoding": csv_text.encoding,
             "header_row": 1,
             "columns": match.headers,
         },
@@ -225,7 +229,7 @@ def _normalise(
         )
     )
 
-    fte, fte_failed = parse_dutch_number(column("fte"))
+    fte, fte_failed = parse_number(column("fte"))
     report(
         "fte", blank(column("fte")), "fte_missing", "empty; fill in the FTE (e.g. 0,89)", show=False
     )
@@ -246,7 +250,7 @@ def _normalise(
         show=False,
     )
 
-    hours, hours_failed = parse_dutch_number(column("hours"))
+    hours, hours_failed = parse_number(column("hours"))
     report(
         "hours",
         pc.and_(has_course, blank(column("hours"))),
@@ -256,11 +260,11 @@ def _normalise(
     )
     report("hours", hours_failed, "hours_not_a_number", "is not a number of hours (e.g. 7,5)")
 
-    cost, cost_failed = parse_dutch_amount(column("cost"))
+    cost, cost_failed = parse_amount(column("cost"))
     if "cost" in header:
         report("cost", cost_failed, "cost_not_an_amount", "is not an amount")
 
-    date, date_failed = parse_dutch_date(column("training_date"))
+    date, date_failed = parse_date(column("training_date"), iso_and_time=True)
     report(
         "training_date",
         pc.and_(has_course, blank(column("training_date"))),
