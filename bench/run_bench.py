@@ -543,6 +543,8 @@ def run_floor(data_dir: Path, out: Path) -> dict:
     jobs = [(path, scratch) for path in ledger_files(data_dir)]
     with multiprocessing.get_context("fork").Pool(2) as pool:
         prepared = pool.map(floor_prepare, jobs, chunksize=1)
+        pool.close()  # let the workers finish on their own: terminate() needs a working SIGTERM
+        pool.join()
     prepare_s = time.perf_counter() - started
     groups: dict[tuple[str, ...], list[str]] = {}
     for kind, path in prepared:

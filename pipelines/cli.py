@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -70,6 +71,11 @@ def run(
 ) -> None:
     """Ingest every delivery, build the mart with dbt, publish it and print the benchmark."""
     import dagster as dg
+
+    # Dagster stops its log-tailing helpers with SIGTERM; started under nohup or from a script
+    # that ignores it, they would outlive the run and hold its output open.
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     from pipelines.manifest import prepare_manifest
     from pipelines.report.console import print_benchmark

@@ -32,6 +32,12 @@ from duckdb_tables() order by table_name
 """
 
 
+def default_signals() -> None:
+    """In a child process: the default SIGINT and SIGTERM handling, whatever the parent ignores."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def checksums(db: Path) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as connection:
         tables = [r[0] for r in connection.execute("show tables").fetchall()]
@@ -82,10 +88,7 @@ def test_the_ui_shows_assets_checks_schedule_and_sensor(tmp_path, dbt_manifest):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         # a background server inherits an ignored SIGINT; give it the default handlers back
-        preexec_fn=lambda: (
-            signal.signal(signal.SIGINT, signal.SIG_DFL),
-            signal.signal(signal.SIGTERM, signal.SIG_DFL),
-        ),
+        preexec_fn=default_signals,
     )
     try:
         data = graphql(port, QUERY, timeout=120)
@@ -299,7 +302,11 @@ def test_a_killed_run_then_a_rerun_gives_the_uninterrupted_mart(drop_zone, tmp_p
         str(drop_zone.warehouse),
     ]
     victim = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=default_signals,
     )
     build = drop_zone.warehouse / "build" / "benchmark.duckdb"
     deadline = time.monotonic() + 120
@@ -310,6 +317,10 @@ def test_a_killed_run_then_a_rerun_gives_the_uninterrupted_mart(drop_zone, tmp_p
     victim.wait()
     if drop_zone.published_db.exists():  # never a half-written file: it opens and has its tables
         assert checksums(drop_zone.published_db)
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    # Dagster stops its log-tailing children with SIGTERM; an inherited SIG_IGN would keep them
+    # alive, holding the captured pipes open after the run ended
+    rerun = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=600, preexec_fn=default_signals
+    )
     assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]
     assert checksums(drop_zone.published_db) == expected

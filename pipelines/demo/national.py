@@ -342,10 +342,13 @@ def write_national(
         for m in sorted(chosen, key=lambda m: -m.inhabitants_on(fiscal_year))
     ]
     workers = processes or min(2, os.cpu_count() or 1)
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    # spawn: the caller may run threads (a test runner, Dagster), and fork would copy their locks
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
         deliveries = sorted(
             pool.imap_unordered(_write_municipality, tasks), key=lambda d: str(d["code"])
         )
+        pool.close()  # let the workers finish on their own: terminate() needs a working SIGTERM
+        pool.join()
     return _summary(out_dir, scale, seed, fiscal_year, deliveries)
 
 
