@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import event
@@ -19,12 +20,17 @@ from sqlalchemy.engine import Engine
 FSYNC_ENV = "ICTBENCH_DAGSTER_FSYNC"
 
 
+@cache
+def _resolved(path: str) -> Path:
+    return Path(path).resolve()
+
+
 def _in_dagster_home(connection: sqlite3.Connection) -> bool:
     home = os.environ.get("DAGSTER_HOME")
     if not home:
         return False
     files = [row[2] for row in connection.execute("PRAGMA database_list") if row[2]]
-    return any(Path(file).resolve().is_relative_to(Path(home).resolve()) for file in files)
+    return any(_resolved(file).is_relative_to(_resolved(home)) for file in files)
 
 
 def _without_fsync(dbapi_connection, _connection_record) -> None:

@@ -59,13 +59,16 @@ def test_workers_land_what_one_process_lands(kind, data_raw: Path, tmp_path: Pat
 def test_chunks_keep_one_kind_and_year_and_put_the_largest_first():
     deliveries = [delivery_from_path(p, DEMO / "deliveries") for p in DEMO.glob("deliveries/*/*/*")]
     deliveries = [d for d in deliveries if d.kind in KINDS]
-    chunks = parallel.plan_chunks([(d, CheckOptions()) for d in deliveries], chunk_bytes=200_000)
+    chunks = parallel.plan_chunks(
+        [(d, CheckOptions()) for d in deliveries], chunk_bytes=200_000, chunk_deliveries=5
+    )
 
     assert sorted(d.key for chunk in chunks for d, _ in chunk) == sorted(d.key for d in deliveries)
     for chunk in chunks:
         assert len({(d.kind, d.fiscal_year) for d, _ in chunk}) == 1
         sizes = [d.path.stat().st_size for d, _ in chunk]
         assert len(chunk) == 1 or sum(sizes) <= 200_000
+        assert len(chunk) <= 5
     totals = [sum(d.path.stat().st_size for d, _ in chunk) for chunk in chunks]
     assert totals == sorted(totals, reverse=True)
 

@@ -19,17 +19,24 @@ from pipelines.settings import Paths
 
 Batch = list[tuple[Delivery, CheckOptions]]
 
-# Below this many bytes a worker's start-up (about 3 s of imports) costs more than it saves.
-MIN_PARALLEL_BYTES = 64 * 1024 * 1024
+# Below this many bytes and deliveries a worker's start-up (about 3 s of imports) costs more
+# than it saves.
+MIN_PARALLEL_BYTES = 8 * 1024 * 1024
+MIN_PARALLEL_DELIVERIES = 100
 CHUNK_BYTES = 48 * 1024 * 1024
+# GX costs a few tenths of a second per run, so small files are still validated many at a time
+CHUNK_DELIVERIES = 64
 
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def plan_chunks(batch: Batch, chunk_bytes: int = CHUNK_BYTES) -> list[Batch]:
-    """Chunks of one kind and year of at most chunk_bytes (a bigger file alone), largest first."""
+def plan_chunks(
+    batch: Batch, chunk_bytes: int = CHUNK_BYTES, chunk_deliveries: int = CHUNK_DELIVERIES
+) -> list[Batch]:
+    """Chunks of one kind and year of at most chunk_bytes (a bigger file alone) and
+    chunk_deliveries deliveries, largest first."""
     groups: dict[tuple[str, int], Batch] = {}
     for item in sorted(batch, key=lambda item: -_size(item[0])):
         groups.setdefault((item[0].kind, item[0].fiscal_year or 0), []).append(item)
@@ -37,7 +44,8 @@ def plan_chunks(batch: Batch, chunk_bytes: int = CHUNK_BYTES) -> list[Batch]:
     for items in groups.values():
         chunk: Batch = []
         for item in items:
-            if chunk and sum(_size(d) for d, _ in chunk) + _size(item[0]) > chunk_bytes:
+            full = len(chunk) >= chunk_deliveries
+            if chunk and (full or sum(_size(d) for d, _ in chunk) + _size(item[0]) > chunk_bytes):
                 chunks.append(chunk)
                 chunk = []
             chunk.append(item)
@@ -60,7 +68,11 @@ def check_and_store(
 
 def check_and_store_all(batch: Batch, paths: Paths, workers: int) -> Iterator[LoadResult]:
     """check_and_store over the whole batch, in worker processes when that pays off."""
-    if workers <= 1 or sum(_size(d) for d, _ in batch) < MIN_PARALLEL_BYTES:
+    small = (
+        sum(_size(d) for d, _ in batch) < MIN_PARALLEL_BYTES
+        and len(batch) < MIN_PARALLEL_DELIVERIES
+    )
+    if workers <= 1 or small:
         results, recorded = check_and_store(batch, paths)
         suites.keep_recorded_validations(recorded)
         yield from results

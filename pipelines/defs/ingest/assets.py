@@ -132,7 +132,11 @@ def account_mappings(
     context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource
 ):
     results = ingest_kind(
-        warehouse.paths(), "account_mapping", policy=config.policy(), log=context.log.info
+        warehouse.paths(),
+        "account_mapping",
+        policy=config.policy(),
+        log=context.log.info,
+        workers=config.worker_count(),
     )
     yield dg.MaterializeResult(asset_key="account_mappings", metadata=summary(results))
     yield from check_results("account_mappings", results)
