@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -84,7 +85,8 @@ def ingest_kind(
     for result in results:
         if result.status not in (ACCEPTED, UNCHANGED):
             log(f"{result.source_file}: {result.status} {result.message or ''}".rstrip())
-    log(f"{kind}: {len(results)} deliveries, " + _counts(results))
+    counts = ", ".join(f"{n} {status}" for status, n in status_counts(results).items())
+    log(f"{kind}: {len(results)} deliveries, {counts or 'none'}")
     # a slot with two files keeps its last good version until the sender removes one
     slots = [d for d in deliveries if d.kind == kind]
     slots += [r.delivery for r in refused if r.delivery and r.delivery.kind == kind]
@@ -121,11 +123,9 @@ def load_deliveries(
     return sorted(results, key=lambda r: r.delivery_key)
 
 
-def _counts(results: list[LoadResult]) -> str:
-    by_status: dict[str, int] = {}
-    for result in results:
-        by_status[result.status] = by_status.get(result.status, 0) + 1
-    return ", ".join(f"{count} {status}" for status, count in sorted(by_status.items())) or "none"
+def status_counts(results: list[LoadResult]) -> dict[str, int]:
+    """Deliveries per load status, e.g. {'accepted': 340, 'rejected': 2}, sorted by status."""
+    return dict(sorted(Counter(result.status for result in results).items()))
 
 
 def known_municipalities(paths: Paths) -> frozenset[str] | None:

@@ -37,33 +37,39 @@ def plan_chunks(
 ) -> list[Batch]:
     """Chunks of one kind and year of at most chunk_bytes (a bigger file alone) and
     chunk_deliveries deliveries, largest first."""
+    sizes = {delivery.key: _size(delivery) for delivery, _ in batch}
     groups: dict[tuple[str, int], Batch] = {}
-    for item in sorted(batch, key=lambda item: -_size(item[0])):
+    for item in sorted(batch, key=lambda item: -sizes[item[0].key]):
         groups.setdefault((item[0].kind, item[0].fiscal_year or 0), []).append(item)
-    chunks: list[Batch] = []
+    chunks: list[tuple[int, Batch]] = []
     for items in groups.values():
         chunk: Batch = []
+        total = 0
         for item in items:
-            full = len(chunk) >= chunk_deliveries
-            if chunk and (full or sum(_size(d) for d, _ in chunk) + _size(item[0]) > chunk_bytes):
-                chunks.append(chunk)
-                chunk = []
+            size = sizes[item[0].key]
+            if chunk and (len(chunk) >= chunk_deliveries or total + size > chunk_bytes):
+                chunks.append((total, chunk))
+                chunk, total = [], 0
             chunk.append(item)
-        chunks.append(chunk)
-    return sorted(chunks, key=lambda chunk: -sum(_size(d) for d, _ in chunk))
+            total += size
+        chunks.append((total, chunk))
+    return [chunk for _, chunk in sorted(chunks, key=lambda sized: -sized[0])]
 
 
-def check_and_store(
-    chunk: Batch, paths: Paths
-) -> tuple[list[LoadResult], list[suites.RecordedValidation]]:
-    """Runs in a worker: check the chunk, land or quarantine each delivery, return what happened."""
+def check_and_store(chunk: Batch, paths: Paths) -> list[LoadResult]:
+    """Check the chunk, land or quarantine each delivery, return what happened."""
     warehouse = Warehouse(paths)
     by_key = {delivery.key: delivery for delivery, _ in chunk}
     results = []
     for checked in check_deliveries(chunk):
         warehouse.store(checked, by_key[checked.result.delivery_key])
         results.append(checked.result)
-    return results, suites.take_recorded_validations()
+    return results
+
+
+def _in_worker(chunk: Batch, paths: Paths) -> tuple[list[LoadResult], list]:
+    """check_and_store in a worker process, with the GX validations it ran for the Data Docs."""
+    return check_and_store(chunk, paths), suites.take_recorded_validations()
 
 
 def check_and_store_all(batch: Batch, paths: Paths, workers: int) -> Iterator[LoadResult]:
@@ -73,15 +79,13 @@ def check_and_store_all(batch: Batch, paths: Paths, workers: int) -> Iterator[Lo
         and len(batch) < MIN_PARALLEL_DELIVERIES
     )
     if workers <= 1 or small:
-        results, recorded = check_and_store(batch, paths)
-        suites.keep_recorded_validations(recorded)
-        yield from results
+        yield from check_and_store(batch, paths)
         return
     chunks = plan_chunks(batch)
     # spawn, not fork: the Dagster process that calls this runs threads
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=context) as pool:
-        futures = [pool.submit(check_and_store, chunk, paths) for chunk in chunks]
+        futures = [pool.submit(_in_worker, chunk, paths) for chunk in chunks]
         for future in as_completed(futures):
             results, recorded = future.result()
             suites.keep_recorded_validations(recorded)

@@ -1,7 +1,12 @@
 import dagster as dg
 
 from pipelines.contract.data_docs import build_data_docs
-from pipelines.contract.ingest import ingest_kind, ingest_reference, write_load_results
+from pipelines.contract.ingest import (
+    ingest_kind,
+    ingest_reference,
+    status_counts,
+    write_load_results,
+)
 from pipelines.contract.load import PARTIAL, REJECTED, LoadPolicy, LoadResult
 from pipelines.contract.parallel import default_workers
 from pipelines.defs.ingest.partitions import deliveries_partitions, slots
@@ -72,11 +77,8 @@ def check_results(asset_name: str, results: list[LoadResult]) -> list[dg.AssetCh
 
 
 def summary(results: list[LoadResult]) -> dict[str, object]:
-    by_status: dict[str, int] = {}
-    for result in results:
-        by_status[result.status] = by_status.get(result.status, 0) + 1
     return {
-        **{f"deliveries_{status}": count for status, count in sorted(by_status.items())},
+        **{f"deliveries_{status}": n for status, n in status_counts(results).items()},
         "rows_landed": sum(r.rows_landed for r in results),
         "rows_quarantined": sum(r.rows_quarantined for r in results),
     }
