@@ -63,13 +63,23 @@ def ensure_pseudonym_key(paths: Paths) -> None:
         )
 
 
+FULL_REFRESH = {"ops": {"benchmark_models": {"config": {"full_refresh": True}}}}
+
+
 @app.command()
 def run(
     data_raw: DataRawOption = None,
     warehouse: WarehouseOption = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            help="Re-check every delivered partition and rebuild the dbt models whole, "
+            "not only what changed since the last run."
+        ),
+    ] = False,
 ) -> None:
-    """Ingest every delivery, build the mart with dbt, publish it and print the benchmark."""
+    """Ingest new and changed deliveries, build the mart with dbt, publish it and print the benchmark."""
     import dagster as dg
 
     # Dagster stops its log-tailing helpers with SIGTERM; started under nohup or from a script
@@ -98,6 +108,8 @@ def run(
             paths,
             instance,
             console,
+            every_partition=full,
+            run_config=FULL_REFRESH if full else None,
             log_level="DEBUG" if debug else "WARNING",
             raise_on_error=debug,
         )

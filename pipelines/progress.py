@@ -11,7 +11,7 @@ import dagster as dg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipelines.runner import run_benchmark_job
+from pipelines.runner import plan_run, run_benchmark_job
 from pipelines.settings import Paths
 
 PHASES = {"reference": "Reference data", "ingest": "Ingest and validate", "publish": "Publish"}
@@ -34,19 +34,26 @@ def expected(graph, partitions: int) -> dict[str, int]:
 
 
 def run_with_progress(
-    paths: Paths, instance: dg.DagsterInstance, console: Console, **options
+    paths: Paths,
+    instance: dg.DagsterInstance,
+    console: Console,
+    *,
+    every_partition: bool = False,
+    **options,
 ) -> dg.ExecuteInProcessResult:
     from pipelines.definitions import defs
-    from pipelines.defs.ingest.partitions import register_partitions
 
-    partitions = len(register_partitions(instance, paths.deliveries))
+    plan = plan_run(paths, instance, every_partition=every_partition)
+    partitions = len(plan.partition_keys)
     graph = defs.resolve_job_def("benchmark").asset_layer.asset_graph
     run_id = str(uuid.uuid4())
     outcome: dict = {}
 
     def work() -> None:
         try:
-            outcome["result"] = run_benchmark_job(paths, instance, run_id=run_id, **options)
+            outcome["result"] = run_benchmark_job(
+                paths, instance, run_id=run_id, plan=plan, **options
+            )
         except BaseException as error:  # raised again in the main thread
             outcome["error"] = error
 

@@ -53,3 +53,38 @@ def test_asset_keys_are_plain_names(repository):
     keys = {k.to_user_string() for k in repository.asset_graph.get_all_asset_keys()}
     assert {"ledger_deliveries", "ict_benchmark", "published_benchmark"} <= keys
     assert dg.AssetKey("ict_benchmark") in repository.asset_graph.get_all_asset_keys()
+
+
+def test_the_rebuild_job_is_the_benchmark_without_delivery_partitions(repository):
+    everything = set(repository.get_job("benchmark").asset_layer.executable_asset_keys)
+    rebuild = set(repository.get_job("rebuild_benchmark").asset_layer.executable_asset_keys)
+    partitioned = {"ledger_deliveries", "asset_registers", "training_records"}
+    assert {key.to_user_string() for key in everything - rebuild} == partitioned
+
+
+def test_the_manifest_fingerprint_follows_project_files_only(tmp_path):
+    import shutil
+
+    from pipelines.manifest import project_fingerprint
+    from pipelines.settings import DBT_PROJECT_DIR
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    before = project_fingerprint(project)
+    for output in ("target", "logs"):
+        (project / output).mkdir()
+        (project / output / "something.json").write_text("{}")
+    assert project_fingerprint(project) == before
+    model = project / "models" / "marts" / "ict_benchmark.sql"
+    model.write_text(model.read_text() + "\n-- changed\n")
+    assert project_fingerprint(project) != before
+
+
+def test_an_unchanged_project_is_not_parsed_again(dbt_manifest):
+    from pipelines.manifest import prepare_manifest
+    from pipelines.settings import DBT_PROJECT_DIR
+
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    written = manifest.stat().st_mtime_ns
+    prepare_manifest()
+    assert manifest.stat().st_mtime_ns == written

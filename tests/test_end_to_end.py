@@ -1,6 +1,7 @@
 """The hand-computed drop zone, through Dagster, GX and dbt, to the published mart."""
 
 import hashlib
+import json
 import subprocess
 import sys
 import textwrap
@@ -169,6 +170,39 @@ def test_duckdb_15_cli_opens_the_published_file_read_only(built):
     assert completed.returncode == 0, completed.stderr
     assert "v1.5" in completed.stdout
     assert completed.stdout.strip().endswith("2")
+
+
+def test_dbt_unit_tests_pass_on_the_built_warehouse(built):
+    """The nightly build leaves dbt's unit tests out; they run here, every one of them."""
+    from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+
+    _, warehouse, _, _ = built
+    target = warehouse.parent / "dbt_unit_tests"
+    completed = subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "test",
+            "--select",
+            "test_type:unit",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--vars",
+            json.dumps({"warehouse_dir": str(warehouse)}),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    declared = json.loads((target / "manifest.json").read_text())["unit_tests"]
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert len(declared) >= 12
+    assert sorted(r["unique_id"] for r in results) == sorted(declared)
+    assert {r["status"] for r in results} == {"pass"}
 
 
 def test_a_run_leaves_the_drop_zone_untouched(built):

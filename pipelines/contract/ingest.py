@@ -94,6 +94,35 @@ def ingest_kind(
     return results
 
 
+def slots_to_ingest(paths: Paths) -> set[tuple[str, int]]:
+    """The (municipality, fiscal year) slots whose delivered files differ from what the warehouse
+    holds: new or changed bytes, a contract version that moved, a delivery that was removed, or
+    two files competing for one slot. The others would load as `unchanged`.
+
+    Account mappings have no fiscal year; they are checked on every run.
+    """
+    warehouse = Warehouse(paths)
+    deliveries, refused = discover(paths.deliveries)
+    slots = set()
+    delivered = set()
+    for delivery in deliveries:
+        if delivery.fiscal_year is None:
+            continue
+        delivered.add((delivery.kind, delivery.key))
+        if not warehouse.is_unchanged(delivery, delivery.content_hash()):
+            slots.add((delivery.municipality_code, delivery.fiscal_year))
+    for item in refused:
+        if item.delivery and item.delivery.fiscal_year is not None:
+            slots.add((item.delivery.municipality_code, item.delivery.fiscal_year))
+    for kind in empty_schemas():
+        for path in (paths.load_results / kind).glob(f"*_{kind}.json"):
+            key = path.name.removesuffix(".json")
+            code, year, *_ = key.split("_")
+            if (kind, key) not in delivered and year.isdigit():
+                slots.add((code, int(year)))
+    return slots
+
+
 def load_deliveries(
     deliveries: list[Delivery],
     warehouse: Warehouse,

@@ -78,10 +78,11 @@ def check_and_store_all(batch: Batch, paths: Paths, workers: int) -> Iterator[Lo
         sum(_size(d) for d, _ in batch) < MIN_PARALLEL_BYTES
         and len(batch) < MIN_PARALLEL_DELIVERIES
     )
-    if workers <= 1 or small:
+    chunks = [] if small else plan_chunks(batch)
+    # one chunk gains nothing from a worker that first spends seconds on its imports
+    if workers <= 1 or len(chunks) <= 1:
         yield from check_and_store(batch, paths)
         return
-    chunks = plan_chunks(batch)
     # spawn, not fork: the Dagster process that calls this runs threads
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=context) as pool:

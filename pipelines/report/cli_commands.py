@@ -60,7 +60,9 @@ def _last_run(dagster_home: Path | None) -> str:
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        records = instance.get_run_records(filters=dg.RunsFilter(job_name="benchmark"), limit=1)
+        records = instance.get_run_records(
+            filters=dg.RunsFilter(tags={"ictbench/writes": "warehouse"}), limit=1
+        )
     if not records:
         return "no benchmark run yet"
     record = records[0]

@@ -1,8 +1,8 @@
 """Publish the mart: copy the build into a fresh file, then move it over the published one at once.
 
 BI readers open warehouse/benchmark.duckdb read-only. The pipeline never opens that file: it builds
-in warehouse/build/, copies the BI-facing schema into a new file readable by DuckDB 1.5 clients,
-checkpoints it and renames it into place. A reader that has the old file open keeps reading the old
+in warehouse/build/ in a format DuckDB 1.5 clients read, copies that file, drops all but the
+BI-facing schema from the copy, checkpoints it and renames it into place. A reader that has the old file open keeps reading the old
 version; the next open sees the new one. Nothing ever sees half a file.
 """
 
@@ -17,9 +17,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.settings import duckdb_memory_limit
+from pipelines.warehouse.build import STORAGE_VERSION, storage_version
 
-# DuckDB 2.x writes a format 1.x clients (and many BI drivers) cannot open.
-STORAGE_VERSION = "v1.5.0"
 BI_SCHEMA = "main"
 VERSIONS_KEPT = 3
 
@@ -35,42 +34,55 @@ def _literal(path: Path) -> str:
 
 
 def publish(build_db: Path, published_db: Path) -> Published:
+    """Copy the build file, drop what is not for BI tools, and move it over the published file.
+
+    The build is made in the storage format BI clients read (see warehouse/build.py), so the copy
+    is a file copy: seconds faster than re-writing every table.
+    """
     staging = published_db.with_name(f".{published_db.name}.{os.getpid()}.new")
     staging.unlink(missing_ok=True)
-    connection = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
+    _checkpoint(build_db)
+    version = storage_version(build_db)
+    if version != f"{STORAGE_VERSION}+":
+        raise ValueError(
+            f"{build_db} is in DuckDB storage format {version}, not {STORAGE_VERSION}: "
+            "run the build again, it is made in the right format"
+        )
     try:
-        connection.execute(f"ATTACH {_literal(build_db)} AS build (READ_ONLY)")
-        connection.execute(
-            f"ATTACH {_literal(staging)} AS published (STORAGE_VERSION '{STORAGE_VERSION}')"
-        )
-        connection.execute("COPY FROM DATABASE build TO published")
-        schemas = connection.execute(
-            "SELECT schema_name FROM duckdb_schemas() "
-            "WHERE database_name = 'published' AND NOT internal AND schema_name <> ?",
-            [BI_SCHEMA],
-        ).fetchall()
-        for (schema,) in schemas:
-            connection.execute(f'DROP SCHEMA published."{schema}" CASCADE')
-        tables = dict(
-            connection.execute(
-                "SELECT table_name, estimated_size FROM duckdb_tables() "
-                "WHERE database_name = 'published' ORDER BY table_name"
+        shutil.copyfile(build_db, staging)
+        config = {"memory_limit": duckdb_memory_limit()}
+        with duckdb.connect(str(staging), config=config) as connection:
+            schemas = connection.execute(
+                "SELECT schema_name FROM duckdb_schemas() "
+                "WHERE database_name = current_database() AND NOT internal AND schema_name <> ?",
+                [BI_SCHEMA],
             ).fetchall()
-        )
-        connection.execute("CHECKPOINT published")
-        connection.execute("DETACH published")
-        connection.execute("DETACH build")
+            for (schema,) in schemas:
+                connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            tables = dict(
+                connection.execute(
+                    "SELECT table_name, estimated_size FROM duckdb_tables() "
+                    "WHERE database_name = current_database() ORDER BY table_name"
+                ).fetchall()
+            )
+            connection.execute("CHECKPOINT")
     except BaseException:
         staging.unlink(missing_ok=True)
         raise
-    finally:
-        connection.close()
     _fsync(staging)
     keep_previous_version(published_db)
     os.replace(staging, published_db)
     _fsync(published_db.parent)
     export_parquet(published_db)
     return Published(published_db, tables)
+
+
+def _checkpoint(database: Path) -> None:
+    """Everything in the file itself, nothing left in a write-ahead log beside it."""
+    with duckdb.connect(
+        str(database), config={"memory_limit": duckdb_memory_limit()}
+    ) as connection:
+        connection.execute("CHECKPOINT")
 
 
 def versions_dir(published_db: Path) -> Path:
@@ -113,6 +125,7 @@ def export_parquet(published_db: Path) -> Path:
     target = parent / f".export-{stamp}"
     target.mkdir()
     with duckdb.connect(str(published_db), read_only=True) as connection:
+        connection.execute("SET preserve_insertion_order = false")  # lets DuckDB write in parallel
         tables = [row[0] for row in connection.execute("SHOW TABLES").fetchall()]
         for table in tables:
             destination = _literal(target / f"{table}.parquet")

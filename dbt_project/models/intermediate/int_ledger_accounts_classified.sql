@@ -5,13 +5,27 @@
 
     Rules only look at the municipality, account and cost centre, so they are matched once per
     combination (thousands), not once per line (millions); fct_ict_cost_line joins the lines back.
+
+    Rebuilt per municipality-year: only slots whose ledger or mapping changed (macros/ledger_slots).
 -#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_outdated_ledger_slots() }}",
+) }}
+
+-- depends_on: {{ ref('int_ledger_slot_versions') }}
 
 with
 
 lines as (
 
-    select * from {{ ref('stg_landing__ledger_lines') }}
+    select * from {{ ref('stg_landing__ledger_lines') }} as lines
+    {% if is_incremental() %}
+    where {{ in_ledger_slots_to_build('lines') }}
+    {% endif %}
 
 ),
 
@@ -98,6 +112,13 @@ best_match as (
 
 ),
 
+mapping_deliveries as (
+
+    select distinct municipality_code, mapping_delivery_id
+    from rules
+
+),
+
 ict_cost_centres as (
 
     select distinct municipality_code, cost_centre
@@ -110,6 +131,7 @@ classified as (
 
     select
         lines.*,
+        mapping_deliveries.mapping_delivery_id,
         best_match.rule_row as mapping_rule_row,
         ict_cost_centres.cost_centre is not null as in_ict_cost_centre,
         case
@@ -126,6 +148,8 @@ classified as (
     left join ict_cost_centres
         on ict_cost_centres.municipality_code = lines.municipality_code
         and ict_cost_centres.cost_centre = lines.cost_centre
+    left join mapping_deliveries
+        on mapping_deliveries.municipality_code = lines.municipality_code
 
 )
 

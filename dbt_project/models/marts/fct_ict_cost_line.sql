@@ -1,10 +1,25 @@
-{#- An inner join on the few ICT accounts: DuckDB then skips the other lines while scanning. -#}
+{#-
+    An inner join on the few ICT accounts: DuckDB then skips the other lines while scanning.
+    Rebuilt per municipality-year: only slots whose ledger or mapping changed (macros/ledger_slots).
+-#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_outdated_ledger_slots() }}",
+) }}
+
+-- depends_on: {{ ref('int_ledger_slot_versions') }}
 
 with
 
 lines as (
 
-    select * from {{ ref('stg_landing__ledger_lines') }}
+    select * from {{ ref('stg_landing__ledger_lines') }} as lines
+    {% if is_incremental() %}
+    where {{ in_ledger_slots_to_build('lines') }}
+    {% endif %}
 
 ),
 
@@ -21,7 +36,8 @@ classified as (
         lines.*,
         ict_accounts.category,
         ict_accounts.in_ict_cost_centre,
-        ict_accounts.mapping_rule_row
+        ict_accounts.mapping_rule_row,
+        ict_accounts.mapping_delivery_id
 
     from lines
     inner join ict_accounts
@@ -51,6 +67,7 @@ select
     amount,
     mapping_rule_row,
     delivery_id,
+    mapping_delivery_id,
     source_file,
     source_row
 

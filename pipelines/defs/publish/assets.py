@@ -15,6 +15,17 @@ benchmark_job = dg.define_asset_job(
     description="Ingest deliveries (a partition range), build the mart with dbt and publish it.",
 )
 
+# What `ictbench run` starts when no delivery partition changed: a mapping, the reference data,
+# the dbt project or the code may have, and the mart is rebuilt from what has landed.
+rebuild_job = dg.define_asset_job(
+    "rebuild_benchmark",
+    selection=dg.AssetSelection.all()
+    - dg.AssetSelection.assets("ledger_deliveries", "asset_registers", "training_records"),
+    executor_def=dg.in_process_executor,
+    tags={"ictbench/writes": "warehouse"},
+    description="Check account mappings and reference data, build the mart with dbt from what has landed, publish it.",
+)
+
 
 @dg.asset(group_name="publish", kinds={"duckdb"}, deps=[benchmark_models])
 def published_benchmark(warehouse: WarehouseResource):

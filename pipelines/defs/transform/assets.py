@@ -7,6 +7,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.project import dbt_project
+from pipelines.warehouse.build import BuildState
 from pipelines.warehouse.lock import warehouse_writer
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
@@ -27,17 +28,36 @@ class BenchmarkTranslator(DagsterDbtTranslator):
         return next((LAYER_GROUPS[f] for f in folders if f in LAYER_GROUPS), "marts")
 
 
+class DbtBuildConfig(dg.Config):
+    """full_refresh: rebuild the per-municipality-year ledger models whole, not only what changed
+    (done anyway when the dbt project or the data contract changed since the last build)."""
+
+    full_refresh: bool = False
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=BenchmarkTranslator(),
 )
 def benchmark_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
 ):
     """dbt models, seeds and tests that turn landed deliveries into the benchmark mart."""
     paths = warehouse.paths()
-    paths.build_db.parent.mkdir(parents=True, exist_ok=True)
     variables = json.dumps({"warehouse_dir": str(paths.warehouse)})
+    # dbt unit tests check the SQL, not the data: they run in the test suite, not every night
+    command = ["build", "--exclude-resource-type", "unit_test", "--vars", variables]
     with warehouse_writer(paths.warehouse):
-        yield from dbt.cli(["build", "--vars", variables], context=context).stream()
+        build = BuildState(paths.build_db)
+        if build.needs_full_refresh(forced=config.full_refresh):
+            context.log.info(f"full refresh: {build.reason}")
+            command.append("--full-refresh")
+        # a target folder per warehouse, not per run: dbt parses only what changed since the last
+        # build, and the artefacts of the latest build sit next to it instead of piling up
+        target = paths.build_db.parent / "dbt_target"
+        yield from dbt.cli(command, context=context, target_path=target).stream()
+        build.finish()

@@ -1,0 +1,37 @@
+{#-
+    Ledger models that are rebuilt per municipality-year ("slot") instead of whole: a slot is
+    rebuilt when its ledger delivery or its municipality's account mapping changed, and dropped
+    when its delivery went away. int_ledger_slot_versions says what each slot is built from now;
+    each model's rows carry the delivery_id and mapping_delivery_id they were built from.
+
+    Changing the SQL does not show in the rows: the pipeline then runs dbt with --full-refresh.
+-#}
+
+{#- pre-hook: drop the slots whose rows were built from other inputs than the current ones -#}
+{% macro delete_outdated_ledger_slots() %}
+{% if is_incremental() %}
+delete from {{ this }} as built
+where not exists (
+    select 1
+    from {{ ref('int_ledger_slot_versions') }} as versions
+    where versions.municipality_code = built.municipality_code
+        and versions.fiscal_year = built.fiscal_year
+        and versions.delivery_id = built.delivery_id
+        and versions.mapping_delivery_id is not distinct from built.mapping_delivery_id
+)
+{% endif %}
+{% endmacro %}
+
+{#- a filter on ledger rows: the slots the model does not hold (after the pre-hook) -#}
+{% macro in_ledger_slots_to_build(relation_alias) %}
+({{ relation_alias }}.municipality_code, {{ relation_alias }}.fiscal_year, {{ relation_alias }}.delivery_id) in (
+    select municipality_code, fiscal_year, delivery_id
+    from (
+    select municipality_code, fiscal_year, delivery_id, mapping_delivery_id
+    from {{ ref('int_ledger_slot_versions') }}
+    except
+    select distinct municipality_code, fiscal_year, delivery_id, mapping_delivery_id
+    from {{ this }}
+    )
+)
+{% endmacro %}

@@ -1,0 +1,70 @@
+"""The dbt build database, and what its per-municipality-year tables were built from.
+
+fct_ict_cost_line and int_ledger_accounts_classified are rebuilt only for the municipality-years
+whose deliveries changed. Their rows cannot tell which SQL or which contract made them, so the
+build records both after every successful `dbt build`; when either moved, the next build is a
+full refresh.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from pipelines.warehouse.files import read_json, write_json_atomic
+
+# DuckDB 2.x writes a format 1.x clients (and many BI drivers) cannot open; the build is made in
+# the older format (profiles.yml) so that publishing can copy the file as it is.
+STORAGE_VERSION = "v1.5.0"
+
+
+def storage_version(database: Path) -> str | None:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        tags = connection.execute(
+            "SELECT tags FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()[0]
+    return tags.get("storage_version")
+
+
+@cache
+def built_from() -> dict:
+    """The dbt project files and the data contract this code builds with."""
+    from pipelines.contract.ingest import empty_schemas
+    from pipelines.contract.load import contract_version
+    from pipelines.manifest import project_fingerprint
+    from pipelines.settings import DBT_PROJECT_DIR
+
+    return {
+        "dbt_project": project_fingerprint(DBT_PROJECT_DIR),
+        "contracts": {kind: contract_version(kind) for kind in sorted(empty_schemas())},
+    }
+
+
+class BuildState:
+    def __init__(self, build_db: Path) -> None:
+        self.build_db = build_db
+        self.stamp = build_db.with_name("built_from.json")
+        self.reason: str | None = None
+
+    def needs_full_refresh(self, *, forced: bool = False) -> bool:
+        """True when the incremental tables must be rebuilt whole; `reason` says why."""
+        self.build_db.parent.mkdir(parents=True, exist_ok=True)
+        if forced:
+            self.reason = "asked for"
+        elif not self.build_db.exists():
+            self.reason = "first build"
+        elif storage_version(self.build_db) != f"{STORAGE_VERSION}+":
+            self.reason = "the build database is in another storage format; made again"
+            self.build_db.unlink()
+            self.build_db.with_name(self.build_db.name + ".wal").unlink(missing_ok=True)
+        elif read_json(self.stamp) != built_from():
+            self.reason = "the dbt project or the data contract changed since the last build"
+        else:
+            self.reason = None
+        return self.reason is not None
+
+    def finish(self) -> None:
+        """Record what the build was made from; only called after dbt succeeded."""
+        write_json_atomic(built_from(), self.stamp)

@@ -1,0 +1,137 @@
+"""A run ingests only the partitions that changed and rebuilds only the municipality-years whose
+deliveries changed, and what it publishes equals a build from scratch of the same drop zone."""
+
+import json
+import shutil
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.runner import plan_run, run_benchmark_job
+from pipelines.settings import Paths
+from pipelines.warehouse.build import STORAGE_VERSION, BuildState, built_from, storage_version
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def drop_zone(tmp_path) -> Paths:
+    shutil.copytree(FIXTURES / "handcomputed", tmp_path / "data_raw")
+    return Paths(tmp_path / "data_raw", tmp_path / "warehouse")
+
+
+def mart(db) -> dict[str, list[tuple]]:
+    """Every published table's rows, sorted: equal marts, equal dicts."""
+    with duckdb.connect(str(db), read_only=True) as connection:
+        tables = [row[0] for row in connection.execute("show tables").fetchall()]
+        return {
+            table: sorted(connection.execute(f'select * from "{table}"').fetchall(), key=repr)
+            for table in tables
+        }
+
+
+def from_scratch(paths: Paths, name: str) -> dict[str, list[tuple]]:
+    scratch = Paths(paths.data_raw, paths.warehouse.with_name(name))
+    assert run_benchmark_job(scratch, dg.DagsterInstance.ephemeral()).success
+    return mart(scratch.published_db)
+
+
+def run(paths: Paths, instance, expected_partitions: list[str]) -> dg.ExecuteInProcessResult:
+    plan = plan_run(paths, instance)
+    assert plan.partition_keys == expected_partitions
+    result = run_benchmark_job(paths, instance, plan=plan)
+    assert result.success
+    assert result.dagster_run.job_name == plan.job_name
+    return result
+
+
+def fct_descriptions(paths: Paths) -> dict[str, set[str]]:
+    with duckdb.connect(str(paths.build_db), read_only=True) as connection:
+        rows = connection.execute(
+            "select municipality_code, description from main.fct_ict_cost_line"
+        ).fetchall()
+    found: dict[str, set[str]] = {}
+    for code, description in rows:
+        found.setdefault(code, set()).add(description)
+    return found
+
+
+def test_each_change_runs_only_its_part_and_publishes_what_a_full_build_would(
+    drop_zone, dbt_manifest
+):
+    instance = dg.DagsterInstance.ephemeral()
+    run(drop_zone, instance, ["GM0088-2024", "GM0363-2024"])
+    first = mart(drop_zone.published_db)
+
+    # nothing new: the job without delivery partitions, the same mart
+    run(drop_zone, instance, [])
+    assert mart(drop_zone.published_db) == first
+
+    # a re-delivered ledger: its partition alone
+    ledger = drop_zone.deliveries / "GM0363" / "2024" / "ledger.csv"
+    ledger.write_bytes(ledger.read_bytes().replace(b"10.000,00", b"12.000,00"))
+    run(drop_zone, instance, ["GM0363-2024"])
+    assert mart(drop_zone.published_db) != first
+    assert mart(drop_zone.published_db) == from_scratch(drop_zone, "scratch_ledger")
+
+    # a changed account mapping is no partition, but reclassifies its municipality's lines
+    mapping = drop_zone.deliveries / "GM0088" / "account_mapping.csv"
+    mapping.write_bytes(mapping.read_bytes().replace(b"44100;;;not_ict", b"44100;;;telecom"))
+    run(drop_zone, instance, [])
+    assert mart(drop_zone.published_db) == from_scratch(drop_zone, "scratch_mapping")
+
+    # a withdrawn ledger takes its lines out of the mart
+    (drop_zone.deliveries / "GM0088" / "2024" / "ledger.csv").unlink()
+    run(drop_zone, instance, ["GM0088-2024"])
+    published = mart(drop_zone.published_db)
+    assert {row[1] for row in published["fct_ict_cost_line"]} == {"GM0363"}
+    assert published == from_scratch(drop_zone, "scratch_withdrawn")
+
+
+def test_unchanged_municipality_years_are_kept_until_the_project_changes(drop_zone, dbt_manifest):
+    instance = dg.DagsterInstance.ephemeral()
+    run(drop_zone, instance, ["GM0088-2024", "GM0363-2024"])
+    # mark the built rows: a municipality-year that is rebuilt loses the mark
+    with duckdb.connect(str(drop_zone.build_db)) as connection:
+        connection.execute("update main.fct_ict_cost_line set description = 'kept'")
+
+    ledger = drop_zone.deliveries / "GM0363" / "2024" / "ledger.csv"
+    ledger.write_bytes(ledger.read_bytes().replace(b"10.000,00", b"12.000,00"))
+    run(drop_zone, instance, ["GM0363-2024"])
+    descriptions = fct_descriptions(drop_zone)
+    assert descriptions["GM0088"] == {"kept"}
+    assert "kept" not in descriptions["GM0363"]
+
+    # other SQL or another data contract than the build was made with: everything is rebuilt
+    stamp = drop_zone.build_db.with_name("built_from.json")
+    recorded = json.loads(stamp.read_text())
+    stamp.write_text(json.dumps({**recorded, "dbt_project": "an older project"}))
+    run(drop_zone, instance, [])
+    assert "kept" not in fct_descriptions(drop_zone)["GM0088"]
+    assert json.loads(stamp.read_text()) == built_from()
+
+
+def test_a_build_in_another_storage_format_is_made_again(tmp_path):
+    build_db = tmp_path / "build" / "benchmark.duckdb"
+    build_db.parent.mkdir()
+    with duckdb.connect(str(build_db)) as connection:
+        connection.execute("create table t as select 1 as x")
+    assert storage_version(build_db) != f"{STORAGE_VERSION}+"
+    state = BuildState(build_db)
+    assert state.needs_full_refresh()
+    assert "storage format" in state.reason
+    assert not build_db.exists()
+
+
+def test_a_full_refresh_is_asked_for_or_needed_until_a_build_finishes(tmp_path):
+    build_db = tmp_path / "build" / "benchmark.duckdb"
+    state = BuildState(build_db)
+    assert state.needs_full_refresh() and state.reason == "first build"
+    with duckdb.connect(str(build_db), config={"storage_compatibility_version": STORAGE_VERSION}):
+        pass
+    assert state.needs_full_refresh()  # made, but no build finished on it yet
+    state.finish()
+    assert not state.needs_full_refresh()
+    assert state.needs_full_refresh(forced=True) and state.reason == "asked for"
