@@ -8,6 +8,7 @@ zone outside the repository and measures, each in its own child process, on the 
   (b) naive     pandas.read_csv / read_xml per file, the GX ledger suite on each whole frame,
                 insert into DuckDB, the same SQL;
   (c) project   `ictbench run` from an empty warehouse: Dagster, ingest, GX, dbt build, publish;
+  (d0) unchanged `ictbench run` again with nothing re-delivered: what the orchestration costs;
   (d) redeliver one municipality delivers a changed ledger, `ictbench run` again;
   (e) peer      a peer-comparison query on the published mart, repeated, p50 and p95.
 
@@ -1035,6 +1036,8 @@ def _measure_all(
     warehouse = work / "warehouse"
     step("project_full", ictbench(dropzone, warehouse), None, lines)
     outputs["project_full"]["ict_total"] = published_totals(warehouse / "benchmark.duckdb")
+    # what a run costs when nothing was re-delivered: the orchestration's own floor under (d)
+    step("project_unchanged", ictbench(dropzone, warehouse), None, 0)
     change = redeliver(dropzone, seed)
     step("project_redelivery", ictbench(dropzone, warehouse), None, change.lines)
     after = published_totals(warehouse / "benchmark.duckdb")
@@ -1177,6 +1180,7 @@ LABELS = {
     "floor": "(a) floor: DuckDB SQL script",
     "naive": "(b) naive: pandas + GX + DuckDB",
     "project_full": "(c) project: full build",
+    "project_unchanged": "(d0) project: a run with nothing re-delivered",
     "project_redelivery": "(d) project: one re-delivery",
     "peer_query": f"(e) peer query x{PEER_QUERY_RUNS}",
 }

@@ -20,7 +20,7 @@ from pipelines.contract.load import (
     Warehouse,
 )
 from pipelines.contract.parallel import check_and_store_all
-from pipelines.readers.delivery import Delivery
+from pipelines.readers.delivery import Delivery, fingerprint_files
 from pipelines.readers.schema import LEDGER_SCHEMA
 from pipelines.settings import Paths
 from pipelines.warehouse.files import read_json, write_json_atomic, write_parquet_atomic
@@ -99,17 +99,25 @@ def slots_to_ingest(paths: Paths) -> set[tuple[str, int]]:
     holds: new or changed bytes, a contract version that moved, a delivery that was removed, or
     two files competing for one slot. The others would load as `unchanged`.
 
-    Account mappings have no fiscal year; they are checked on every run.
+    Account mappings have no fiscal year; they are checked on every run. A file whose size and
+    modification time are what they were at the last look is not read again (`ictbench run
+    --full` reads everything).
     """
     warehouse = Warehouse(paths)
     deliveries, refused = discover(paths.deliveries)
+    seen = paths.load_results / "fingerprints.json"
+    seen.parent.mkdir(parents=True, exist_ok=True)
+    fingerprints = fingerprint_files(paths.deliveries, read_json(seen) or {})
+    write_json_atomic(fingerprints, seen)
     slots = set()
     delivered = set()
     for delivery in deliveries:
         if delivery.fiscal_year is None:
             continue
         delivered.add((delivery.kind, delivery.key))
-        if not warehouse.is_unchanged(delivery, delivery.content_hash()):
+        known = fingerprints.get(delivery.relative_path)
+        content_hash = known[2] if known else delivery.content_hash()
+        if not warehouse.is_unchanged(delivery, content_hash):
             slots.add((delivery.municipality_code, delivery.fiscal_year))
     for item in refused:
         if item.delivery and item.delivery.fiscal_year is not None:

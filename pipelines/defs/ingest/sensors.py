@@ -8,24 +8,7 @@ from pipelines.defs.ingest.partitions import (
     range_tags,
 )
 from pipelines.defs.resources import WarehouseResource
-from pipelines.readers.delivery import file_sha256
-
-
-def fingerprint_files(root, previous: dict[str, list]) -> dict[str, list]:
-    """relative path -> [size, mtime_ns, sha256]; a file whose size and mtime did not move keeps
-    its known hash, so a quiet drop zone costs a directory walk, not a read of every byte."""
-    files = {}
-    for path in sorted(root.rglob("*")) if root.is_dir() else []:
-        if not path.is_file() or any(p.startswith(".") for p in path.relative_to(root).parts):
-            continue
-        stat = path.stat()
-        relative = str(path.relative_to(root))
-        known = previous.get(relative)
-        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
-            files[relative] = known
-        else:
-            files[relative] = [stat.st_size, stat.st_mtime_ns, file_sha256(path)]
-    return files
+from pipelines.readers.delivery import fingerprint_files
 
 
 def changed_partitions(before: dict[str, list], after: dict[str, list]) -> set[str]:
