@@ -88,3 +88,20 @@ def test_an_unchanged_project_is_not_parsed_again(dbt_manifest):
     written = manifest.stat().st_mtime_ns
     prepare_manifest()
     assert manifest.stat().st_mtime_ns == written
+
+
+def test_ictbench_run_full_is_valid_run_config_for_both_jobs(repository):
+    from pipelines.cli import FULL_REFRESH
+
+    for name in ("benchmark", "rebuild_benchmark"):
+        dg.validate_run_config(repository.get_job(name), FULL_REFRESH)
+
+
+def test_the_dbt_resource_knows_the_installed_dbt_without_starting_it():
+    from importlib.metadata import version
+
+    from pipelines.defs.resources import build_resources
+
+    dbt = build_resources()["dbt"]
+    assert str(dbt._cli_version) == version("dbt-core")
+    assert dbt._initialize_dbt_core_adapter([]) is None
