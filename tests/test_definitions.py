@@ -105,3 +105,13 @@ def test_the_dbt_resource_knows_the_installed_dbt_without_starting_it():
     dbt = build_resources()["dbt"]
     assert str(dbt._cli_version) == version("dbt-core")
     assert dbt._initialize_dbt_core_adapter([]) is None
+
+
+def test_loading_the_definitions_does_not_import_great_expectations(dbt_manifest):
+    """GX costs seconds to import: only a run that validates a delivery pays for it."""
+    code = "import sys, pipelines.definitions; print('great_expectations' in sys.modules)"
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "False"

@@ -20,13 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-
-import great_expectations as gx
-from great_expectations.core.run_identifier import RunIdentifier
-from great_expectations.data_context.types.resource_identifiers import (
-    ExpectationSuiteIdentifier,
-    ValidationResultIdentifier,
-)
+from typing import TYPE_CHECKING
 
 from pipelines.contract.suites import (
     RecordedValidation,
@@ -34,6 +28,13 @@ from pipelines.contract.suites import (
     take_recorded_validations,
 )
 from pipelines.settings import EXPECTATIONS_DIR, Paths
+
+if TYPE_CHECKING:  # imported where used: a run that validated nothing never loads GX
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ValidationResultIdentifier,
+    )
 
 SITE = "ictbench"
 RUN_NAME = "ingest"
@@ -69,6 +70,8 @@ def suite_kinds() -> list[str]:
 
 def documented_suite(kind: str) -> gx.ExpectationSuite:
     """The suite as reviewed, with `$fiscal_year_end` and the like shown as GX suite parameters."""
+    import great_expectations as gx
+
     definition = copy.deepcopy(suite_definition(kind))
     for expectation in definition["expectations"]:
         kwargs = expectation["kwargs"]
@@ -86,6 +89,9 @@ def _as_suite_parameter(value: object) -> object:
 
 
 def _render(site_dir: Path, validations: Sequence[RecordedValidation]) -> None:
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
     context = gx.get_context(mode="ephemeral")
     # the ephemeral context comes with a site in a temporary folder; this site is the only one
     for name in list(context.variables.data_docs_sites or {}):
@@ -116,6 +122,11 @@ def _render(site_dir: Path, validations: Sequence[RecordedValidation]) -> None:
 def _identifier(
     validation: RecordedValidation, run_id: RunIdentifier
 ) -> ValidationResultIdentifier:
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
     return ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=validation.result.suite_name),
         run_id=run_id,

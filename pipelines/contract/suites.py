@@ -11,18 +11,21 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import great_expectations as gx
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from great_expectations.core import (
-    ExpectationSuiteValidationResult,
-    ExpectationValidationResult,
-)
 
 from pipelines.readers.schema import RowProblem
 from pipelines.settings import EXPECTATIONS_DIR
+
+if TYPE_CHECKING:  # GX takes seconds to import: only a process that validates pays for it
+    import great_expectations as gx
+    from great_expectations.core import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
 
 # GX logs a progress bar per validation; the load result says what matters.
 logging.getLogger("great_expectations").setLevel(logging.ERROR)
@@ -95,11 +98,14 @@ def build_suite(
         kwargs = expectation["kwargs"]
         for key, value in kwargs.items():
             kwargs[key] = _resolve(value, parameters)
+    import great_expectations as gx
+
     return gx.ExpectationSuite(**definition)
 
 
 @cache
 def _batch_definition():
+    import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -302,6 +308,11 @@ def _without_row_lists(
     result: ExpectationSuiteValidationResult, files: list[str]
 ) -> ExpectationSuiteValidationResult:
     """A copy small enough to keep until the end of the run: counts and GX's partial lists."""
+    from great_expectations.core import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
+
     outcomes = [
         ExpectationValidationResult(
             success=outcome.success,
