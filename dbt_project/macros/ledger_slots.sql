@@ -22,16 +22,20 @@ where not exists (
 {% endif %}
 {% endmacro %}
 
-{#- a filter on ledger rows: the slots the model does not hold (after the pre-hook) -#}
-{% macro in_ledger_slots_to_build(relation_alias) %}
-({{ relation_alias }}.municipality_code, {{ relation_alias }}.fiscal_year, {{ relation_alias }}.delivery_id) in (
-    select municipality_code, fiscal_year, delivery_id
-    from (
-    select municipality_code, fiscal_year, delivery_id, mapping_delivery_id
-    from {{ ref('int_ledger_slot_versions') }}
-    except
-    select distinct municipality_code, fiscal_year, delivery_id, mapping_delivery_id
-    from {{ this }}
+{#- the ledger lines of the slots the model does not hold (after the pre-hook); all on a full build -#}
+{% macro ledger_lines_to_build() %}
+    -- depends_on: {{ ref('int_ledger_slot_versions') }}
+    select * from {{ ref('stg_landing__ledger_lines') }} as lines
+    {% if is_incremental() %}
+    where (lines.municipality_code, lines.fiscal_year, lines.delivery_id) in (
+        select municipality_code, fiscal_year, delivery_id
+        from (
+            select municipality_code, fiscal_year, delivery_id, mapping_delivery_id
+            from {{ ref('int_ledger_slot_versions') }}
+            except
+            select distinct municipality_code, fiscal_year, delivery_id, mapping_delivery_id
+            from {{ this }}
+        )
     )
-)
+    {% endif %}
 {% endmacro %}

@@ -20,7 +20,7 @@ from pipelines.contract.load import (
     Warehouse,
 )
 from pipelines.contract.parallel import check_and_store_all
-from pipelines.readers.delivery import Delivery, fingerprint_files
+from pipelines.readers.delivery import Delivery, fingerprint
 from pipelines.readers.schema import LEDGER_SCHEMA
 from pipelines.settings import Paths
 from pipelines.warehouse.files import read_json, write_json_atomic, write_parquet_atomic
@@ -106,8 +106,13 @@ def slots_to_ingest(paths: Paths) -> set[tuple[str, int]]:
     warehouse = Warehouse(paths)
     deliveries, refused = discover(paths.deliveries)
     seen = paths.load_results / "fingerprints.json"
+    previous = read_json(seen) or {}
+    fingerprints = {
+        d.relative_path: fingerprint(d.path, previous.get(d.relative_path))
+        for d in deliveries
+        if d.fiscal_year is not None
+    }
     seen.parent.mkdir(parents=True, exist_ok=True)
-    fingerprints = fingerprint_files(paths.deliveries, read_json(seen) or {})
     write_json_atomic(fingerprints, seen)
     slots = set()
     delivered = set()
@@ -115,8 +120,7 @@ def slots_to_ingest(paths: Paths) -> set[tuple[str, int]]:
         if delivery.fiscal_year is None:
             continue
         delivered.add((delivery.kind, delivery.key))
-        known = fingerprints.get(delivery.relative_path)
-        content_hash = known[2] if known else delivery.content_hash()
+        content_hash = fingerprints[delivery.relative_path][2]
         if not warehouse.is_unchanged(delivery, content_hash):
             slots.add((delivery.municipality_code, delivery.fiscal_year))
     for item in refused:

@@ -50,20 +50,23 @@ def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def fingerprint(path: Path, known: list | None) -> list:
+    """[size, mtime_ns, sha256]; a file whose size and mtime did not move keeps its known hash."""
+    stat = path.stat()
+    if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+        return known
+    return [stat.st_size, stat.st_mtime_ns, file_sha256(path)]
+
+
 def fingerprint_files(root, previous: dict[str, list]) -> dict[str, list]:
-    """relative path -> [size, mtime_ns, sha256]; a file whose size and mtime did not move keeps
-    its known hash, so a quiet drop zone costs a directory walk, not a read of every byte."""
+    """relative path -> fingerprint of every file under root, so a quiet drop zone costs a
+    directory walk, not a read of every byte."""
     files = {}
     for path in sorted(root.rglob("*")) if root.is_dir() else []:
         if not path.is_file() or any(p.startswith(".") for p in path.relative_to(root).parts):
             continue
-        stat = path.stat()
         relative = str(path.relative_to(root))
-        known = previous.get(relative)
-        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
-            files[relative] = known
-        else:
-            files[relative] = [stat.st_size, stat.st_mtime_ns, file_sha256(path)]
+        files[relative] = fingerprint(path, previous.get(relative))
     return files
 
 

@@ -8,7 +8,6 @@ full refresh.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -22,13 +21,17 @@ STORAGE_VERSION = "v1.5.0"
 
 def storage_version(database: Path) -> str | None:
     with duckdb.connect(str(database), read_only=True) as connection:
-        tags = connection.execute(
-            "SELECT tags FROM duckdb_databases() WHERE database_name = current_database()"
-        ).fetchone()[0]
+        return connected_storage_version(connection)
+
+
+def connected_storage_version(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """Storage format of the connection's database, e.g. 'v1.5.0+'."""
+    tags = connection.execute(
+        "SELECT tags FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()[0]
     return tags.get("storage_version")
 
 
-@cache
 def built_from() -> dict:
     """The dbt project files and the data contract this code builds with."""
     from pipelines.contract.ingest import empty_schemas

@@ -2,8 +2,9 @@
 
 BI readers open warehouse/benchmark.duckdb read-only. The pipeline never opens that file: it builds
 in warehouse/build/ in a format DuckDB 1.5 clients read, copies that file, drops all but the
-BI-facing schema from the copy, checkpoints it and renames it into place. A reader that has the old file open keeps reading the old
-version; the next open sees the new one. Nothing ever sees half a file.
+BI-facing schema from the copy, checkpoints it and renames it into place. A reader that has the
+old file open keeps reading the old version; the next open sees the new one. Nothing ever sees
+half a file.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.settings import duckdb_memory_limit
-from pipelines.warehouse.build import STORAGE_VERSION, storage_version
+from pipelines.warehouse.build import STORAGE_VERSION, connected_storage_version
 
 BI_SCHEMA = "main"
 VERSIONS_KEPT = 3
@@ -41,8 +42,11 @@ def publish(build_db: Path, published_db: Path) -> Published:
     """
     staging = published_db.with_name(f".{published_db.name}.{os.getpid()}.new")
     staging.unlink(missing_ok=True)
-    _checkpoint(build_db)
-    version = storage_version(build_db)
+    config = {"memory_limit": duckdb_memory_limit()}
+    with duckdb.connect(str(build_db), config=config) as connection:
+        # everything in the file itself, nothing left in a write-ahead log beside it
+        connection.execute("CHECKPOINT")
+        version = connected_storage_version(connection)
     if version != f"{STORAGE_VERSION}+":
         raise ValueError(
             f"{build_db} is in DuckDB storage format {version}, not {STORAGE_VERSION}: "
@@ -50,7 +54,6 @@ def publish(build_db: Path, published_db: Path) -> Published:
         )
     try:
         shutil.copyfile(build_db, staging)
-        config = {"memory_limit": duckdb_memory_limit()}
         with duckdb.connect(str(staging), config=config) as connection:
             schemas = connection.execute(
                 "SELECT schema_name FROM duckdb_schemas() "
@@ -75,14 +78,6 @@ def publish(build_db: Path, published_db: Path) -> Published:
     _fsync(published_db.parent)
     export_parquet(published_db)
     return Published(published_db, tables)
-
-
-def _checkpoint(database: Path) -> None:
-    """Everything in the file itself, nothing left in a write-ahead log beside it."""
-    with duckdb.connect(
-        str(database), config={"memory_limit": duckdb_memory_limit()}
-    ) as connection:
-        connection.execute("CHECKPOINT")
 
 
 def versions_dir(published_db: Path) -> Path:

@@ -16,16 +16,11 @@
     pre_hook="{{ delete_outdated_ledger_slots() }}",
 ) }}
 
--- depends_on: {{ ref('int_ledger_slot_versions') }}
-
 with
 
 lines as (
 
-    select * from {{ ref('stg_landing__ledger_lines') }} as lines
-    {% if is_incremental() %}
-    where {{ in_ledger_slots_to_build('lines') }}
-    {% endif %}
+    {{ ledger_lines_to_build() }}
 
 ),
 
