@@ -1,10 +1,15 @@
-"""The instance's sqlite run history skips the fsync per event; nothing else does."""
+"""The instance's sqlite run history: no fsync per event, and asset events stored in batches."""
 
+import sqlite3
 from pathlib import Path
 
+import dagster as dg
 import sqlalchemy as sa
 
-from pipelines.event_log import relax_event_log_durability
+from pipelines.event_log import BatchedSqliteEventLogStorage, relax_event_log_durability
+from pipelines.settings import REPO_ROOT
+
+REGIONS = dg.StaticPartitionsDefinition(["north", "east", "south", "west"])
 
 
 def synchronous(database: Path) -> int:
@@ -21,3 +26,100 @@ def test_only_the_dagster_home_storage_skips_fsync(tmp_path: Path, monkeypatch):
 
     assert synchronous(home / "history" / "runs.db") == 0  # OFF
     assert synchronous(tmp_path / "elsewhere.db") == 2  # FULL, sqlite's default
+
+
+@dg.asset(partitions_def=REGIONS, backfill_policy=dg.BackfillPolicy.single_run())
+def deliveries(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"regions": len(context.partition_keys)})
+
+
+@dg.asset(deps=[deliveries])
+def summary() -> None:
+    pass
+
+
+@dg.asset_check(asset=summary)
+def summary_is_fine() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+JOB = dg.define_asset_job("regions")
+DEFS = dg.Definitions(assets=[deliveries, summary], asset_checks=[summary_is_fine], jobs=[JOB])
+
+
+def run_all_regions(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    return DEFS.resolve_job_def("regions").execute_in_process(
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": "north",
+            "dagster/asset_partition_range_end": "west",
+        },
+    )
+
+
+def table_rows(database: Path) -> dict[str, list[tuple]]:
+    """Every row, without the columns that say when a row or the database itself was made."""
+    with sqlite3.connect(database) as connection:
+        tables = connection.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        rows = {}
+        for (table,) in tables:
+            if table == "secondary_indexes":
+                continue
+            columns = [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
+            kept = ", ".join(f'"{column}"' for column in columns if column != "create_timestamp")
+            rows[table] = connection.execute(f"SELECT {kept} FROM {table}").fetchall()
+        return rows
+
+
+def test_a_batch_stores_exactly_what_storing_one_event_at_a_time_stores(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
+    with dg.instance_for_test() as instance:
+        run = run_all_regions(instance)
+        entries = instance.all_logs(run.run_id)
+    assert (
+        sum(
+            1
+            for entry in entries
+            if entry.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+        )
+        == 5
+    )
+
+    one_by_one = BatchedSqliteEventLogStorage(str(tmp_path / "one_by_one"))
+    for entry in entries:
+        one_by_one.store_event(entry)
+    batched = BatchedSqliteEventLogStorage(str(tmp_path / "batched"))
+    batched.store_event_batch(entries)
+
+    for shard in (run.run_id, "index"):
+        expected = table_rows(tmp_path / "one_by_one" / f"{shard}.db")
+        assert table_rows(tmp_path / "batched" / f"{shard}.db") == expected
+        assert expected["event_logs"]
+
+
+def test_the_local_instance_batches_partition_materialisations(tmp_path, monkeypatch):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(
+        (REPO_ROOT / "pipelines" / "dagster_instance.yaml").read_text()
+    )
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    relax_event_log_durability()
+    stored_batches = []
+    original = BatchedSqliteEventLogStorage._store_asset_events
+    monkeypatch.setattr(
+        BatchedSqliteEventLogStorage,
+        "_store_asset_events",
+        lambda self, events: stored_batches.append(len(events)) or original(self, events),
+    )
+
+    with dg.DagsterInstance.get() as instance:
+        assert isinstance(instance.event_log_storage, BatchedSqliteEventLogStorage)
+        assert run_all_regions(instance).success
+        assert instance.get_materialized_partitions(deliveries.key) == set(
+            REGIONS.get_partition_keys()
+        )
+        latest = instance.get_latest_materialization_event(summary.key)
+        assert latest is not None and latest.run_id
+    assert (home / "history" / "runs" / "index.db").exists()
+    assert 4 in stored_batches  # the four regions' materialisations in one batch
