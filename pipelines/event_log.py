@@ -52,8 +52,10 @@ def _without_fsync(dbapi_connection, _connection_record) -> None:
         dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
-def relax_event_log_durability() -> None:
-    """Install once per process, before the instance opens its storage."""
+def configure_event_log() -> None:
+    """No fsync for the sqlite files under DAGSTER_HOME, and Dagster's event batches switched on.
+
+    Once per process, before the instance opens its storage."""
     os.environ.setdefault(EVENT_BATCH_SIZE_ENV, str(EVENT_BATCH_SIZE))
     if os.environ.get(FSYNC_ENV) == "1" or event.contains(Engine, "connect", _without_fsync):
         return

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from bench.run_bench import LABELS, run_bench
+from bench.run_bench import LABELS, run_bench, tree_memory
 from pipelines.demo.national import FORMATS, national_municipalities
 
 
@@ -22,6 +25,38 @@ def smallest_of_each_format() -> list[str]:
         ]
         chosen.append(min(candidates, key=lambda m: m.inhabitants_on(2024)).code)
     return chosen
+
+
+FORKED_TREE = """
+import multiprocessing, sys, time
+import pandas  # pages the forked children share with this process
+children = [multiprocessing.get_context("fork").Process(target=time.sleep, args=(30,)) for _ in range(2)]
+for child in children:
+    child.start()
+print("ready", flush=True)
+sys.stdin.read()
+for child in children:
+    child.terminate()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc")
+def test_tree_memory_counts_pages_forked_workers_share_once():
+    parent = subprocess.Popen(
+        [sys.executable, "-c", FORKED_TREE],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout.readline().strip() == "ready"
+        rss, pss = tree_memory(parent.pid)
+        without_pss, _ = tree_memory(parent.pid, with_pss=False)
+    finally:
+        parent.communicate("")
+    assert abs(without_pss - rss) < 0.05 * rss
+    # three interpreters with pandas: the RSS sum counts the shared pages three times
+    assert 0 < pss < 0.8 * rss
 
 
 def test_national_table_has_every_municipality_of_2023():

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
-from pipelines.event_log import BatchedSqliteEventLogStorage, relax_event_log_durability
+from pipelines.event_log import BatchedSqliteEventLogStorage, configure_event_log
 from pipelines.settings import REPO_ROOT
 
 REGIONS = dg.StaticPartitionsDefinition(["north", "east", "south", "west"])
@@ -21,8 +21,8 @@ def test_only_the_dagster_home_storage_skips_fsync(tmp_path: Path, monkeypatch):
     home = tmp_path / "dagster_home"
     (home / "history").mkdir(parents=True)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    relax_event_log_durability()
-    relax_event_log_durability()  # idempotent
+    configure_event_log()
+    configure_event_log()  # idempotent
 
     assert synchronous(home / "history" / "runs.db") == 0  # OFF
     assert synchronous(tmp_path / "elsewhere.db") == 2  # FULL, sqlite's default
@@ -104,7 +104,7 @@ def test_the_local_instance_batches_partition_materialisations(tmp_path, monkeyp
         (REPO_ROOT / "pipelines" / "dagster_instance.yaml").read_text()
     )
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    relax_event_log_durability()
+    configure_event_log()
     stored_batches = []
     original = BatchedSqliteEventLogStorage._store_asset_events
     monkeypatch.setattr(
