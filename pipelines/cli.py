@@ -42,10 +42,20 @@ def ensure_dagster_home() -> Path:
     """A local Dagster instance (runs visible in `make dev`), telemetry off."""
     home = Path(os.environ.get("DAGSTER_HOME", REPO_ROOT / ".dagster_home")).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    template = Path(__file__).with_name("dagster_instance.yaml")
-    (home / "dagster.yaml").write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
+    (home / "dagster.yaml").write_text(dagster_instance_yaml(home), encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+def dagster_instance_yaml(home: Path) -> str:
+    """pipelines/dagster_instance.yaml with the run history's folder spelled out, so that the
+    instance also opens from its folder alone (`ictbench status`), without DAGSTER_HOME."""
+    import yaml
+
+    template = Path(__file__).with_name("dagster_instance.yaml")
+    config = yaml.safe_load(template.read_text(encoding="utf-8"))
+    config["event_log_storage"]["config"] = {"base_dir": str(home / "history" / "runs")}
+    return f"# written by ictbench from {template.name}\n" + yaml.safe_dump(config, sort_keys=False)
 
 
 def ensure_pseudonym_key(paths: Paths) -> None:

@@ -71,7 +71,7 @@ def _is_asset_event(entry: EventLogEntry) -> bool:
 
 
 class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
-    """Dagster's per-run sqlite event log; `base_dir` defaults to $DAGSTER_HOME/history/runs."""
+    """Dagster's per-run sqlite event log; without `base_dir`, $DAGSTER_HOME/history/runs."""
 
     @classmethod
     def config_type(cls):

@@ -6,7 +6,9 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
+from pipelines.cli import ensure_dagster_home
 from pipelines.event_log import BatchedSqliteEventLogStorage, configure_event_log
+from pipelines.report.cli_commands import _last_run
 from pipelines.settings import REPO_ROOT
 
 REGIONS = dg.StaticPartitionsDefinition(["north", "east", "south", "west"])
@@ -99,11 +101,8 @@ def test_a_batch_stores_exactly_what_storing_one_event_at_a_time_stores(tmp_path
 
 def test_the_local_instance_batches_partition_materialisations(tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text(
-        (REPO_ROOT / "pipelines" / "dagster_instance.yaml").read_text()
-    )
     monkeypatch.setenv("DAGSTER_HOME", str(home))
+    ensure_dagster_home()
     configure_event_log()
     stored_batches = []
     original = BatchedSqliteEventLogStorage._store_asset_events
@@ -123,3 +122,25 @@ def test_the_local_instance_batches_partition_materialisations(tmp_path, monkeyp
         assert latest is not None and latest.run_id
     assert (home / "history" / "runs" / "index.db").exists()
     assert 4 in stored_batches  # the four regions' materialisations in one batch
+
+
+def test_the_instance_opens_from_its_folder_alone(tmp_path, monkeypatch):
+    """`ictbench status` reads the run history without DAGSTER_HOME set."""
+    home = tmp_path / "dagster_home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    ensure_dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        DEFS.resolve_job_def("regions").execute_in_process(
+            instance=instance,
+            partition_key="north",
+            tags={"ictbench/writes": "warehouse"},
+        )
+    monkeypatch.delenv("DAGSTER_HOME")
+
+    assert _last_run(home).startswith("success, started")
+    # a dagster.yaml copied as it is still works where DAGSTER_HOME is set (`make dev`, the UI test)
+    (home / "dagster.yaml").write_text(
+        (REPO_ROOT / "pipelines" / "dagster_instance.yaml").read_text()
+    )
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    assert _last_run(home).startswith("success, started")
