@@ -105,24 +105,20 @@ def slots_to_ingest(paths: Paths) -> set[tuple[str, int]]:
     """
     warehouse = Warehouse(paths)
     deliveries, refused = discover(paths.deliveries)
+    yearly = [d for d in deliveries if d.fiscal_year is not None]
     seen = paths.load_results / "fingerprints.json"
     previous = read_json(seen) or {}
     fingerprints = {
-        d.relative_path: fingerprint(d.path, previous.get(d.relative_path))
-        for d in deliveries
-        if d.fiscal_year is not None
+        d.relative_path: fingerprint(d.path, previous.get(d.relative_path)) for d in yearly
     }
     seen.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(fingerprints, seen)
-    slots = set()
-    delivered = set()
-    for delivery in deliveries:
-        if delivery.fiscal_year is None:
-            continue
-        delivered.add((delivery.kind, delivery.key))
-        content_hash = fingerprints[delivery.relative_path][2]
-        if not warehouse.is_unchanged(delivery, content_hash):
-            slots.add((delivery.municipality_code, delivery.fiscal_year))
+    delivered = {(d.kind, d.key) for d in yearly}
+    slots = {
+        (d.municipality_code, d.fiscal_year)
+        for d in yearly
+        if not warehouse.is_unchanged(d, fingerprints[d.relative_path][2])
+    }
     for item in refused:
         if item.delivery and item.delivery.fiscal_year is not None:
             slots.add((item.delivery.municipality_code, item.delivery.fiscal_year))

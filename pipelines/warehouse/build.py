@@ -32,6 +32,11 @@ def connected_storage_version(connection: duckdb.DuckDBPyConnection) -> str | No
     return tags.get("storage_version")
 
 
+def in_bi_storage_format(version: str | None) -> bool:
+    """DuckDB tags a file in the 1.5 format 'v1.5.0+': readable by DuckDB 1.5.0 and later."""
+    return version == f"{STORAGE_VERSION}+"
+
+
 def built_from() -> dict:
     """The dbt project files and the data contract this code builds with."""
     from pipelines.contract.ingest import empty_schemas
@@ -58,7 +63,7 @@ class BuildState:
             self.reason = "asked for"
         elif not self.build_db.exists():
             self.reason = "first build"
-        elif storage_version(self.build_db) != f"{STORAGE_VERSION}+":
+        elif not in_bi_storage_format(storage_version(self.build_db)):
             self.reason = "the build database is in another storage format; made again"
             self.build_db.unlink()
             self.build_db.with_name(self.build_db.name + ".wal").unlink(missing_ok=True)

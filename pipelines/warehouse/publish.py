@@ -18,7 +18,11 @@ from pathlib import Path
 import duckdb
 
 from pipelines.settings import duckdb_memory_limit
-from pipelines.warehouse.build import STORAGE_VERSION, connected_storage_version
+from pipelines.warehouse.build import (
+    STORAGE_VERSION,
+    connected_storage_version,
+    in_bi_storage_format,
+)
 
 BI_SCHEMA = "main"
 VERSIONS_KEPT = 3
@@ -47,7 +51,7 @@ def publish(build_db: Path, published_db: Path) -> Published:
         # everything in the file itself, nothing left in a write-ahead log beside it
         connection.execute("CHECKPOINT")
         version = connected_storage_version(connection)
-    if version != f"{STORAGE_VERSION}+":
+    if not in_bi_storage_format(version):
         raise ValueError(
             f"{build_db} is in DuckDB storage format {version}, not {STORAGE_VERSION}: "
             "run the build again, it is made in the right format"
