@@ -134,7 +134,13 @@ def run(
         errors.print("The published mart was left as it was.")
         raise typer.Exit(1)
     count = print_benchmark(paths.published_db, console)
-    console.print(f"Published {paths.published_db} ({count} municipality-years).")
+    if result.asset_materializations_for_node("published_benchmark"):
+        console.print(f"Published {paths.published_db} ({count} municipality-years).")
+    else:
+        console.print(
+            f"Nothing landed changed since the published build: {paths.published_db} "
+            f"({count} municipality-years) is as it was."
+        )
 
 
 def _report_checks(result) -> None:

@@ -6,14 +6,26 @@ import shutil
 
 import dagster as dg
 import duckdb
+import pyarrow as pa
 import pytest
+import yaml
 
 from pipelines.runner import plan_run, run_benchmark_job
-from pipelines.settings import Paths
-from pipelines.warehouse.build import STORAGE_VERSION, BuildState, built_from, storage_version
+from pipelines.settings import DBT_PROJECT_DIR, Paths
+from pipelines.warehouse.build import (
+    LANDED_SOURCES,
+    STORAGE_VERSION,
+    BuildState,
+    built_from,
+    landed_files_digest,
+    storage_version,
+)
+from pipelines.warehouse.files import write_parquet_atomic
+from pipelines.warehouse.publish import rollback
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow
+SOURCES_YML = "models/staging/landing/_landing__sources.yml"
 
 
 @pytest.fixture
@@ -47,6 +59,13 @@ def run(paths: Paths, instance, expected_partitions: list[str]) -> dg.ExecuteInP
     return result
 
 
+BUILT_AND_PUBLISHED = {"fct_ict_cost_line", "ict_benchmark", "published_benchmark"}
+
+
+def materialized(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
+
+
 def fct_descriptions(paths: Paths) -> dict[str, set[str]]:
     with duckdb.connect(str(paths.build_db), read_only=True) as connection:
         rows = connection.execute(
@@ -65,8 +84,8 @@ def test_each_change_runs_only_its_part_and_publishes_what_a_full_build_would(
     run(drop_zone, instance, ["GM0088-2024", "GM0363-2024"])
     first = mart(drop_zone.published_db)
 
-    # nothing new: the job without delivery partitions, the same mart
-    run(drop_zone, instance, [])
+    # nothing new: the job without delivery partitions builds and publishes nothing
+    assert not materialized(run(drop_zone, instance, [])) & BUILT_AND_PUBLISHED
     assert mart(drop_zone.published_db) == first
 
     # a re-delivered ledger: its partition alone
@@ -88,6 +107,22 @@ def test_each_change_runs_only_its_part_and_publishes_what_a_full_build_would(
     published = mart(drop_zone.published_db)
     assert {row[1] for row in published["fct_ict_cost_line"]} == {"GM0363"}
     assert published == from_scratch(drop_zone, "scratch_withdrawn")
+
+
+def test_a_rolled_back_mart_is_published_again_by_the_next_run(drop_zone, dbt_manifest):
+    instance = dg.DagsterInstance.ephemeral()
+    run(drop_zone, instance, ["GM0088-2024", "GM0363-2024"])
+    ledger = drop_zone.deliveries / "GM0363" / "2024" / "ledger.csv"
+    ledger.write_bytes(ledger.read_bytes().replace(b"10.000,00", b"12.000,00"))
+    run(drop_zone, instance, ["GM0363-2024"])
+    redelivered = mart(drop_zone.published_db)
+
+    # the published file is no longer this build's: nothing changed, yet it is published again
+    rollback(drop_zone.published_db)
+    assert mart(drop_zone.published_db) != redelivered
+    assert "published_benchmark" in materialized(run(drop_zone, instance, []))
+    assert mart(drop_zone.published_db) == redelivered
+    assert not materialized(run(drop_zone, instance, [])) & BUILT_AND_PUBLISHED
 
 
 def test_unchanged_municipality_years_are_kept_until_the_project_changes(drop_zone, dbt_manifest):
@@ -132,6 +167,28 @@ def test_a_full_refresh_is_asked_for_or_needed_until_a_build_finishes(tmp_path):
     with duckdb.connect(str(build_db), config={"storage_compatibility_version": STORAGE_VERSION}):
         pass
     assert state.needs_full_refresh()  # made, but no build finished on it yet
-    state.finish()
+    state.finish({})
     assert not state.needs_full_refresh()
     assert state.needs_full_refresh(forced=True) and state.reason == "asked for"
+
+
+def test_the_build_watches_the_files_each_dbt_source_reads():
+    sources = yaml.safe_load((DBT_PROJECT_DIR / SOURCES_YML).read_text())["sources"][0]["tables"]
+    locations = {t["name"]: t["meta"]["external_location"] for t in sources}
+    assert locations.keys() == LANDED_SOURCES.keys()
+    for name, pattern in LANDED_SOURCES.items():
+        assert f"{{{{ var('warehouse_dir') }}}}/landing/{pattern}'" in locations[name]
+
+
+def test_landing_the_same_rows_again_leaves_the_file_and_its_digest_alone(tmp_path):
+    landing = tmp_path / "landing"
+    table = pa.table({"municipality_code": ["GM0363"], "amount": [1.5]})
+    assert write_parquet_atomic(table, landing / "ledger" / "GM0363_2024_ledger.parquet")
+    before = landed_files_digest(landing)
+    assert not write_parquet_atomic(table, landing / "ledger" / "GM0363_2024_ledger.parquet")
+    assert landed_files_digest(landing) == before
+
+    changed = pa.table({"municipality_code": ["GM0363"], "amount": [2.5]})
+    assert write_parquet_atomic(changed, landing / "ledger" / "GM0363_2024_ledger.parquet")
+    after = landed_files_digest(landing)
+    assert [s for s in LANDED_SOURCES if after[s] != before[s]] == ["ledger_lines"]

@@ -1,13 +1,17 @@
-"""The dbt build database, and what its per-municipality-year tables were built from.
+"""The dbt build database, and what its tables were built from.
 
 fct_ict_cost_line and int_ledger_accounts_classified are rebuilt only for the municipality-years
 whose deliveries changed. Their rows cannot tell which SQL or which contract made them, so the
 build records both after every successful `dbt build`; when either moved, the next build is a
 full refresh.
+
+The build also records which landed files each dbt source read: when none changed and the
+published mart is this build, there is nothing to build or publish.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -50,10 +54,47 @@ def built_from() -> dict:
     }
 
 
+# The files each dbt source reads, under warehouse/landing (as in _landing__sources.yml).
+LANDED_SOURCES = {
+    "ledger_lines": "ledger/*.parquet",
+    "account_mappings": "account_mapping/*.parquet",
+    "municipalities": "reference/municipalities.parquet",
+    "inhabitants": "reference/inhabitants.parquet",
+    "price_index": "reference/price_index.parquet",
+    "load_results": "load_results.parquet",
+    "asset_register": "assets/*.parquet",
+    "training_records": "training/*.parquet",
+}
+
+
+def landed_files_digest(landing: Path) -> dict[str, str]:
+    """Per dbt source, a digest of the names, sizes, inodes and modification times of its files.
+
+    Landing files are only ever replaced whole (and left alone when the same bytes would be
+    written again), so a changed digest means changed rows, without reading a gigabyte.
+    """
+    digests = {}
+    for source, pattern in LANDED_SOURCES.items():
+        digest = hashlib.sha256()
+        for path in sorted(landing.glob(pattern)):
+            stat = path.stat()
+            digest.update(f"{path.name}|{stat.st_size}|{stat.st_ino}|{stat.st_mtime_ns}\n".encode())
+        digests[source] = digest.hexdigest()
+    return digests
+
+
+def file_identity(path: Path) -> list[int] | None:
+    if not path.exists():
+        return None
+    stat = path.stat()
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
+
+
 class BuildState:
     def __init__(self, build_db: Path) -> None:
         self.build_db = build_db
         self.stamp = build_db.with_name("built_from.json")
+        self.inputs = build_db.with_name("built_inputs.json")
         self.reason: str | None = None
 
     def needs_full_refresh(self, *, forced: bool = False) -> bool:
@@ -73,6 +114,22 @@ class BuildState:
             self.reason = None
         return self.reason is not None
 
-    def finish(self) -> None:
+    def changed_sources(self, landed: dict[str, str]) -> list[str]:
+        """The dbt sources whose landed files differ from those the last finished build read."""
+        recorded = (read_json(self.inputs) or {}).get("sources", {})
+        return [source for source, digest in landed.items() if recorded.get(source) != digest]
+
+    def is_published(self, published_db: Path) -> bool:
+        """True when the published file is the one published from this build (not rolled back)."""
+        recorded = (read_json(self.inputs) or {}).get("published")
+        return recorded is not None and recorded == file_identity(published_db)
+
+    def finish(self, landed: dict[str, str]) -> None:
         """Record what the build was made from; only called after dbt succeeded."""
         write_json_atomic(built_from(), self.stamp)
+        write_json_atomic({"sources": landed, "published": None}, self.inputs)
+
+    def published(self, published_db: Path) -> None:
+        """Record that published_db now holds this build."""
+        inputs = read_json(self.inputs) or {}
+        write_json_atomic({**inputs, "published": file_identity(published_db)}, self.inputs)

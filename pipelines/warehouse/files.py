@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import filecmp
 import json
 import os
 import tempfile
@@ -20,11 +21,16 @@ def _temp_beside(path: Path) -> Path:
     return Path(name)
 
 
-def write_parquet_atomic(table: pa.Table, path: Path) -> None:
+def write_parquet_atomic(table: pa.Table, path: Path) -> bool:
+    """False when the file already held exactly these bytes: it is left alone, its modification
+    time too, which is how the build tells which landed sources changed (warehouse/build.py)."""
     temp = _temp_beside(path)
     try:
         pq.write_table(table, temp, compression="zstd")
+        if path.exists() and filecmp.cmp(temp, path, shallow=False):
+            return False
         os.replace(temp, path)
+        return True
     finally:
         temp.unlink(missing_ok=True)
 

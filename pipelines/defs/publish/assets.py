@@ -2,6 +2,7 @@ import dagster as dg
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.assets import benchmark_models
+from pipelines.warehouse.build import BuildState
 from pipelines.warehouse.lock import warehouse_writer
 from pipelines.warehouse.publish import publish
 
@@ -33,6 +34,7 @@ def published_benchmark(warehouse: WarehouseResource):
     paths = warehouse.paths()
     with warehouse_writer(paths.warehouse):
         result = publish(paths.build_db, paths.published_db)
+        BuildState(paths.build_db).published(paths.published_db)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),

@@ -7,7 +7,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.project import dbt_project
-from pipelines.warehouse.build import BuildState
+from pipelines.warehouse.build import BuildState, landed_files_digest
 from pipelines.warehouse.lock import warehouse_writer
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
@@ -53,11 +53,16 @@ def benchmark_models(
     command = ["build", "--exclude-resource-type", "unit_test", "--vars", variables]
     with warehouse_writer(paths.warehouse):
         build = BuildState(paths.build_db)
+        landed = landed_files_digest(paths.landing)
         if build.needs_full_refresh(forced=config.full_refresh):
             context.log.info(f"full refresh: {build.reason}")
             command.append("--full-refresh")
+        elif not build.changed_sources(landed) and build.is_published(paths.published_db):
+            # no output: Dagster skips publishing, and the published mart stays as it is
+            context.log.info("no landed file changed since the published build: nothing to build")
+            return
         # a target folder per warehouse, not per run: dbt parses only what changed since the last
         # build, and the artefacts of the latest build sit next to it instead of piling up
         target = paths.build_db.parent / "dbt_target"
         yield from dbt.cli(command, context=context, target_path=target).stream()
-        build.finish()
+        build.finish(landed)
