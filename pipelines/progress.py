@@ -4,7 +4,6 @@ the run's materialisations in the instance's event log, one bar per phase."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 
 import dagster as dg
@@ -82,7 +81,7 @@ def run_with_progress(
                     progress.advance(tasks[phase_of(graph, record.asset_key)])
             if finished:
                 break
-            time.sleep(1.0)
+            worker.join(timeout=1.0)  # wakes as soon as the run ends
     if "error" in outcome:
         raise outcome["error"]
     return outcome["result"]
