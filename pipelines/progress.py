@@ -10,6 +10,7 @@ import dagster as dg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pipelines.contract.parallel import default_workers, start_workers_early
 from pipelines.runner import plan_run, run_benchmark_job
 from pipelines.settings import Paths
 
@@ -40,9 +41,12 @@ def run_with_progress(
     every_partition: bool = False,
     **options,
 ) -> dg.ExecuteInProcessResult:
+    plan = plan_run(paths, instance, every_partition=every_partition)
+    if plan.partition_keys and default_workers() > 1:
+        # the workers import the checking code while this process imports the definitions
+        start_workers_early()
     from pipelines.definitions import defs
 
-    plan = plan_run(paths, instance, every_partition=every_partition)
     partitions = len(plan.partition_keys)
     graph = defs.resolve_job_def("benchmark").asset_layer.asset_graph
     run_id = str(uuid.uuid4())

@@ -1,6 +1,8 @@
 """Reading deliveries in worker processes lands exactly what reading them in one process lands."""
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -91,3 +93,32 @@ def test_a_broken_delivery_in_a_worker_is_a_load_result_not_a_crash(
     assert result.status == "rejected"
     assert result.message
     assert sum(r.status != "rejected" for r in results) == len(results) - 1
+
+
+WORKERS_ONLY = """
+import sys
+from pathlib import Path
+from pipelines.contract import parallel
+from pipelines.contract.ingest import ingest_kind
+from pipelines.settings import Paths
+
+paths = Paths(Path(sys.argv[1]), Path(sys.argv[2]))
+parallel.start_workers_early()
+results = ingest_kind(paths, "ledger", workers=2, only={("GM0363", 2024)})
+index = parallel.build_data_docs(paths)
+print(len(results), results[0].status, index.exists(), "great_expectations" in sys.modules)
+"""
+
+
+def test_with_the_workers_started_early_this_process_never_imports_gx(data_raw, tmp_path):
+    """A re-delivery of one file is checked, and its Data Docs rendered, in a worker forked from
+    the server that imported GX while the definitions loaded."""
+    completed = subprocess.run(
+        [sys.executable, "-c", WORKERS_ONLY, str(data_raw), str(tmp_path / "warehouse")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["1", "accepted", "True", "False"]
+    assert (tmp_path / "warehouse" / "landing" / "ledger" / "GM0363_2024_ledger.parquet").exists()

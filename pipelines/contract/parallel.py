@@ -10,10 +10,12 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import pickle
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import cache
 from multiprocessing import forkserver
+from pathlib import Path
 
 from pipelines.contract import suites
 from pipelines.contract.load import CheckOptions, LoadResult, Warehouse, check_deliveries
@@ -70,9 +72,27 @@ def check_and_store(chunk: Batch, paths: Paths) -> list[LoadResult]:
     return results
 
 
-def _in_worker(chunk: Batch, paths: Paths) -> tuple[list[LoadResult], list]:
-    """check_and_store in a worker process, with the GX validations it ran for the Data Docs."""
-    return check_and_store(chunk, paths), suites.take_recorded_validations()
+def _in_worker(chunk: Batch, paths: Paths) -> tuple[list[LoadResult], bytes]:
+    """check_and_store in a worker process, with the GX validations it ran for the Data Docs,
+    pickled here: unpickled in the Dagster process, they would import GX there."""
+    results = check_and_store(chunk, paths)
+    return results, pickle.dumps(suites.take_recorded_validations())
+
+
+def start_workers_early() -> None:
+    """Start the server now: it imports the checking code on another core while this process
+    loads the Dagster definitions. Once it runs, a worker costs a fork, so even a single delivery
+    is checked in one and this process never imports GX."""
+    worker_context()
+    forkserver.ensure_running()
+    _server.append(os.getpid())
+
+
+def _server_started() -> bool:
+    return os.getpid() in _server  # a forked child does not inherit a started server
+
+
+_server: list[int] = []
 
 
 @cache
@@ -96,21 +116,44 @@ def _stop_fork_server() -> None:
 
 def check_and_store_all(batch: Batch, paths: Paths, workers: int) -> Iterator[LoadResult]:
     """check_and_store over the whole batch, in worker processes when that pays off."""
+    if not batch:
+        return
+    started = workers > 1 and _server_started()
     small = (
         sum(_size(d) for d, _ in batch) < MIN_PARALLEL_BYTES
         and len(batch) < MIN_PARALLEL_DELIVERIES
     )
-    chunks = [] if small else plan_chunks(batch)
+    chunks = plan_chunks(batch) if started or not small else []
     # one chunk gains nothing from a worker that first spends seconds on its imports
-    if workers <= 1 or len(chunks) <= 1:
+    if workers <= 1 or (len(chunks) <= 1 and not started):
         yield from check_and_store(batch, paths)
         return
     with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=worker_context()) as pool:
         futures = [pool.submit(_in_worker, chunk, paths) for chunk in chunks]
         for future in as_completed(futures):
             results, recorded = future.result()
-            suites.keep_recorded_validations(recorded)
+            suites.keep_pickled_validations(recorded)
             yield from results
+
+
+def build_data_docs(paths: Paths) -> Path:
+    """The Data Docs of the run's validations, rendered in a worker when the server runs."""
+    from pipelines.contract import data_docs
+
+    validations = suites.take_pickled_validations()
+    index = data_docs.docs_dir(paths) / "index.html"
+    if not validations and index.exists():
+        return index
+    if not _server_started():
+        return data_docs.build_data_docs(paths, suites.unpickled_validations(validations))
+    with ProcessPoolExecutor(1, mp_context=worker_context()) as pool:
+        return pool.submit(_docs_in_worker, paths, validations).result()
+
+
+def _docs_in_worker(paths: Paths, validations: list[bytes]) -> Path:
+    from pipelines.contract import data_docs
+
+    return data_docs.build_data_docs(paths, suites.unpickled_validations(validations))
 
 
 def _size(delivery: Delivery) -> int:

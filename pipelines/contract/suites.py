@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import pickle
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from functools import cache
@@ -52,8 +53,8 @@ class RecordedValidation:
 
 
 # Bounded, so a process that validates without ever building Data Docs (`ictbench validate`)
-# does not grow.
-_recorded: deque[RecordedValidation] = deque(maxlen=5_000)
+# does not grow. A worker's validations arrive pickled, as one item.
+_recorded: deque[RecordedValidation | bytes] = deque(maxlen=5_000)
 _PER_ROW_DETAIL = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
 
 
@@ -159,14 +160,29 @@ def _as_timestamps(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def take_recorded_validations() -> list[RecordedValidation]:
     """The validations recorded since the last call, oldest first; the record is emptied."""
-    taken = list(_recorded)
+    taken: list[RecordedValidation] = []
+    for item in _recorded:
+        taken.extend(unpickled_validations([item]) if isinstance(item, bytes) else [item])
     _recorded.clear()
     return taken
 
 
-def keep_recorded_validations(recorded: list[RecordedValidation]) -> None:
-    """Validations a worker process ran, kept here for the Data Docs of the run."""
-    _recorded.extend(recorded)
+def unpickled_validations(pickled: list[bytes]) -> list[RecordedValidation]:
+    return [validation for item in pickled for validation in pickle.loads(item)]
+
+
+def take_pickled_validations() -> list[bytes]:
+    """take_recorded_validations, pickled: a process can pass them on without importing GX."""
+    taken = []
+    for item in _recorded:
+        taken.append(item if isinstance(item, bytes) else pickle.dumps([item]))
+    _recorded.clear()
+    return taken
+
+
+def keep_pickled_validations(pickled: bytes) -> None:
+    """Validations a worker process ran, kept here (unread) for the Data Docs of the run."""
+    _recorded.append(pickled)
 
 
 def run_suite(kind: str, rows: pa.Table, parameters: dict[str, object]) -> SuiteOutcome:

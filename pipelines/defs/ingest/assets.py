@@ -1,6 +1,5 @@
 import dagster as dg
 
-from pipelines.contract.data_docs import build_data_docs
 from pipelines.contract.ingest import (
     ingest_kind,
     ingest_reference,
@@ -8,7 +7,7 @@ from pipelines.contract.ingest import (
     write_load_results,
 )
 from pipelines.contract.load import PARTIAL, REJECTED, LoadPolicy, LoadResult
-from pipelines.contract.parallel import default_workers
+from pipelines.contract.parallel import build_data_docs, default_workers
 from pipelines.defs.ingest.partitions import deliveries_partitions, slots
 from pipelines.defs.resources import WarehouseResource
 
