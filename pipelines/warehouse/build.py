@@ -83,11 +83,18 @@ def landed_files_digest(landing: Path) -> dict[str, str]:
     return digests
 
 
-def file_identity(path: Path) -> list[int] | None:
-    if not path.exists():
+def publication(published_db: Path) -> dict | None:
+    """Which file is published, and the code and DuckDB version that made it from the build."""
+    if not published_db.exists():
         return None
-    stat = path.stat()
-    return [stat.st_ino, stat.st_size, stat.st_mtime_ns]
+    from pipelines.warehouse import publish
+
+    stat = published_db.stat()
+    code = Path(publish.__file__).read_bytes() + duckdb.__version__.encode()
+    return {
+        "file": [stat.st_ino, stat.st_size, stat.st_mtime_ns],
+        "publisher": hashlib.sha256(code).hexdigest(),
+    }
 
 
 class BuildState:
@@ -120,9 +127,10 @@ class BuildState:
         return [source for source, digest in landed.items() if recorded.get(source) != digest]
 
     def is_published(self, published_db: Path) -> bool:
-        """True when the published file is the one published from this build (not rolled back)."""
+        """True when the published file is the one published from this build (not rolled back),
+        by the publishing code of today."""
         recorded = (read_json(self.inputs) or {}).get("published")
-        return recorded is not None and recorded == file_identity(published_db)
+        return recorded is not None and recorded == publication(published_db)
 
     def finish(self, landed: dict[str, str]) -> None:
         """Record what the build was made from; only called after dbt succeeded."""
@@ -132,4 +140,4 @@ class BuildState:
     def published(self, published_db: Path) -> None:
         """Record that published_db now holds this build."""
         inputs = read_json(self.inputs) or {}
-        write_json_atomic({**inputs, "published": file_identity(published_db)}, self.inputs)
+        write_json_atomic({**inputs, "published": publication(published_db)}, self.inputs)
