@@ -22,10 +22,10 @@ def phase_of(graph, key: dg.AssetKey) -> str:
     return PHASES.get(graph.get(key).group_name, DBT)
 
 
-def expected(graph, partitions: int) -> dict[str, int]:
+def expected(graph, keys, partitions: int) -> dict[str, int]:
     """Materialisations to expect per phase: a partitioned asset once per partition."""
     totals: dict[str, int] = {}
-    for key in graph.get_all_asset_keys():
+    for key in keys:
         node = graph.get(key)
         if node.is_materializable:
             phase = phase_of(graph, key)
@@ -48,7 +48,9 @@ def run_with_progress(
     from pipelines.definitions import defs
 
     partitions = len(plan.partition_keys)
-    graph = defs.resolve_job_def("benchmark").asset_layer.asset_graph
+    job = defs.resolve_job_def(plan.job_name)
+    graph = job.asset_layer.asset_graph
+    selected = plan.asset_selection(job) or job.asset_layer.selected_asset_keys
     run_id = str(uuid.uuid4())
     outcome: dict = {}
 
@@ -69,7 +71,7 @@ def run_with_progress(
     with Progress(*columns, console=console) as progress:
         tasks = {
             phase: progress.add_task(phase, total=total)
-            for phase, total in expected(graph, partitions).items()
+            for phase, total in expected(graph, selected, partitions).items()
         }
         worker = threading.Thread(target=work, daemon=True)
         worker.start()

@@ -16,10 +16,12 @@ class RunPlan:
 
     Partitions whose deliveries the warehouse already holds are left out, so a night in which one
     municipality re-delivers writes a handful of events instead of thousands. Inside the range,
-    unchanged partitions load as `unchanged`.
+    unchanged partitions load as `unchanged`. dbt models that no source the run may change feeds
+    (the hardware models when no asset register changed, say) are left out too.
     """
 
     partition_keys: list[str]
+    models_left_out: frozenset[str] = frozenset()
 
     def tags(self) -> dict[str, str]:
         from pipelines.defs.ingest.partitions import range_tags
@@ -30,6 +32,12 @@ class RunPlan:
     def job_name(self) -> str:
         """With nothing to ingest, the job that leaves the partitioned ingest assets out."""
         return "benchmark" if self.partition_keys else "rebuild_benchmark"
+
+    def asset_selection(self, job: dg.JobDefinition) -> list[dg.AssetKey] | None:
+        if not self.models_left_out:
+            return None
+        left_out = {dg.AssetKey(name) for name in self.models_left_out}
+        return sorted(job.asset_layer.selected_asset_keys - left_out)
 
 
 def plan_run(
@@ -44,11 +52,37 @@ def plan_run(
         raise ValueError(f"no deliveries under {paths.deliveries}")
     if every_partition:
         return RunPlan(keys)
-    changed = {partition_key(code, year) for code, year in slots_to_ingest(paths)}
+    changes = slots_to_ingest(paths)
+    left_out = models_left_out(paths, {kind for kinds in changes.values() for kind in kinds})
+    changed = {partition_key(code, year) for code, year in changes}
     positions = [index for index, key in enumerate(keys) if key in changed]
     if not positions:
-        return RunPlan([])
-    return RunPlan(keys[positions[0] : positions[-1] + 1])
+        return RunPlan([], left_out)
+    return RunPlan(keys[positions[0] : positions[-1] + 1], left_out)
+
+
+def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
+    """The dbt models and seeds that no source this run may change feeds: the sources landed
+    again by every run, those of the kinds it ingests, and those that changed since the last
+    build. None when the build must be made whole."""
+    from pipelines.defs.transform.project import dbt_project
+    from pipelines.defs.transform.selection import left_out, load_manifest
+    from pipelines.warehouse.build import (
+        LANDED_SOURCES,
+        PARTITIONED_SOURCES,
+        BuildState,
+        landed_files_digest,
+    )
+
+    build = BuildState(paths.build_db)
+    if not dbt_project.manifest_path.exists() or build.full_refresh_reason() is not None:
+        return frozenset()
+    changing = set(LANDED_SOURCES) - set(PARTITIONED_SOURCES.values())
+    changing |= {
+        PARTITIONED_SOURCES[kind] for kind in ingested_kinds if kind in PARTITIONED_SOURCES
+    }
+    changing |= set(build.changed_sources(landed_files_digest(paths.landing)))
+    return frozenset(left_out(load_manifest(dbt_project.manifest_path), changing))
 
 
 class UnbuiltChecksFilter(logging.Filter):
@@ -78,6 +112,10 @@ def run_benchmark_job(
 
     plan = plan or plan_run(paths, instance)
     job = defs.resolve_job_def(plan.job_name)
+    if selection := plan.asset_selection(job):
+        # subset before the run's resources are given: execute_in_process(asset_selection=...)
+        # rebuilds the job and rejects them as a conflict with those the assets were loaded with
+        job = job.get_subset(asset_selection=set(selection))
     config = {"loggers": {"console": {"config": {"log_level": log_level}}}, **(run_config or {})}
     return job.execute_in_process(
         resources=build_resources(paths),

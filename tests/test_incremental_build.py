@@ -10,10 +10,13 @@ import pyarrow as pa
 import pytest
 import yaml
 
+from pipelines.defs.transform.project import dbt_project
+from pipelines.defs.transform.selection import built_sources, left_out, load_manifest
 from pipelines.runner import plan_run, run_benchmark_job
 from pipelines.settings import DBT_PROJECT_DIR, Paths
 from pipelines.warehouse.build import (
     LANDED_SOURCES,
+    PARTITIONED_SOURCES,
     STORAGE_VERSION,
     BuildState,
     built_from,
@@ -88,10 +91,12 @@ def test_each_change_runs_only_its_part_and_publishes_what_a_full_build_would(
     assert not materialized(run(drop_zone, instance, [])) & BUILT_AND_PUBLISHED
     assert mart(drop_zone.published_db) == first
 
-    # a re-delivered ledger: its partition alone
+    # a re-delivered ledger: its partition alone, and no hardware or training model
     ledger = drop_zone.deliveries / "GM0363" / "2024" / "ledger.csv"
     ledger.write_bytes(ledger.read_bytes().replace(b"10.000,00", b"12.000,00"))
-    run(drop_zone, instance, ["GM0363-2024"])
+    built = materialized(run(drop_zone, instance, ["GM0363-2024"]))
+    assert built >= BUILT_AND_PUBLISHED
+    assert not {"int_assets_aged", "fct_hardware_asset", "fct_training"} & built
     assert mart(drop_zone.published_db) != first
     assert mart(drop_zone.published_db) == from_scratch(drop_zone, "scratch_ledger")
 
@@ -199,3 +204,30 @@ def test_landing_the_same_rows_again_leaves_the_file_and_its_digest_alone(tmp_pa
     assert write_parquet_atomic(changed, landing / "ledger" / "GM0363_2024_ledger.parquet")
     after = landed_files_digest(landing)
     assert [s for s in LANDED_SOURCES if after[s] != before[s]] == ["ledger_lines"]
+
+
+def test_a_run_leaves_out_the_models_no_source_it_may_change_feeds(dbt_manifest):
+    manifest = load_manifest(dbt_project.manifest_path)
+    every_run = set(LANDED_SOURCES) - set(PARTITIONED_SOURCES.values())
+    hardware = {"stg_landing__assets", "int_assets_aged", "fct_hardware_asset"}
+    training = {"stg_landing__training_records", "int_training_employees", "fct_training"}
+    seeds = {"ict_categories", "municipality_successors", "replacement_cycles"}
+
+    assert left_out(manifest, every_run | {"ledger_lines"}) == hardware | training | seeds
+    assert left_out(manifest, every_run | {"asset_register"}) == training | seeds | {
+        "stg_landing__ledger_lines"  # a view: it stays as it is, the models over it run
+    }
+    assert left_out(manifest, LANDED_SOURCES) == seeds  # seeds change with the project only
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert built_sources(manifest, LANDED_SOURCES, models - hardware) == [
+        s for s in LANDED_SOURCES if s != "asset_register"
+    ]
+
+
+def test_a_source_whose_models_did_not_run_keeps_the_digest_they_were_built_from(tmp_path):
+    state = BuildState(tmp_path / "build" / "benchmark.duckdb")
+    state.finish({"ledger_lines": "a", "asset_register": "b"})
+    state.finish({"ledger_lines": "a2", "asset_register": "b2"}, built=["ledger_lines"])
+    assert state.changed_sources({"ledger_lines": "a2", "asset_register": "b2"}) == [
+        "asset_register"
+    ]

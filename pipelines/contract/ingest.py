@@ -94,10 +94,11 @@ def ingest_kind(
     return results
 
 
-def slots_to_ingest(paths: Paths) -> set[tuple[str, int]]:
+def slots_to_ingest(paths: Paths) -> dict[tuple[str, int], set[str]]:
     """The (municipality, fiscal year) slots whose delivered files differ from what the warehouse
-    holds: new or changed bytes, a contract version that moved, a delivery that was removed, or
-    two files competing for one slot. The others would load as `unchanged`.
+    holds, with the kinds that differ: new or changed bytes, a contract version that moved, a
+    delivery that was removed, or two files competing for one slot. The others would load as
+    `unchanged`.
 
     Account mappings have no fiscal year; they are checked on every run. A file whose size and
     modification time are what they were at the last look is not read again (`ictbench run
@@ -113,21 +114,24 @@ def slots_to_ingest(paths: Paths) -> set[tuple[str, int]]:
     }
     seen.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(fingerprints, seen)
-    delivered = {(d.kind, d.key) for d in yearly}
-    slots = {
-        (d.municipality_code, d.fiscal_year)
-        for d in yearly
-        if not warehouse.is_unchanged(d, fingerprints[d.relative_path][2])
-    }
+    slots: dict[tuple[str, int], set[str]] = {}
+
+    def changed(code: str, year: int, kind: str) -> None:
+        slots.setdefault((code, year), set()).add(kind)
+
+    for d in yearly:
+        if not warehouse.is_unchanged(d, fingerprints[d.relative_path][2]):
+            changed(d.municipality_code, d.fiscal_year, d.kind)
     for item in refused:
         if item.delivery and item.delivery.fiscal_year is not None:
-            slots.add((item.delivery.municipality_code, item.delivery.fiscal_year))
+            changed(item.delivery.municipality_code, item.delivery.fiscal_year, item.delivery.kind)
+    delivered = {(d.kind, d.key) for d in yearly}
     for kind in empty_schemas():
         for path in (paths.load_results / kind).glob(f"*_{kind}.json"):
             key = path.name.removesuffix(".json")
             code, year, *_ = key.split("_")
             if (kind, key) not in delivered and year.isdigit():
-                slots.add((code, int(year)))
+                changed(code, int(year), kind)
     return slots
 
 

@@ -12,6 +12,7 @@ published mart is this build, there is nothing to build or publish.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -54,6 +55,8 @@ def built_from() -> dict:
     }
 
 
+OTHER_FORMAT = "the build database is in another storage format; made again"
+
 # The files each dbt source reads, under warehouse/landing (as in _landing__sources.yml).
 LANDED_SOURCES = {
     "ledger_lines": "ledger/*.parquet",
@@ -64,6 +67,13 @@ LANDED_SOURCES = {
     "load_results": "load_results.parquet",
     "asset_register": "assets/*.parquet",
     "training_records": "training/*.parquet",
+}
+# The sources a run changes only when it ingests a delivery partition of their kind; the account
+# mappings, reference data and load results are landed again by every run.
+PARTITIONED_SOURCES = {
+    "ledger": "ledger_lines",
+    "assets": "asset_register",
+    "training": "training_records",
 }
 
 
@@ -104,21 +114,26 @@ class BuildState:
         self.inputs = build_db.with_name("built_inputs.json")
         self.reason: str | None = None
 
-    def needs_full_refresh(self, *, forced: bool = False) -> bool:
-        """True when the incremental tables must be rebuilt whole; `reason` says why."""
-        self.build_db.parent.mkdir(parents=True, exist_ok=True)
+    def full_refresh_reason(self, *, forced: bool = False) -> str | None:
+        """Why the incremental tables must be rebuilt whole, or None; changes nothing."""
         if forced:
-            self.reason = "asked for"
-        elif not self.build_db.exists():
-            self.reason = "first build"
-        elif not in_bi_storage_format(storage_version(self.build_db)):
-            self.reason = "the build database is in another storage format; made again"
+            return "asked for"
+        if not self.build_db.exists():
+            return "first build"
+        if not in_bi_storage_format(storage_version(self.build_db)):
+            return OTHER_FORMAT
+        if read_json(self.stamp) != built_from():
+            return "the dbt project or the data contract changed since the last build"
+        return None
+
+    def needs_full_refresh(self, *, forced: bool = False) -> bool:
+        """True when the incremental tables must be rebuilt whole; `reason` says why. A build
+        database in another storage format is deleted, to be made again."""
+        self.build_db.parent.mkdir(parents=True, exist_ok=True)
+        self.reason = self.full_refresh_reason(forced=forced)
+        if self.reason == OTHER_FORMAT:
             self.build_db.unlink()
             self.build_db.with_name(self.build_db.name + ".wal").unlink(missing_ok=True)
-        elif read_json(self.stamp) != built_from():
-            self.reason = "the dbt project or the data contract changed since the last build"
-        else:
-            self.reason = None
         return self.reason is not None
 
     def changed_sources(self, landed: dict[str, str]) -> list[str]:
@@ -132,10 +147,17 @@ class BuildState:
         recorded = (read_json(self.inputs) or {}).get("published")
         return recorded is not None and recorded == publication(published_db)
 
-    def finish(self, landed: dict[str, str]) -> None:
-        """Record what the build was made from; only called after dbt succeeded."""
+    def finish(self, landed: dict[str, str], built: Iterable[str] | None = None) -> None:
+        """Record what the build was made from; only called after dbt succeeded.
+
+        built: the sources whose models this build ran, all by default. A source left out keeps
+        the digest of the build that last ran its models, so a change to it is built next time.
+        """
         write_json_atomic(built_from(), self.stamp)
-        write_json_atomic({"sources": landed, "published": None}, self.inputs)
+        sources = (read_json(self.inputs) or {}).get("sources", {})
+        for source in landed if built is None else built:
+            sources[source] = landed[source]
+        write_json_atomic({"sources": sources, "published": None}, self.inputs)
 
     def published(self, published_db: Path) -> None:
         """Record that published_db now holds this build."""

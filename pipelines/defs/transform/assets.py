@@ -7,6 +7,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.project import dbt_project
+from pipelines.defs.transform.selection import built_sources, load_manifest
 from pipelines.warehouse.build import BuildState, landed_files_digest
 from pipelines.warehouse.lock import warehouse_writer
 
@@ -65,4 +66,6 @@ def benchmark_models(
         # build, and the artefacts of the latest build sit next to it instead of piling up
         target = paths.build_db.parent / "dbt_target"
         yield from dbt.cli(command, context=context, target_path=target).stream()
-        build.finish(landed)
+        selected = {key.to_user_string() for key in context.selected_asset_keys}
+        manifest = load_manifest(dbt_project.manifest_path)
+        build.finish(landed, built_sources(manifest, landed, selected))
