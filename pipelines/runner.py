@@ -64,7 +64,7 @@ def plan_run(
 def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
     """The dbt models and seeds that no source this run may change feeds: the sources landed
     again by every run, those of the kinds it ingests, and those that changed since the last
-    build. None when the build must be made whole."""
+    build. Nothing when the build must be made whole."""
     from pipelines.defs.transform.project import dbt_project
     from pipelines.defs.transform.selection import left_out, load_manifest
     from pipelines.warehouse.build import (
