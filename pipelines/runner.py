@@ -65,6 +65,8 @@ def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
     """The dbt models and seeds that no source this run may change feeds: the sources landed
     again by every run, those of the kinds it ingests, and those that changed since the last
     build. Nothing when the build must be made whole."""
+    import duckdb
+
     from pipelines.defs.transform.project import dbt_project
     from pipelines.defs.transform.selection import left_out, load_manifest
     from pipelines.warehouse.build import (
@@ -75,7 +77,11 @@ def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
     )
 
     build = BuildState(paths.build_db)
-    if not dbt_project.manifest_path.exists() or build.full_refresh_reason() is not None:
+    try:
+        whole = not dbt_project.manifest_path.exists() or build.full_refresh_reason() is not None
+    except duckdb.Error:  # another run is writing the build: its dbt step decides, under the lock
+        whole = True
+    if whole:
         return frozenset()
     changing = set(LANDED_SOURCES) - set(PARTITIONED_SOURCES.values())
     changing |= {

@@ -3,6 +3,8 @@ deliveries changed, and what it publishes equals a build from scratch of the sam
 
 import json
 import shutil
+import subprocess
+import sys
 
 import dagster as dg
 import duckdb
@@ -12,7 +14,7 @@ import yaml
 
 from pipelines.defs.transform.project import dbt_project
 from pipelines.defs.transform.selection import built_sources, left_out, load_manifest
-from pipelines.runner import plan_run, run_benchmark_job
+from pipelines.runner import models_left_out, plan_run, run_benchmark_job
 from pipelines.settings import DBT_PROJECT_DIR, Paths
 from pipelines.warehouse.build import (
     LANDED_SOURCES,
@@ -231,3 +233,31 @@ def test_a_source_whose_models_did_not_run_keeps_the_digest_they_were_built_from
     assert state.changed_sources({"ledger_lines": "a2", "asset_register": "b2"}) == [
         "asset_register"
     ]
+
+
+def test_a_build_of_some_models_leaves_a_due_full_refresh_due(tmp_path):
+    build_db = tmp_path / "build" / "benchmark.duckdb"
+    with_format = {"storage_compatibility_version": STORAGE_VERSION}
+    build_db.parent.mkdir()
+    duckdb.connect(str(build_db), config=with_format).close()
+    state = BuildState(build_db)
+    state.finish({}, whole=False)
+    assert state.needs_full_refresh()
+    assert state.reason == "the dbt project or the data contract changed since the last build"
+    state.finish({})
+    assert not state.needs_full_refresh()
+
+
+def test_while_another_run_writes_the_build_the_plan_builds_every_model(tmp_path, dbt_manifest):
+    paths = Paths(tmp_path / "data_raw", tmp_path / "warehouse")
+    paths.build_db.parent.mkdir(parents=True)
+    hold = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); time.sleep(60)"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", hold, str(paths.build_db)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        assert models_left_out(paths, {"ledger"}) == frozenset()
+    finally:
+        writer.kill()
+        writer.wait()

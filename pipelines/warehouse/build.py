@@ -147,13 +147,18 @@ class BuildState:
         recorded = (read_json(self.inputs) or {}).get("published")
         return recorded is not None and recorded == publication(published_db)
 
-    def finish(self, landed: dict[str, str], built: Iterable[str] | None = None) -> None:
+    def finish(
+        self, landed: dict[str, str], built: Iterable[str] | None = None, *, whole: bool = True
+    ) -> None:
         """Record what the build was made from; only called after dbt succeeded.
 
         built: the sources whose models this build ran, all by default. A source left out keeps
         the digest of the build that last ran its models, so a change to it is built next time.
+        whole: False when only some models ran; the project and contract they were built with are
+        then not recorded, so a full refresh that is due still reaches every model.
         """
-        write_json_atomic(built_from(), self.stamp)
+        if whole:
+            write_json_atomic(built_from(), self.stamp)
         sources = (read_json(self.inputs) or {}).get("sources", {})
         for source in landed if built is None else built:
             sources[source] = landed[source]

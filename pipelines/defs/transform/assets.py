@@ -68,4 +68,5 @@ def benchmark_models(
         yield from dbt.cli(command, context=context, target_path=target).stream()
         selected = {key.to_user_string() for key in context.selected_asset_keys}
         manifest = load_manifest(dbt_project.manifest_path)
-        build.finish(landed, built_sources(manifest, landed, selected))
+        whole = context.selected_asset_keys == context.assets_def.keys
+        build.finish(landed, built_sources(manifest, landed, selected), whole=whole)
