@@ -33,11 +33,12 @@ class RunPlan:
         """With nothing to ingest, the job that leaves the partitioned ingest assets out."""
         return "benchmark" if self.partition_keys else "rebuild_benchmark"
 
-    def asset_selection(self, job: dg.JobDefinition) -> list[dg.AssetKey] | None:
+    def asset_selection(self, job: dg.JobDefinition) -> set[dg.AssetKey] | None:
         if not self.models_left_out:
             return None
-        left_out = {dg.AssetKey(name) for name in self.models_left_out}
-        return sorted(job.asset_layer.selected_asset_keys - left_out)
+        return job.asset_layer.selected_asset_keys - {
+            dg.AssetKey(name) for name in self.models_left_out
+        }
 
 
 def plan_run(
@@ -68,13 +69,14 @@ def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
     import duckdb
 
     from pipelines.defs.transform.project import dbt_project
-    from pipelines.defs.transform.selection import left_out, load_manifest
+    from pipelines.defs.transform.selection import left_out
     from pipelines.warehouse.build import (
         LANDED_SOURCES,
         PARTITIONED_SOURCES,
         BuildState,
         landed_files_digest,
     )
+    from pipelines.warehouse.files import read_json
 
     build = BuildState(paths.build_db)
     try:
@@ -88,7 +90,7 @@ def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
         PARTITIONED_SOURCES[kind] for kind in ingested_kinds if kind in PARTITIONED_SOURCES
     }
     changing |= set(build.changed_sources(landed_files_digest(paths.landing)))
-    return frozenset(left_out(load_manifest(dbt_project.manifest_path), changing))
+    return frozenset(left_out(read_json(dbt_project.manifest_path), changing))
 
 
 class UnbuiltChecksFilter(logging.Filter):
@@ -121,7 +123,7 @@ def run_benchmark_job(
     if selection := plan.asset_selection(job):
         # subset before the run's resources are given: execute_in_process(asset_selection=...)
         # rebuilds the job and rejects them as a conflict with those the assets were loaded with
-        job = job.get_subset(asset_selection=set(selection))
+        job = job.get_subset(asset_selection=selection)
     config = {"loggers": {"console": {"config": {"log_level": log_level}}}, **(run_config or {})}
     return job.execute_in_process(
         resources=build_resources(paths),

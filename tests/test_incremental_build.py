@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from pipelines.defs.transform.project import dbt_project
-from pipelines.defs.transform.selection import built_sources, left_out, load_manifest
+from pipelines.defs.transform.selection import built_sources, left_out
 from pipelines.runner import models_left_out, plan_run, run_benchmark_job
 from pipelines.settings import DBT_PROJECT_DIR, Paths
 from pipelines.warehouse.build import (
@@ -25,7 +25,7 @@ from pipelines.warehouse.build import (
     landed_files_digest,
     storage_version,
 )
-from pipelines.warehouse.files import write_parquet_atomic
+from pipelines.warehouse.files import read_json, write_parquet_atomic
 from pipelines.warehouse.publish import rollback
 from tests.conftest import FIXTURES
 
@@ -209,7 +209,7 @@ def test_landing_the_same_rows_again_leaves_the_file_and_its_digest_alone(tmp_pa
 
 
 def test_a_run_leaves_out_the_models_no_source_it_may_change_feeds(dbt_manifest):
-    manifest = load_manifest(dbt_project.manifest_path)
+    manifest = read_json(dbt_project.manifest_path)
     every_run = set(LANDED_SOURCES) - set(PARTITIONED_SOURCES.values())
     hardware = {"stg_landing__assets", "int_assets_aged", "fct_hardware_asset"}
     training = {"stg_landing__training_records", "int_training_employees", "fct_training"}

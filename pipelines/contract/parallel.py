@@ -145,12 +145,12 @@ def build_data_docs(paths: Paths) -> Path:
     if not validations and index.exists():
         return index
     if not _server_started():
-        return data_docs.build_data_docs(paths, suites.unpickled_validations(validations))
+        return _docs_from_pickled(paths, validations)
     with ProcessPoolExecutor(1, mp_context=worker_context()) as pool:
-        return pool.submit(_docs_in_worker, paths, validations).result()
+        return pool.submit(_docs_from_pickled, paths, validations).result()
 
 
-def _docs_in_worker(paths: Paths, validations: list[bytes]) -> Path:
+def _docs_from_pickled(paths: Paths, validations: list[bytes]) -> Path:
     from pipelines.contract import data_docs
 
     return data_docs.build_data_docs(paths, suites.unpickled_validations(validations))

@@ -7,8 +7,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.project import dbt_project
-from pipelines.defs.transform.selection import built_sources, load_manifest
+from pipelines.defs.transform.selection import built_sources
 from pipelines.warehouse.build import BuildState, landed_files_digest
+from pipelines.warehouse.files import read_json
 from pipelines.warehouse.lock import warehouse_writer
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
@@ -67,6 +68,6 @@ def benchmark_models(
         target = paths.build_db.parent / "dbt_target"
         yield from dbt.cli(command, context=context, target_path=target).stream()
         selected = {key.to_user_string() for key in context.selected_asset_keys}
-        manifest = load_manifest(dbt_project.manifest_path)
+        manifest = read_json(dbt_project.manifest_path)
         whole = context.selected_asset_keys == context.assets_def.keys
         build.finish(landed, built_sources(manifest, landed, selected), whole=whole)

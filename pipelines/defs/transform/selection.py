@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 BUILT_TYPES = ("model", "seed")
-
-
-def load_manifest(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _source_id(manifest: Mapping[str, Any], source: str) -> str:
