@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -318,5 +319,15 @@ def contract_doc() -> None:
     console.print(f"{DOC}: {'updated' if changed else 'already up to date'}")
 
 
+def main() -> None:
+    """The `ictbench` command. At exit, the millions of objects of the loaded Dagster, dbt and
+    pandas code are left out of Python's last garbage collection: it took 0.7 s of every run
+    and frees nothing the operating system would not."""
+    try:
+        app()
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -101,7 +101,9 @@ def worker_context() -> multiprocessing.context.BaseContext:
     Expectations alone takes about 3 s), so every pool after the first in a run starts at once.
     Not a plain fork: the Dagster process that calls this runs threads."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, "great_expectations"])
+    context.set_forkserver_preload(
+        ["pipelines.contract.fork_server", __name__, "great_expectations"]
+    )
     atexit.register(_stop_fork_server)
     return context
 
