@@ -9,7 +9,7 @@ import subprocess
 from importlib.metadata import version
 from pathlib import Path
 
-from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from pipelines.settings import DBT_EXECUTABLE, DBT_MANIFEST, DBT_PROJECT_DIR
 
 # dbt's own output and caches; everything else in the project folder shapes the manifest
 NOT_PROJECT_SOURCES = {"target", "logs", "dbt_packages", ".manifest.lock", ".user.yml"}
@@ -26,11 +26,9 @@ def prepare_manifest() -> None:
     lock = DBT_PROJECT_DIR / ".manifest.lock"
     with lock.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        target = DBT_PROJECT_DIR / "target"
-        stamp = target / "manifest.sources.sha256"
+        stamp = DBT_MANIFEST.with_name("manifest.sources.sha256")
         fingerprint = project_fingerprint(DBT_PROJECT_DIR)
-        manifest = target / "manifest.json"
-        if manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        if DBT_MANIFEST.exists() and stamp.exists() and stamp.read_text() == fingerprint:
             return
         stamp.unlink(missing_ok=True)
         _parse(env)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from pipelines.settings import Paths
+from pipelines.settings import DBT_MANIFEST, Paths
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,6 @@ def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
     build. Nothing when the build must be made whole."""
     import duckdb
 
-    from pipelines.defs.transform.project import dbt_project
     from pipelines.defs.transform.selection import left_out
     from pipelines.warehouse.build import (
         LANDED_SOURCES,
@@ -78,9 +77,10 @@ def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
     )
     from pipelines.warehouse.files import read_json
 
+    # the manifest's path, not dagster-dbt's DbtProject: planning does not wait for importing dbt
     build = BuildState(paths.build_db)
     try:
-        whole = not dbt_project.manifest_path.exists() or build.full_refresh_reason() is not None
+        whole = not DBT_MANIFEST.exists() or build.full_refresh_reason() is not None
     except duckdb.Error:  # another run is writing the build: its dbt step decides, under the lock
         whole = True
     if whole:
@@ -90,7 +90,7 @@ def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
         PARTITIONED_SOURCES[kind] for kind in ingested_kinds if kind in PARTITIONED_SOURCES
     }
     changing |= set(build.changed_sources(landed_files_digest(paths.landing)))
-    return frozenset(left_out(read_json(dbt_project.manifest_path), changing))
+    return frozenset(left_out(read_json(DBT_MANIFEST), changing))
 
 
 class UnbuiltChecksFilter(logging.Filter):

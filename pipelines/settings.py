@@ -12,6 +12,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+# where `dbt parse` writes it and dagster-dbt's DbtProject reads it
+DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 # dbt lives next to the interpreter in the project's virtualenv, whether or not it is activated
 _BESIDE_PYTHON = Path(sys.executable).parent / "dbt"

@@ -115,3 +115,23 @@ def test_loading_the_definitions_does_not_import_great_expectations(dbt_manifest
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "False"
+
+
+def test_planning_a_run_does_not_import_dbt(tmp_path, dbt_manifest):
+    """`ictbench run` starts the checking workers once the plan is made: importing dagster-dbt
+    (over a second) belongs after that, with the definitions."""
+    from pipelines.defs.transform.project import dbt_project
+    from pipelines.settings import DBT_MANIFEST
+
+    assert dbt_project.manifest_path == DBT_MANIFEST
+    code = (
+        "import sys; from pathlib import Path; from pipelines.runner import models_left_out; "
+        "from pipelines.settings import Paths; "
+        "models_left_out(Paths(Path(sys.argv[1]) / 'raw', Path(sys.argv[1]) / 'wh'), {'ledger'}); "
+        "print(sorted(m for m in ('dagster_dbt', 'dbt') if m in sys.modules))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[]"
