@@ -185,6 +185,7 @@ def test_a_redelivery_reingests_exactly_its_partition_and_republishes(drop_zone,
     assert run_request(instance, drop_zone, request).success
     published = drop_zone.published_db
     before = checksums(published)
+    exported_before = exported_line_files(drop_zone)
     untouched = drop_zone.landing / "ledger" / "GM0088_2024_ledger.parquet"
     untouched_mtime = untouched.stat().st_mtime_ns
 
@@ -212,6 +213,33 @@ def test_a_redelivery_reingests_exactly_its_partition_and_republishes(drop_zone,
             "select software_licences_per_inhabitant from ict_benchmark where municipality_code = 'GM0363'"
         ).fetchone()[0]
     assert float(licences) == 12.00
+    # the line export rewrote the re-delivering municipality's file and kept the other one
+    exported_after = exported_line_files(drop_zone)
+    assert exported_after.keys() == exported_before.keys() == {"GM0088", "GM0363"}
+    assert exported_after["GM0088"] == exported_before["GM0088"]
+    assert exported_after["GM0363"] != exported_before["GM0363"]
+    lines = drop_zone.warehouse / "export" / "fct_ict_cost_line"
+    with duckdb.connect(str(published), read_only=True) as connection:
+        assert (
+            connection.execute(
+                f"select municipality_code, count(*), sum(amount) "
+                f"from read_parquet('{lines}/*/*.parquet', hive_partitioning = true) "
+                "group by all order by all"
+            ).fetchall()
+            == connection.execute(
+                "select municipality_code, count(*), sum(amount) from fct_ict_cost_line "
+                "group by all order by all"
+            ).fetchall()
+        )
+
+
+def exported_line_files(paths: Paths) -> dict[str, int]:
+    """The inode of each municipality's file in the ledger-line export."""
+    folder = paths.warehouse / "export" / "fct_ict_cost_line"
+    return {
+        path.parent.name.removeprefix("municipality_code="): path.stat().st_ino
+        for path in folder.glob("*/*.parquet")
+    }
 
 
 def test_publishing_keeps_three_versions_and_rolls_back(drop_zone, dbt_manifest):

@@ -23,9 +23,15 @@ from pipelines.warehouse.build import (
     connected_storage_version,
     in_bi_storage_format,
 )
+from pipelines.warehouse.files import read_json, write_json_atomic
 
 BI_SCHEMA = "main"
 VERSIONS_KEPT = 3
+# Tables of ledger lines: millions of rows nationally, more than Excel opens, and a re-delivery
+# changes one municipality's share of them.
+EXPORTED_PER_MUNICIPALITY = {"fct_ict_cost_line"}
+PARTITION_COLUMN = "municipality_code"
+FINGERPRINTS = ".fingerprints.json"
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,7 @@ class Published:
 
 
 def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+    return _quoted(str(path))
 
 
 def publish(build_db: Path, published_db: Path) -> Published:
@@ -123,13 +129,17 @@ def export_parquet(published_db: Path) -> Path:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = parent / f".export-{stamp}"
     target.mkdir()
+    link = parent / "export"
+    previous = link.resolve() if link.is_symlink() else None
     with duckdb.connect(str(published_db), read_only=True) as connection:
         connection.execute("SET preserve_insertion_order = false")  # lets DuckDB write in parallel
         tables = [row[0] for row in connection.execute("SHOW TABLES").fetchall()]
         for table in tables:
+            if table in EXPORTED_PER_MUNICIPALITY:
+                _export_per_municipality(connection, table, target, previous)
+                continue
             destination = _literal(target / f"{table}.parquet")
             connection.execute(f'COPY (SELECT * FROM "{table}") TO {destination} (FORMAT parquet)')
-    link = parent / "export"
     temporary_link = parent / f".export-link-{stamp}"
     temporary_link.symlink_to(target.name)
     if link.exists() and not link.is_symlink():
@@ -139,6 +149,45 @@ def export_parquet(published_db: Path) -> Path:
         if old.is_dir() and old.name != target.name and not old.is_symlink():
             shutil.rmtree(old)
     return link
+
+
+def _export_per_municipality(
+    connection: duckdb.DuckDBPyConnection, table: str, target: Path, previous: Path | None
+) -> None:
+    """A folder of one Parquet file per municipality (`municipality_code=GM0363/`), the layout
+    Spark, pyarrow, pandas and DuckDB read as one table. A municipality whose rows are as in the
+    previous export keeps its file (a hard link), so a re-delivery rewrites one file, not all."""
+    folder = target / table
+    folder.mkdir()
+    fingerprints = {
+        f"{PARTITION_COLUMN}={code}": f"{rows}:{digest}"
+        for code, rows, digest in connection.execute(
+            f'SELECT "{PARTITION_COLUMN}", count(*), sum(hash(*COLUMNS(*))) FROM "{table}" '
+            "GROUP BY ALL"
+        ).fetchall()
+    }
+    before = read_json(previous / table / FINGERPRINTS) if previous else None
+    kept = {
+        name
+        for name, fingerprint in fingerprints.items()
+        if (before or {}).get(name) == fingerprint and (previous / table / name).is_dir()
+    }
+    if changed := sorted(set(fingerprints) - kept):
+        codes = ", ".join(_quoted(name.partition("=")[2]) for name in changed)
+        connection.execute(
+            f'COPY (SELECT * FROM "{table}" WHERE "{PARTITION_COLUMN}" IN ({codes})) '
+            f"TO {_literal(folder)} (FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN}), "
+            "OVERWRITE_OR_IGNORE)"
+        )
+    for name in kept:
+        (folder / name).mkdir()
+        for file in (previous / table / name).iterdir():
+            os.link(file, folder / name / file.name)
+    write_json_atomic(fingerprints, folder / FINGERPRINTS)
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _fsync(path: Path) -> None:
