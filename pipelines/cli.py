@@ -13,7 +13,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pipelines.settings import DATA_RAW_ENV, REPO_ROOT, WAREHOUSE_ENV, Paths, default_paths
+from pipelines.settings import (
+    DATA_RAW_ENV,
+    DBT_EXECUTABLE,
+    REPO_ROOT,
+    WAREHOUSE_ENV,
+    Paths,
+    default_paths,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -91,6 +98,10 @@ def run(
     ] = False,
 ) -> None:
     """Ingest new and changed deliveries, build the mart with dbt, publish it and print the benchmark."""
+    from pipelines import dbt_server
+
+    # dbt imports on another core while this process imports Dagster and plans the run
+    dbt_server.start(DBT_EXECUTABLE)
     import dagster as dg
 
     # Dagster stops its log-tailing helpers with SIGTERM; started under nohup or from a script

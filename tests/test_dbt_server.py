@@ -1,0 +1,78 @@
+"""dbt started ahead (pipelines/dbt_server.py): a command through the launcher is the same command."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipelines import dbt_server
+from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+
+pytestmark = pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2, reason="the server only starts with a second core"
+)
+LIST_MODELS = [
+    "ls",
+    "--project-dir",
+    str(DBT_PROJECT_DIR),
+    "--profiles-dir",
+    str(DBT_PROJECT_DIR),
+    "--resource-type",
+    "model",
+    "--output",
+    "name",
+    "--quiet",
+]
+
+
+@pytest.fixture
+def launcher(dbt_manifest, tmp_path):
+    """A server whose launcher has no dbt to fall back on: what works ran in the server."""
+    assert dbt_server.launcher() is None
+    dbt_server.start(str(tmp_path / "no-dbt-here"))
+    try:
+        yield dbt_server.launcher()
+    finally:
+        dbt_server.stop()
+    assert dbt_server.launcher() is None
+
+
+def run(executable: str, argv: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [executable, *argv], capture_output=True, text=True, cwd=DBT_PROJECT_DIR, timeout=300
+    )
+
+
+def test_a_command_in_the_server_prints_and_exits_as_dbt_does(launcher):
+    served, direct = run(launcher, LIST_MODELS), run(DBT_EXECUTABLE, LIST_MODELS)
+    assert served.returncode == direct.returncode == 0, served.stderr
+    assert "ict_benchmark" in served.stdout.split()
+    assert served.stdout == direct.stdout
+
+
+def test_a_failing_command_gives_dbts_exit_code_and_message(launcher):
+    wrong = ["build", "--project-dir", str(DBT_PROJECT_DIR / "no-such-folder")]
+    served, direct = run(launcher, wrong), run(DBT_EXECUTABLE, wrong)
+    assert served.returncode == direct.returncode == 2
+    assert served.stderr == direct.stderr
+    assert "does not exist" in served.stderr
+
+
+def test_a_second_command_gets_a_fresh_dbt(launcher):
+    """Each command runs in its own child: nothing one leaves in dbt's globals reaches the next."""
+    assert run(launcher, ["build", "--project-dir", "/no/such/dir"]).returncode == 2
+    assert run(launcher, LIST_MODELS).returncode == 0
+
+
+def test_without_a_server_the_launcher_runs_dbt_itself(tmp_path, dbt_manifest):
+    orphan = tmp_path / "dbt"
+    orphan.write_text(
+        dbt_server.LAUNCHER.format(
+            python=sys.executable, socket_path=str(tmp_path / "gone.sock"), dbt=DBT_EXECUTABLE
+        )
+    )
+    orphan.chmod(0o755)
+    completed = run(str(orphan), LIST_MODELS)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == run(DBT_EXECUTABLE, LIST_MODELS).stdout
