@@ -32,6 +32,7 @@ VERSIONS_KEPT = 3
 EXPORTED_PER_MUNICIPALITY = {"fct_ict_cost_line"}
 PARTITION_COLUMN = "municipality_code"
 FINGERPRINTS = ".fingerprints.json"
+FILES_OPEN_AT_ONCE = 20
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ def export_parquet(published_db: Path) -> Path:
     target.mkdir()
     link = parent / "export"
     previous = link.resolve() if link.is_symlink() else None
-    with duckdb.connect(str(published_db), read_only=True) as connection:
+    config = {"memory_limit": duckdb_memory_limit()}
+    with duckdb.connect(str(published_db), read_only=True, config=config) as connection:
         connection.execute("SET preserve_insertion_order = false")  # lets DuckDB write in parallel
         tables = [row[0] for row in connection.execute("SHOW TABLES").fetchall()]
         for table in tables:
@@ -172,8 +174,12 @@ def _export_per_municipality(
         for name, fingerprint in fingerprints.items()
         if (before or {}).get(name) == fingerprint and (previous / table / name).is_dir()
     }
-    if changed := sorted(set(fingerprints) - kept):
-        codes = ", ".join(_quoted(name.partition("=")[2]) for name in changed)
+    changed = sorted(set(fingerprints) - kept)
+    # DuckDB holds a row group in memory per file it has open: all 342 at once took 2 GB
+    for start in range(0, len(changed), FILES_OPEN_AT_ONCE):
+        codes = ", ".join(
+            _quoted(name.partition("=")[2]) for name in changed[start : start + FILES_OPEN_AT_ONCE]
+        )
         connection.execute(
             f'COPY (SELECT * FROM "{table}" WHERE "{PARTITION_COLUMN}" IN ({codes})) '
             f"TO {_literal(folder)} (FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN}), "
