@@ -220,11 +220,14 @@ def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, policy: LoadPolicy) ->
         for row in bad_rows
         for p in problems[row]
     ]
-    keep = pc.invert(pc.is_in(rows["source_row"], pa.array(bad_rows, pa.int64())))
-    accepted = rows.filter(keep)
+    if bad_rows:
+        keep = pc.invert(pc.is_in(rows["source_row"], pa.array(bad_rows, pa.int64())))
+        accepted = rows.filter(keep)
+        share_amount = _amount_share(rows, keep)
+    else:  # the parsed rows themselves: a copy of a large delivery costs hundreds of MB
+        accepted, share_amount = rows, 0.0
 
     share_rows = len(bad_rows) / max(result.rows_read, 1)
-    share_amount = _amount_share(rows, keep)
     too_many = (
         share_rows > policy.max_quarantined_row_share
         or share_amount > policy.max_quarantined_amount_share
