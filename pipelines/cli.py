@@ -100,24 +100,23 @@ def run(
     """Ingest new and changed deliveries, build the mart with dbt, publish it and print the benchmark."""
     from pipelines import dbt_server
 
-    # dbt imports on another core while this process imports Dagster and plans the run
-    dbt_server.start(DBT_EXECUTABLE)
-    import dagster as dg
-
-    # Dagster stops its log-tailing helpers with SIGTERM; started under nohup or from a script
-    # that ignores it, they would outlive the run and hold its output open.
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-    from pipelines.manifest import prepare_manifest
-    from pipelines.report.console import print_benchmark
-
     paths = _paths(data_raw, warehouse)
     if not paths.deliveries.is_dir():
         errors.print(
             f"[red]No drop zone at {paths.deliveries}[/red]: run `ictbench demo-data` first."
         )
         raise typer.Exit(2)
+    # Dagster stops its log-tailing helpers with SIGTERM; started under nohup or from a script
+    # that ignores it, they would outlive the run and hold its output open.
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # dbt imports on another core while this process imports Dagster and plans the run
+    dbt_server.start(DBT_EXECUTABLE)
+    import dagster as dg
+
+    from pipelines.manifest import prepare_manifest
+    from pipelines.report.console import print_benchmark
+
     ensure_dagster_home()
     ensure_pseudonym_key(paths)
     with console.status("Preparing the dbt manifest"):

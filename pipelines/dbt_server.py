@@ -2,11 +2,12 @@
 
 A `dbt build` in its own process first spends about 2 s importing dbt and its DuckDB adapter; in a
 run that rebuilds one municipality that is an eighth of the run. `ictbench run` starts this
-server next to the checking workers, on the core the ingest leaves free, and points dagster-dbt's
-dbt executable at a launcher. The launcher hands its command line, environment, working folder
-and standard streams to the server, which forks a child that runs dbt's own command line with
-them; the launcher passes signals on and exits with the child's exit code. dagster-dbt cannot
-tell the difference. Without a server (the UI, the sensor, tests) dbt starts as usual.
+server first, so dbt is imported on the second core while the command imports Dagster and plans,
+and points dagster-dbt's dbt executable at a launcher. The launcher hands its command line,
+environment, working folder and standard streams to the server, which forks a child that runs
+dbt's own command line with them, one command at a time; the launcher passes signals on and exits
+with the child's exit code. dagster-dbt cannot tell the difference. Without a server (the UI, the
+sensor, tests) dbt starts as usual.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import tempfile
 import traceback
 from pathlib import Path
 
-SOCKET_ENV = "ICTBENCH_DBT_SERVER"
 STATUS = struct.Struct("!i")
 
 # Runs under the project's interpreter without site-packages (-S): it imports only the standard
