@@ -51,8 +51,18 @@ main()
 """
 
 
-def serve(listener_fd: int) -> None:
-    """Import dbt once, then fork a child per request until stdin (the parent's pipe) closes."""
+def serve(listener_fd: int, folder: Path) -> None:
+    """Import dbt once, then fork a child per request until stdin (the parent's pipe) closes.
+    The launcher's folder goes with the server, also when the parent ended without stopping it."""
+    server = os.getpid()
+    try:
+        _serve(listener_fd)
+    finally:
+        if os.getpid() == server:  # not in a forked child on its way out
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _serve(listener_fd: int) -> None:
     import selectors
 
     import dbt.adapters.duckdb  # imported by every dbt command as it starts
@@ -127,7 +137,7 @@ def start(dbt_executable: str) -> None:
         listener.bind(socket_path)
         listener.listen()
         server = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(listener.fileno())],
+            [sys.executable, "-m", __name__, str(listener.fileno()), str(folder)],
             stdin=subprocess.PIPE,
             pass_fds=[listener.fileno()],
         )
@@ -155,5 +165,5 @@ def stop() -> None:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]))
+    serve(int(sys.argv[1]), Path(sys.argv[2]))
     gc.freeze()  # exits without collecting dbt's objects: `ictbench run` waits for this process

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -76,3 +77,27 @@ def test_without_a_server_the_launcher_runs_dbt_itself(tmp_path, dbt_manifest):
     completed = run(str(orphan), LIST_MODELS)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == run(DBT_EXECUTABLE, LIST_MODELS).stdout
+
+
+def test_a_parent_that_ends_without_stopping_it_leaves_no_server_behind():
+    """A test worker or a killed run ends without atexit: the server sees its stdin close, exits
+    and takes the launcher's folder with it."""
+    code = (
+        "import os; from pipelines import dbt_server; dbt_server.start('dbt'); "
+        "print(dbt_server.launcher(), dbt_server._started[0][0].pid, flush=True); os._exit(0)"
+    )
+    started = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    launcher, pid = started.stdout.split()
+    deadline = time.monotonic() + 120
+    while (os.path.exists(launcher) or _alive(int(pid))) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not os.path.exists(os.path.dirname(launcher))
+    assert not _alive(int(pid))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
