@@ -7,7 +7,7 @@ and points dagster-dbt's dbt executable at a launcher. The launcher hands its co
 environment, working folder and standard streams to the server, which forks a child that runs
 dbt's own command line with them, one command at a time; the launcher passes signals on and exits
 with the child's exit code. dagster-dbt cannot tell the difference. Without a server (the UI, the
-sensor, tests) dbt starts as usual.
+sensor and the schedule, a single core) dbt starts as usual.
 """
 
 from __future__ import annotations
@@ -82,7 +82,14 @@ def _serve(listener_fd: int) -> None:
 
 
 def _run_one(connection: socket.socket) -> None:
-    message, fds, _, _ = socket.recv_fds(connection, 1 << 20, 3)
+    message, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
+    while not message.endswith(b"\n"):  # a large environment may come in several pieces
+        piece = connection.recv(1 << 16)
+        if not piece:  # the launcher went away before it asked for anything
+            for fd in fds:
+                os.close(fd)
+            return
+        message += piece
     request = json.loads(message)
     child = os.fork()
     if child == 0:  # the child exits here, whatever happens: it never serves

@@ -101,3 +101,19 @@ def _alive(pid: int) -> bool:
             return stat.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_large_environment_reaches_dbt_whole(launcher, tmp_path):
+    """The launcher sends its environment in one message, which the socket may split: dbt finds
+    its project only through the environment here, next to half a megabyte of other variables."""
+    env = {
+        **os.environ,
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        **{f"ICTBENCH_PADDING_{i}": "x" * 100_000 for i in range(5)},
+    }
+    served = subprocess.run(
+        [launcher, "ls", *LIST_MODELS[5:]], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert served.returncode == 0, served.stderr
+    assert "ict_benchmark" in served.stdout.split()
