@@ -25,6 +25,8 @@ import tempfile
 import traceback
 from pathlib import Path
 
+from pipelines.settings import available_cores
+
 STATUS = struct.Struct("!i")
 
 # Runs under the project's interpreter without site-packages (-S): it imports only the standard
@@ -134,7 +136,7 @@ _started: list[tuple[subprocess.Popen, Path]] = []
 def start(dbt_executable: str) -> None:
     """Start the server and write the launcher that `launcher()` returns from then on. Not on a
     single core: there the imports would only delay the run."""
-    if _started or len(os.sched_getaffinity(0)) < 2:
+    if _started or available_cores() < 2:
         return
     folder = Path(tempfile.mkdtemp(prefix="ictbench-dbt-"))
     socket_path = str(folder / "dbt.sock")

@@ -19,6 +19,12 @@ DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 _BESIDE_PYTHON = Path(sys.executable).parent / "dbt"
 DBT_EXECUTABLE = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else (shutil.which("dbt") or "dbt")
 
+
+def available_cores() -> int:
+    """The cores this process may run on (a container or taskset may allow fewer than exist)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 DATA_RAW_ENV = "ICTBENCH_DATA_RAW"
 WAREHOUSE_ENV = "ICTBENCH_WAREHOUSE"
 PSEUDONYM_KEY_FILE_ENV = "ICTBENCH_PSEUDONYM_KEY_FILE"

@@ -8,10 +8,10 @@ import time
 import pytest
 
 from pipelines import dbt_server
-from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, available_cores
 
 pytestmark = pytest.mark.skipif(
-    len(os.sched_getaffinity(0)) < 2, reason="the server only starts with a second core"
+    available_cores() < 2, reason="the server only starts with a second core"
 )
 LIST_MODELS = [
     "ls",

@@ -20,7 +20,7 @@ from pathlib import Path
 from pipelines.contract import suites
 from pipelines.contract.load import CheckOptions, LoadResult, Warehouse, check_deliveries
 from pipelines.readers.delivery import Delivery
-from pipelines.settings import Paths
+from pipelines.settings import Paths, available_cores
 
 Batch = list[tuple[Delivery, CheckOptions]]
 
@@ -34,7 +34,7 @@ CHUNK_DELIVERIES = 64
 
 
 def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return available_cores()
 
 
 def plan_chunks(

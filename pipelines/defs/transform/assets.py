@@ -9,7 +9,6 @@ from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.project import dbt_project
 from pipelines.defs.transform.selection import built_sources
 from pipelines.warehouse.build import BuildState, landed_files_digest
-from pipelines.warehouse.files import read_json
 from pipelines.warehouse.lock import warehouse_writer
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
@@ -69,8 +68,8 @@ def benchmark_models(
         # a target folder per warehouse, not per run: dbt parses only what changed since the last
         # build, and its compiled SQL and log sit next to it instead of piling up
         target = paths.build_db.parent / "dbt_target"
-        yield from dbt.cli(command, context=context, target_path=target).stream()
+        invocation = dbt.cli(command, context=context, target_path=target)
+        yield from invocation.stream()
         selected = {key.to_user_string() for key in context.selected_asset_keys}
-        manifest = read_json(dbt_project.manifest_path)
         whole = context.selected_asset_keys == context.assets_def.keys
-        build.finish(landed, built_sources(manifest, landed, selected), whole=whole)
+        build.finish(landed, built_sources(invocation.manifest, landed, selected), whole=whole)
