@@ -307,7 +307,8 @@ def _csv_line(fields: list[str]) -> str:
 
 
 def _canonical(name: str) -> str | None:
-    from pipelines.readers.ledger_csv import LEDGER_COLUMNS, normalise_header
+    from pipelines.contract.column_aliases import LEDGER_COLUMNS
+    from pipelines.readers.ledger_csv import normalise_header
 
     wanted = normalise_header(name)
     return next((c for c, aliases in LEDGER_COLUMNS.items() if wanted in aliases), None)
@@ -878,7 +879,7 @@ def run_peer(database: Path, out: Path, runs: int = PEER_QUERY_RUNS) -> dict:
 # --- profiling (c) with cProfile, outside the measurements -----------------------------------------
 
 PROFILE_PARTS = {
-    "dbt manifest (dbt parse subprocess)": ("pipelines/manifest.py", "prepare_manifest"),
+    "dbt manifest (dbt parse subprocess)": ("pipelines/transform/manifest.py", "prepare_manifest"),
     "import the Dagster definitions": ("pipelines/definitions.py", "<module>"),
     "Dagster job, in process": (
         "dagster/_core/definitions/job_definition.py",
@@ -891,16 +892,16 @@ PROFILE_PARTS = {
     "  ingest: reference data": ("pipelines/defs/ingest/assets.py", "reference_data"),
     "  ingest: account mappings": ("pipelines/defs/ingest/assets.py", "account_mappings"),
     "  ingest: ledgers, assets, training": ("pipelines/defs/ingest/assets.py", "ingest"),
-    "    hash deliveries (sha256)": ("pipelines/readers/delivery.py", "file_sha256"),
-    "    parse (all kinds)": ("pipelines/contract/load.py", "parse"),
+    "    hash deliveries (sha256)": ("pipelines/contract/delivery.py", "file_sha256"),
+    "    parse (all kinds)": ("pipelines/ingest/check.py", "parse"),
     "      parse CSV ledgers": ("pipelines/readers/ledger_csv.py", "read_ledger_csv"),
     "      parse XAF ledgers": ("pipelines/readers/xaf.py", "read_xaf"),
     "      parse asset registers": ("pipelines/readers/asset_register.py", "read_asset_register"),
     "      parse training records": ("pipelines/readers/training.py", "read_training"),
-    "    GX suites (run_suite_batch)": ("pipelines/contract/suites.py", "run_suite_batch"),
-    "      GX validate": ("pipelines/contract/suites.py", "_validate"),
-    "      Arrow to pandas for GX": ("pipelines/contract/suites.py", "validation_frame"),
-    "    write landing Parquet": ("pipelines/warehouse/files.py", "write_parquet_atomic"),
+    "    GX suites (run_suite_batch)": ("pipelines/ingest/validation.py", "run_suite_batch"),
+    "      GX validate": ("pipelines/ingest/validation.py", "_validate"),
+    "      Arrow to pandas for GX": ("pipelines/ingest/validation.py", "validation_frame"),
+    "    write landing Parquet": ("pipelines/storage/files.py", "write_parquet_atomic"),
     "  dbt build (dagster-dbt asset)": ("pipelines/defs/transform/assets.py", "benchmark_models"),
     "    waiting for dbt output": ("dagster_dbt/core/dbt_cli_invocation.py", "_stream_stdout"),
     "  publish": ("pipelines/defs/publish/assets.py", "published_benchmark"),
@@ -916,11 +917,11 @@ def run_profile(dropzone: Path, warehouse: Path, out: Path) -> dict:
     """
     import dagster as dg
 
-    from pipelines.cli import ensure_dagster_home
-    from pipelines.manifest import prepare_manifest
+    from pipelines.cli.runner import run_benchmark_job
     from pipelines.report.console import print_benchmark
-    from pipelines.runner import run_benchmark_job
+    from pipelines.run_history.instance import ensure_dagster_home
     from pipelines.settings import Paths
+    from pipelines.transform.manifest import prepare_manifest
 
     paths = Paths(data_raw=dropzone.resolve(), warehouse=warehouse.resolve())
     ensure_dagster_home()

@@ -18,8 +18,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from pipelines.contract.delivery import delivery_from_path
 from pipelines.demo.xaf_writer import XafLine, XafTransaction, write_xaf
-from pipelines.readers.delivery import delivery_from_path
 from pipelines.readers.xaf import read_xaf
 
 FISCAL_YEAR = 2024

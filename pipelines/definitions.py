@@ -2,7 +2,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.event_log import configure_event_log
+from pipelines.run_history.event_log import configure_event_log
 
 configure_event_log()
 # Loads every module under pipelines/defs/ (see [tool.dg] in pyproject.toml).

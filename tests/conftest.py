@@ -26,7 +26,7 @@ def shared_reference() -> Path:
 
 @pytest.fixture(scope="session")
 def dbt_manifest() -> None:
-    from pipelines.manifest import prepare_manifest
+    from pipelines.transform.manifest import prepare_manifest
 
     prepare_manifest()
 
@@ -43,7 +43,7 @@ def run_benchmark(data_raw: Path, warehouse: Path, instance=None, **run_config):
     """Materialise the whole benchmark job in-process, as `ictbench run` does."""
     import dagster as dg
 
-    from pipelines.runner import run_benchmark_job
+    from pipelines.cli.runner import run_benchmark_job
     from pipelines.settings import Paths
 
     return run_benchmark_job(

@@ -9,12 +9,12 @@ import openpyxl
 import pyarrow as pa
 import pytest
 
+from pipelines.contract.delivery import Delivery, delivery_from_path
+from pipelines.contract.errors import UnreadableFile, WrongLayout
+from pipelines.contract.schemas import ASSET_SCHEMA, LINEAGE_FIELDS
 from pipelines.demo.assets_training import write_assets_and_training
-from pipelines.readers.asset_register import ASSET_SCHEMA, read_asset_register
-from pipelines.readers.delivery import Delivery, delivery_from_path
+from pipelines.readers.asset_register import read_asset_register
 from pipelines.readers.dutch_values import parse_amount, parse_date
-from pipelines.readers.errors import UnreadableFile, WrongLayout
-from pipelines.readers.schema import LINEAGE_FIELDS
 
 EXPECTATIONS = Path(__file__).resolve().parents[1] / "expectations"
 

@@ -26,10 +26,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app
-from pipelines.contract.ingest import ingest_kind
-from pipelines.contract.load import CheckOptions, check_delivery
-from pipelines.readers.delivery import delivery_from_path
+from pipelines.cli.app import app
+from pipelines.contract.delivery import delivery_from_path
+from pipelines.ingest.check import CheckOptions, check_delivery
+from pipelines.ingest.deliveries import ingest_kind
 from pipelines.readers.pseudonymise import make_pseudonymiser
 from pipelines.settings import Paths
 from tests.conftest import FIXTURES, run_benchmark
@@ -678,7 +678,7 @@ def validate(path: Path, *, in_subprocess: bool) -> tuple[int, str]:
     """(exit code, stdout) of `ictbench validate PATH --json`."""
     if in_subprocess:
         done = subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", "validate", str(path), "--json"],
+            [sys.executable, "-m", "pipelines.cli.app", "validate", str(path), "--json"],
             cwd=REPO,
             capture_output=True,
             text=True,

@@ -104,7 +104,7 @@ def test_bench_writes_all_five_measurements_and_the_totals_agree(tmp_path):
 def test_national_demo_data_is_written_outside_the_repository_only(tmp_path):
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from pipelines.cli.app import app
     from pipelines.settings import REPO_ROOT
 
     inside = CliRunner().invoke(app, ["demo-data", "--scale", "1", "--out", str(REPO_ROOT / "x")])

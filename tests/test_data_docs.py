@@ -8,11 +8,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.contract.data_docs import build_data_docs, docs_dir, documented_suite
-from pipelines.contract.ingest import ingest_kind
-from pipelines.contract.suites import take_recorded_validations
 from pipelines.defs.ingest.assets import load_results
 from pipelines.defs.resources import WarehouseResource
+from pipelines.ingest.data_docs import build_data_docs, docs_dir, documented_suite
+from pipelines.ingest.deliveries import ingest_kind
+from pipelines.ingest.validation import take_recorded_validations
 from pipelines.settings import Paths
 from tests.conftest import FIXTURES
 

@@ -1,4 +1,4 @@
-"""dbt started ahead (pipelines/dbt_server.py): a command through the launcher is the same command."""
+"""dbt started ahead (pipelines/transform/dbt_server.py): a command through the launcher is the same command."""
 
 import os
 import subprocess
@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from pipelines import dbt_server
 from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, available_cores
+from pipelines.transform import dbt_server
 
 pytestmark = pytest.mark.skipif(
     available_cores() < 2, reason="the server only starts with a second core"
@@ -83,7 +83,7 @@ def test_a_parent_that_ends_without_stopping_it_leaves_no_server_behind():
     """A test worker or a killed run ends without atexit: the server sees its stdin close, exits
     and takes the launcher's folder with it."""
     code = (
-        "import os; from pipelines import dbt_server; dbt_server.start('dbt'); "
+        "import os; from pipelines.transform import dbt_server; dbt_server.start('dbt'); "
         "print(dbt_server.launcher(), dbt_server._started[0][0].pid, flush=True); os._exit(0)"
     )
     started = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -65,8 +65,8 @@ def test_the_rebuild_job_is_the_benchmark_without_delivery_partitions(repository
 def test_the_manifest_fingerprint_follows_project_files_only(tmp_path):
     import shutil
 
-    from pipelines.manifest import project_fingerprint
     from pipelines.settings import DBT_PROJECT_DIR
+    from pipelines.transform.manifest import project_fingerprint
 
     project = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
@@ -81,8 +81,8 @@ def test_the_manifest_fingerprint_follows_project_files_only(tmp_path):
 
 
 def test_an_unchanged_project_is_not_parsed_again(dbt_manifest):
-    from pipelines.manifest import prepare_manifest
     from pipelines.settings import DBT_PROJECT_DIR
+    from pipelines.transform.manifest import prepare_manifest
 
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
     written = manifest.stat().st_mtime_ns
@@ -91,7 +91,7 @@ def test_an_unchanged_project_is_not_parsed_again(dbt_manifest):
 
 
 def test_ictbench_run_full_is_valid_run_config_for_both_jobs(repository):
-    from pipelines.cli import FULL_REFRESH
+    from pipelines.cli.app import FULL_REFRESH
 
     for name in ("benchmark", "rebuild_benchmark"):
         dg.validate_run_config(repository.get_job(name), FULL_REFRESH)
@@ -125,7 +125,7 @@ def test_planning_a_run_does_not_import_dbt(tmp_path, dbt_manifest):
 
     assert dbt_project.manifest_path == DBT_MANIFEST
     code = (
-        "import sys; from pathlib import Path; from pipelines.runner import models_left_out; "
+        "import sys; from pathlib import Path; from pipelines.cli.runner import models_left_out; "
         "from pipelines.settings import Paths; "
         "models_left_out(Paths(Path(sys.argv[1]) / 'raw', Path(sys.argv[1]) / 'wh'), {'ledger'}); "
         "print(sorted(m for m in ('dagster_dbt', 'dbt') if m in sys.modules))"

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.contract.errors import UnreadableFile, WrongLayout
 from pipelines.readers import dutch_csv
 from pipelines.readers.dutch_csv import read_text_csv, refuse_broken_rows
-from pipelines.readers.errors import UnreadableFile, WrongLayout
 
 LABEL = "GM0363/2024/ledger.csv"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
-from pipelines.cli import ensure_dagster_home
-from pipelines.event_log import BatchedSqliteEventLogStorage, configure_event_log
-from pipelines.report.cli_commands import _last_run
+from pipelines.cli.status import _last_run
+from pipelines.run_history.event_log import BatchedSqliteEventLogStorage, configure_event_log
+from pipelines.run_history.instance import ensure_dagster_home
 from pipelines.settings import REPO_ROOT
 
 REGIONS = dg.StaticPartitionsDefinition(["north", "east", "south", "west"])
@@ -140,7 +140,7 @@ def test_the_instance_opens_from_its_folder_alone(tmp_path, monkeypatch):
     assert _last_run(home).startswith("success, started")
     # a dagster.yaml copied as it is still works where DAGSTER_HOME is set (`make dev`, the UI test)
     (home / "dagster.yaml").write_text(
-        (REPO_ROOT / "pipelines" / "dagster_instance.yaml").read_text()
+        (REPO_ROOT / "pipelines" / "run_history" / "dagster_instance.yaml").read_text()
     )
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     assert _last_run(home).startswith("success, started")

@@ -12,21 +12,20 @@ import pyarrow as pa
 import pytest
 import yaml
 
+from pipelines.cli.runner import models_left_out, plan_run, run_benchmark_job
 from pipelines.defs.transform.project import dbt_project
-from pipelines.defs.transform.selection import built_sources, left_out
-from pipelines.runner import models_left_out, plan_run, run_benchmark_job
+from pipelines.publish.publish import rollback
 from pipelines.settings import DBT_PROJECT_DIR, Paths
-from pipelines.warehouse.build import (
+from pipelines.storage.duckdb_format import STORAGE_VERSION, storage_version
+from pipelines.storage.files import read_json, write_parquet_atomic
+from pipelines.transform.build_state import (
     LANDED_SOURCES,
     PARTITIONED_SOURCES,
-    STORAGE_VERSION,
     BuildState,
     built_from,
     landed_files_digest,
-    storage_version,
 )
-from pipelines.warehouse.files import read_json, write_parquet_atomic
-from pipelines.warehouse.publish import rollback
+from pipelines.transform.selection import built_sources, left_out
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow

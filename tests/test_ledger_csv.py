@@ -8,9 +8,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from pipelines.readers.delivery import delivery_from_path
+from pipelines.contract.delivery import delivery_from_path
+from pipelines.contract.errors import UnreadableFile, WrongLayout
 from pipelines.readers.dutch_values import parse_amount, parse_date
-from pipelines.readers.errors import UnreadableFile, WrongLayout
 from pipelines.readers.ledger_csv import read_ledger_csv
 
 HEADER = "boekdatum;rekening;kostenplaats;omschrijving;bedrag"
@@ -188,7 +188,7 @@ def test_zero_bytes_is_unreadable(tmp_path):
 def test_a_file_that_is_not_a_ledger_gets_a_clear_error_without_traceback(tmp_path):
     path = write(tmp_path, "naam;adres;woonplaats\nJan;Dorpsstraat 1;Ee\n")
     completed = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "validate", str(path)],
+        [sys.executable, "-m", "pipelines.cli.app", "validate", str(path)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -8,8 +8,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.contract.ingest import ingest_kind, write_load_results
-from pipelines.contract.load import LoadPolicy
+from pipelines.ingest.check import LoadPolicy
+from pipelines.ingest.deliveries import ingest_kind
+from pipelines.ingest.load_results import write_load_results
 from pipelines.settings import Paths
 from tests.conftest import FIXTURES
 

@@ -16,11 +16,11 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.cli.runner import run_benchmark_job
 from pipelines.defs.ingest.sensors import deliveries_sensor
 from pipelines.defs.resources import build_resources
-from pipelines.runner import run_benchmark_job
+from pipelines.publish.publish import publish, rollback
 from pipelines.settings import REPO_ROOT, Paths
-from pipelines.warehouse.publish import publish, rollback
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow
@@ -69,7 +69,7 @@ def test_the_ui_shows_assets_checks_schedule_and_sensor(tmp_path, dbt_manifest):
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(
-        (REPO_ROOT / "pipelines" / "dagster_instance.yaml").read_text()
+        (REPO_ROOT / "pipelines" / "run_history" / "dagster_instance.yaml").read_text()
     )
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     server = subprocess.Popen(
@@ -322,7 +322,7 @@ def test_a_killed_run_then_a_rerun_gives_the_uninterrupted_mart(drop_zone, tmp_p
     command = [
         sys.executable,
         "-m",
-        "pipelines.cli",
+        "pipelines.cli.app",
         "run",
         "--data-raw",
         str(drop_zone.data_raw),

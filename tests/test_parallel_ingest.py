@@ -8,10 +8,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.contract import parallel, suites
-from pipelines.contract.ingest import ingest_kind
-from pipelines.contract.load import CheckOptions
-from pipelines.readers.delivery import delivery_from_path
+from pipelines.contract.delivery import delivery_from_path
+from pipelines.ingest import validation as suites
+from pipelines.ingest import workers as parallel
+from pipelines.ingest.check import CheckOptions
+from pipelines.ingest.deliveries import ingest_kind
 from pipelines.readers.pseudonymise import make_pseudonymiser
 from pipelines.settings import REPO_ROOT, Paths
 
@@ -98,8 +99,8 @@ def test_a_broken_delivery_in_a_worker_is_a_load_result_not_a_crash(
 WORKERS_ONLY = """
 import sys
 from pathlib import Path
-from pipelines.contract import parallel
-from pipelines.contract.ingest import ingest_kind
+from pipelines.ingest import workers as parallel
+from pipelines.ingest.deliveries import ingest_kind
 from pipelines.settings import Paths
 
 paths = Paths(Path(sys.argv[1]), Path(sys.argv[2]))

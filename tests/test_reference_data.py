@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.contract.errors import WrongLayout
 from pipelines.readers.cbs import read_inhabitants, read_price_index
-from pipelines.readers.errors import WrongLayout
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SUCCESSORS_SEED = REPO_ROOT / "dbt_project" / "seeds" / "municipality_successors.csv"

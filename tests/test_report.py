@@ -11,7 +11,8 @@ import duckdb
 import pytest
 from rich.console import Console
 
-from pipelines.report import cli_commands, labels, queries
+from pipelines.cli import status as status_command
+from pipelines.report import labels, queries
 from pipelines.report.numbers import money, number, percent
 from pipelines.report.site import write_page, write_site
 from tests.conftest import FIXTURES, run_benchmark
@@ -178,7 +179,7 @@ def test_site_has_an_index_linking_every_page(published: Path, tmp_path: Path):
 
 def test_status_counts_deliveries(published: Path):
     console = Console(record=True, width=200)
-    counts = cli_commands.status(published, None, console)
+    counts = status_command.status(published, None, console)
     assert counts.get("accepted", 0) >= 2
     output = console.export_text()
     assert "Deliveries" in output and "Published" in output

@@ -5,11 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pipelines.contract.delivery import Delivery, delivery_from_path
+from pipelines.contract.errors import WrongLayout
+from pipelines.contract.schemas import TRAINING_SCHEMA
 from pipelines.demo.assets_training import write_assets_and_training
-from pipelines.readers.delivery import Delivery, delivery_from_path
-from pipelines.readers.errors import WrongLayout
 from pipelines.readers.pseudonymise import make_pseudonymiser
-from pipelines.readers.training import TRAINING_SCHEMA, read_training
+from pipelines.readers.training import read_training
 from tests.test_asset_register import validate
 
 PSEUDONYMISE = make_pseudonymiser(b"k" * 64)

@@ -14,17 +14,17 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from pipelines.demo.xaf_writer import XafLine, XafTransaction, write_xaf
-from pipelines.readers import xaf
-from pipelines.readers.delivery import Delivery, delivery_from_path
-from pipelines.readers.errors import (
+from pipelines.contract.delivery import Delivery, delivery_from_path
+from pipelines.contract.errors import (
     DeliveryRejected,
     Unbalanced,
     UnreadableFile,
     UnsafeFile,
     WrongLayout,
 )
-from pipelines.readers.schema import LEDGER_SCHEMA
+from pipelines.contract.schemas import LEDGER_SCHEMA
+from pipelines.demo.xaf_writer import XafLine, XafTransaction, write_xaf
+from pipelines.readers import xaf
 from pipelines.readers.xaf import XAF_32, XAF_40_NAMESPACES, XAF_321, read_xaf
 
 REPO = Path(__file__).resolve().parents[1]

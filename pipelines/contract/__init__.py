@@ -1,1 +1,1 @@
-"""The load contract: every delivery is parsed, validated, split, landed or quarantined, and recorded."""
+"""The data contract: what a delivery is (kinds, file layout), the shapes it lands in, the vocabularies and the GX suites it must meet."""

@@ -7,10 +7,10 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from pipelines import dbt_server
 from pipelines.defs.transform.project import dbt_project
 from pipelines.readers.pseudonymise import load_key, make_pseudonymiser
 from pipelines.settings import DBT_EXECUTABLE, Paths, default_paths
+from pipelines.transform import dbt_server
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -55,7 +55,7 @@ def build_resources(paths: Paths | None = None) -> dict[str, object]:
         "dbt": InstalledDbtCliResource(
             project_dir=dbt_project,
             profiles_dir=str(dbt_project.project_dir),
-            # started ahead by `ictbench run` (pipelines/dbt_server.py), else dbt itself
+            # started ahead by `ictbench run` (pipelines/transform/dbt_server.py), else dbt itself
             dbt_executable=dbt_server.launcher() or DBT_EXECUTABLE,
         ),
     }

@@ -5,34 +5,13 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.readers.delivery import Delivery
+from pipelines.contract.column_aliases import MAPPING_COLUMNS
+from pipelines.contract.delivery import Delivery
+from pipelines.contract.errors import UnreadableFile, WrongLayout
+from pipelines.contract.schemas import MAPPING_SCHEMA, ParsedDelivery
 from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv, refuse_broken_rows
 from pipelines.readers.dutch_values import blank_to_null
-from pipelines.readers.errors import UnreadableFile, WrongLayout
 from pipelines.readers.ledger_csv import constant, normalise_header
-from pipelines.readers.schema import ParsedDelivery
-
-MAPPING_SCHEMA = pa.schema(
-    [
-        pa.field("delivery_id", pa.string(), nullable=False),
-        pa.field("municipality_code", pa.string(), nullable=False),
-        pa.field("source_file", pa.string(), nullable=False),
-        pa.field("source_row", pa.int64(), nullable=False),
-        pa.field("account_from", pa.string()),
-        pa.field("account_to", pa.string()),
-        pa.field("cost_centre", pa.string()),
-        pa.field("category", pa.string()),
-        pa.field("note", pa.string()),
-        pa.field("rule_target", pa.string()),  # account or cost centre; null = a rule for nothing
-    ]
-)
-COLUMNS = {
-    "rekening_van": "account_from",
-    "rekening_tot": "account_to",
-    "kostenplaats": "cost_centre",
-    "categorie": "category",
-    "toelichting": "note",
-}
 
 
 def read_account_mapping(delivery: Delivery) -> ParsedDelivery:
@@ -41,7 +20,7 @@ def read_account_mapping(delivery: Delivery) -> ParsedDelivery:
     by_name: dict[str, str] = {}
     for name, column in zip(text.header, text.table.column_names, strict=True):
         key = normalise_header(name)
-        if key in COLUMNS and key in by_name:
+        if key in MAPPING_COLUMNS and key in by_name:
             raise WrongLayout(
                 f"the column `{name}` occurs twice; keep one",
                 file=delivery.relative_path,
@@ -65,7 +44,7 @@ def read_account_mapping(delivery: Delivery) -> ParsedDelivery:
         "source_file": constant(delivery.relative_path, n, pa.string()),
         "source_row": source[SOURCE_ROW],
     }
-    for file_name, canonical in COLUMNS.items():
+    for file_name, canonical in MAPPING_COLUMNS.items():
         if file_name in by_name:
             values[canonical] = blank_to_null(source[by_name[file_name]])
         else:

@@ -10,14 +10,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineError, CalamineWorkbook
 
-from pipelines.readers.column_aliases import (
+from pipelines.contract.column_aliases import (
     ASSET_COLUMNS,
     ASSET_REQUIRED,
     ColumnMatch,
     count_known,
     match_columns,
 )
-from pipelines.readers.delivery import Delivery
+from pipelines.contract.delivery import Delivery
+from pipelines.contract.errors import UnreadableFile
+from pipelines.contract.schemas import (
+    ASSET_SCHEMA,
+    ParsedDelivery,
+    RowProblem,
+    problems_where,
+    with_lineage,
+)
+from pipelines.contract.vocabularies import ASSET_CLASSES, STATUSES
 from pipelines.readers.dutch_csv import (
     SOURCE_ROW,
     drop_blank_rows,
@@ -32,150 +41,6 @@ from pipelines.readers.dutch_values import (
     parse_date,
     parse_number,
 )
-from pipelines.readers.errors import UnreadableFile
-from pipelines.readers.schema import (
-    AMOUNT,
-    LINEAGE_FIELDS,
-    ParsedDelivery,
-    RowProblem,
-    problems_where,
-    with_lineage,
-)
-
-ASSET_SCHEMA = pa.schema(
-    [
-        *LINEAGE_FIELDS,
-        pa.field("asset_id", pa.string()),
-        pa.field("asset_class", pa.string()),
-        pa.field("purchase_date", pa.date32()),
-        pa.field("purchase_price", AMOUNT),
-        pa.field("status", pa.string()),
-        pa.field("cost_centre", pa.string()),
-        pa.field("depreciation_years", pa.int32()),
-    ]
-)
-
-# asset class -> spellings seen in CMDB exports (compared without case, spaces or punctuation).
-# Text that matches none counts as `other` and is listed in the load notes, so a missing
-# spelling shows up instead of silently shrinking the workstation count.
-ASSET_CLASSES: dict[str, tuple[str, ...]] = {
-    "laptop": (
-        "Laptop",
-        "Notebook",
-        "Ultrabook",
-        "Chromebook",
-        "MacBook",
-        "Convertible",
-        "2-in-1",
-        "Draagbare computer",
-    ),
-    "desktop": (
-        "Desktop",
-        "PC",
-        "Desktop PC",
-        "Vaste pc",
-        "Werkplek pc",
-        "All-in-one",
-        "AIO",
-        "Mini pc",
-        "Tower",
-        "Workstation",
-        "iMac",
-    ),
-    "thin_client": ("Thin client", "Thinclient", "Zero client"),
-    "monitor": ("Monitor", "Beeldscherm", "Scherm", "Display", "Screen"),
-    "phone": (
-        "Phone",
-        "Smartphone",
-        "Telefoon",
-        "Mobiele telefoon",
-        "Mobiel",
-        "GSM",
-        "iPhone",
-        "Mobile phone",
-        "Mobile",
-        "VoIP telefoon",
-        "Desk phone",
-    ),
-    "tablet": ("Tablet", "iPad", "Android tablet"),
-    "server": ("Server", "Fysieke server", "Physical server", "Host", "ESX host", "Blade"),
-    "storage": ("Storage", "Opslag", "Opslagsysteem", "NAS", "SAN", "Storage array"),
-    "network": (
-        "Network",
-        "Netwerk",
-        "Netwerkapparatuur",
-        "Network device",
-        "Switch",
-        "Core switch",
-        "Router",
-        "Firewall",
-        "Access point",
-        "Wireless access point",
-        "WAP",
-        "Load balancer",
-    ),
-    "printer": (
-        "Printer",
-        "Multifunctional",
-        "Multifunctionele printer",
-        "MFP",
-        "MFD",
-        "Copier",
-        "Kopieerapparaat",
-        "Scanner",
-        "Plotter",
-        "Labelprinter",
-    ),
-    "other": ("Overig", "Other", "Anders", "Docking station", "Beamer", "Projector", "Headset"),
-}
-
-# status -> spellings. Devices in repair still occupy a workstation (in use); stolen, sold and
-# broken ones no longer do (retired); ordered or spare ones wait on the shelf (in stock).
-STATUSES: dict[str, tuple[str, ...]] = {
-    "in_use": (
-        "In gebruik",
-        "Actief",
-        "Uitgegeven",
-        "In productie",
-        "In reparatie",
-        "Active",
-        "In use",
-        "Operational",
-        "Deployed",
-        "In repair",
-    ),
-    "in_stock": (
-        "Voorraad",
-        "In voorraad",
-        "Op voorraad",
-        "Reserve",
-        "Besteld",
-        "Niet actief",
-        "In stock",
-        "Stock",
-        "Spare",
-        "Non-active",
-        "Ordered",
-    ),
-    "retired": (
-        "Afgevoerd",
-        "Buiten gebruik",
-        "Gearchiveerd",
-        "Afgeschreven",
-        "Verkocht",
-        "Gestolen",
-        "Defect",
-        "Vernietigd",
-        "Disposed",
-        "Retired",
-        "Sold",
-        "Stolen",
-        "Broken",
-        "Archived",
-        "Decommissioned",
-        "Out of service",
-    ),
-}
 
 _HEADER_SEARCH_ROWS = 30  # title and logo rows above the header in Excel exports
 _MIN_KNOWN_HEADERS = 3

@@ -9,8 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.contract.errors import UnreadableFile, WrongLayout
 from pipelines.readers.dutch_values import parse_number
-from pipelines.readers.errors import UnreadableFile, WrongLayout
 
 MUNICIPALITIES_SCHEMA = pa.schema(
     [

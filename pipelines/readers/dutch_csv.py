@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pipelines.readers.errors import UnreadableFile, WrongLayout
+from pipelines.contract.errors import UnreadableFile, WrongLayout
 
 DELIMITER = ";"
 SOURCE_ROW = "source_row"  # the lineage column every raw table gets; a file column is renamed

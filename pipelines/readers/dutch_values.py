@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.readers.schema import AMOUNT
+from pipelines.contract.schemas import AMOUNT
 
 # A euro sign at either end, also behind a leading sign: `€ 12,50`, `-€ 12,50`, `12,50 €`.
 _LEADING_EURO = r"^([-+]?) *€"

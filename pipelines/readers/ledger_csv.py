@@ -8,35 +8,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.readers.delivery import Delivery
+from pipelines.contract.column_aliases import LEDGER_COLUMNS, LEDGER_REQUIRED
+from pipelines.contract.delivery import Delivery
+from pipelines.contract.errors import UnreadableFile, WrongLayout
+from pipelines.contract.schemas import LEDGER_SCHEMA, ParsedDelivery, RowProblem
 from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv
 from pipelines.readers.dutch_values import blank_to_null, parse_amount, parse_date
-from pipelines.readers.errors import UnreadableFile, WrongLayout
-from pipelines.readers.schema import LEDGER_SCHEMA, ParsedDelivery, RowProblem
 
-# canonical column -> header names accepted for it (compared after normalise_header)
-LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
-    "booking_date": ("boekdatum", "datum", "date", "booking_date", "transactiedatum"),
-    "account_code": (
-        "rekening",
-        "grootboekrekening",
-        "grootboek",
-        "account",
-        "account_code",
-        "rekeningnummer",
-    ),
-    "account_name": ("rekening_omschrijving", "omschrijving_rekening", "account_name"),
-    "cost_centre": ("kostenplaats", "kpl", "cost_centre", "cost_center"),
-    "cost_type": ("kostensoort", "cost_type"),
-    "journal": ("dagboek", "journal"),
-    "transaction_id": ("boekstuk", "boekstuknummer", "transaction_id"),
-    "line_number": ("regel", "regelnummer", "line_number"),
-    "description": ("omschrijving", "description"),
-    "amount": ("bedrag", "amount", "saldo"),
-    "debit": ("debet", "debit"),
-    "credit": ("credit",),
-}
-REQUIRED = ("booking_date", "account_code")
 TEXT_COLUMNS = (
     "journal",
     "transaction_id",
@@ -78,7 +56,7 @@ def map_columns(header: list[str], delivery: Delivery) -> dict[str, str]:
             file=delivery.relative_path,
             row=1,
         )
-    for canonical in REQUIRED:
+    for canonical in LEDGER_REQUIRED:
         if canonical not in found:
             raise WrongLayout(_missing(canonical), file=delivery.relative_path, row=1)
     has_signed = "amount" in found

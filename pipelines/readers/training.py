@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.readers.column_aliases import (
+from pipelines.contract.column_aliases import (
     PERSONAL_COLUMNS,
     TRAINING_COLUMNS,
     TRAINING_REQUIRED,
@@ -24,7 +24,15 @@ from pipelines.readers.column_aliases import (
     match_columns,
     normalise_header,
 )
-from pipelines.readers.delivery import Delivery
+from pipelines.contract.delivery import Delivery
+from pipelines.contract.schemas import (
+    TRAINING_SCHEMA,
+    ParsedDelivery,
+    RowProblem,
+    problems_where,
+    with_lineage,
+)
+from pipelines.contract.vocabularies import COURSE_CATEGORIES
 from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv, refuse_broken_rows
 from pipelines.readers.dutch_values import (
     blank,
@@ -34,69 +42,6 @@ from pipelines.readers.dutch_values import (
     parse_number,
 )
 from pipelines.readers.pseudonymise import pseudonymise_array
-from pipelines.readers.schema import (
-    AMOUNT,
-    LINEAGE_FIELDS,
-    ParsedDelivery,
-    RowProblem,
-    problems_where,
-    with_lineage,
-)
-
-TRAINING_SCHEMA = pa.schema(
-    [
-        *LINEAGE_FIELDS,
-        pa.field("employee_key", pa.string()),  # keyed pseudonym of the employee id
-        pa.field("department", pa.string()),
-        pa.field("fte", pa.float64()),
-        pa.field("course", pa.string()),  # null: employee without training this year
-        pa.field("course_category", pa.string()),  # ict | other
-        pa.field("hours", pa.float64()),
-        pa.field("cost", AMOUNT),
-        pa.field("training_date", pa.date32()),
-    ]
-)
-
-# Categories that count as ICT / digital skills, and common ones that do not. The benchmark only
-# asks "ICT or not": a category in neither list counts as `other` too, but is named in the notes
-# in case it is an ICT spelling this table lacks.
-COURSE_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "ict": (
-        "ICT",
-        "IT",
-        "I&A",
-        "Digitale vaardigheden",
-        "ICT / digitale vaardigheden",
-        "Digitaal",
-        "ICT-vaardigheden",
-        "Informatievoorziening",
-        "Informatiebeveiliging",
-        "Digital skills",
-        "Digital",
-        "IT skills",
-        "Information security",
-    ),
-    "other": (
-        "Overig",
-        "Vakinhoudelijk",
-        "Vaktechnisch",
-        "Management",
-        "Leiderschap",
-        "Persoonlijke ontwikkeling",
-        "Communicatie",
-        "Juridisch",
-        "Veiligheid",
-        "Gezondheid",
-        "Other",
-        "Professional",
-        "Leadership",
-        "Personal development",
-        "Communication",
-        "Legal",
-        "Safety",
-        "Health",
-    ),
-}
 
 _PSEUDONYM_SUFFIX = " (pseudonym)"
 # Free-text cells holding an e-mail address are blanked: the address must not be stored.

@@ -42,15 +42,15 @@ from xml.parsers import expat
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.readers.delivery import Delivery
-from pipelines.readers.errors import (
+from pipelines.contract.delivery import Delivery
+from pipelines.contract.errors import (
     DeliveryRejected,
     Unbalanced,
     UnreadableFile,
     UnsafeFile,
     WrongLayout,
 )
-from pipelines.readers.schema import AMOUNT, LEDGER_SCHEMA, ParsedDelivery, RowProblem
+from pipelines.contract.schemas import AMOUNT, LEDGER_SCHEMA, ParsedDelivery, RowProblem
 
 XAF_32 = "http://www.auditfiles.nl/XAF/3.2"
 # XAF 3.2.1 (2024) only moved 3.2 to a new namespace and refreshed the code lists.

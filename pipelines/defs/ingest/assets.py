@@ -1,15 +1,12 @@
 import dagster as dg
 
-from pipelines.contract.ingest import (
-    ingest_kind,
-    ingest_reference,
-    status_counts,
-    write_load_results,
-)
-from pipelines.contract.load import PARTIAL, REJECTED, LoadPolicy, LoadResult
-from pipelines.contract.parallel import build_data_docs, default_workers
 from pipelines.defs.ingest.partitions import deliveries_partitions, slots
 from pipelines.defs.resources import WarehouseResource
+from pipelines.ingest.check import PARTIAL, REJECTED, LoadPolicy, LoadResult
+from pipelines.ingest.deliveries import ingest_kind, status_counts
+from pipelines.ingest.load_results import write_load_results
+from pipelines.ingest.reference import ingest_reference
+from pipelines.ingest.workers import build_data_docs, default_workers
 
 GROUP = "ingest"
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.readers.delivery import Delivery
+from pipelines.contract.delivery import Delivery
 
 # One partition per municipality and fiscal year, e.g. "GM0363-2024": the set is whatever has been
 # delivered, registered by the deliveries sensor (and by `ictbench run`), never a hard-coded list.
@@ -40,7 +40,7 @@ def range_tags(keys: list[str]) -> dict[str, str]:
 
 def register_partitions(instance: dg.DagsterInstance, deliveries_root: Path) -> list[str]:
     """Add a partition for every delivered municipality-year; all keys, in partition order."""
-    from pipelines.contract.discovery import discover
+    from pipelines.ingest.discovery import discover
 
     found, refused = discover(deliveries_root)
     delivered = {delivery_partition(d) for d in found} | {

@@ -2,13 +2,13 @@ import json
 
 import dagster as dg
 
+from pipelines.contract.delivery import fingerprint_files
 from pipelines.defs.ingest.partitions import (
     deliveries_partitions,
     partition_key,
     range_tags,
 )
 from pipelines.defs.resources import WarehouseResource
-from pipelines.readers.delivery import fingerprint_files
 
 
 def changed_partitions(before: dict[str, list], after: dict[str, list]) -> set[str]:

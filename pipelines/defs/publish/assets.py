@@ -2,9 +2,9 @@ import dagster as dg
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.assets import benchmark_models
-from pipelines.warehouse.build import BuildState
-from pipelines.warehouse.lock import warehouse_writer
-from pipelines.warehouse.publish import publish
+from pipelines.publish.publish import publication, publish
+from pipelines.storage.lock import warehouse_writer
+from pipelines.transform.build_state import BuildState
 
 # Steps share one process: per-step processes cost seconds each and the DuckDB files are
 # written one at a time anyway.
@@ -34,7 +34,7 @@ def published_benchmark(warehouse: WarehouseResource):
     paths = warehouse.paths()
     with warehouse_writer(paths.warehouse):
         result = publish(paths.build_db, paths.published_db)
-        BuildState(paths.build_db).published(paths.published_db)
+        BuildState(paths.build_db).published(publication(paths.published_db))
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),

@@ -7,9 +7,10 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.project import dbt_project
-from pipelines.defs.transform.selection import built_sources
-from pipelines.warehouse.build import BuildState, landed_files_digest
-from pipelines.warehouse.lock import warehouse_writer
+from pipelines.publish.publish import publication
+from pipelines.storage.lock import warehouse_writer
+from pipelines.transform.build_state import BuildState, landed_files_digest
+from pipelines.transform.selection import built_sources
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 
@@ -61,7 +62,9 @@ def benchmark_models(
         if build.needs_full_refresh(forced=config.full_refresh):
             context.log.info(f"full refresh: {build.reason}")
             command.append("--full-refresh")
-        elif not build.changed_sources(landed) and build.is_published(paths.published_db):
+        elif not build.changed_sources(landed) and build.is_published(
+            publication(paths.published_db)
+        ):
             # no output: Dagster skips publishing, and the published mart stays as it is
             context.log.info("no landed file changed since the published build: nothing to build")
             return

@@ -45,8 +45,8 @@ def plan_run(
     paths: Paths, instance: dg.DagsterInstance, *, every_partition: bool = False
 ) -> RunPlan:
     """Register the delivered partitions, then pick the range that holds every one that changed."""
-    from pipelines.contract.ingest import slots_to_ingest
     from pipelines.defs.ingest.partitions import partition_key, register_partitions
+    from pipelines.ingest.deliveries import slots_to_ingest
 
     keys = register_partitions(instance, paths.deliveries)
     if not keys:
@@ -68,14 +68,14 @@ def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
     build. Nothing when the build must be made whole."""
     import duckdb
 
-    from pipelines.defs.transform.selection import left_out
-    from pipelines.warehouse.build import (
+    from pipelines.storage.files import read_json
+    from pipelines.transform.build_state import (
         LANDED_SOURCES,
         PARTITIONED_SOURCES,
         BuildState,
         landed_files_digest,
     )
-    from pipelines.warehouse.files import read_json
+    from pipelines.transform.selection import left_out
 
     # the manifest's path, not dagster-dbt's DbtProject: planning does not wait for importing dbt
     build = BuildState(paths.build_db)

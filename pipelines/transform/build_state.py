@@ -15,43 +15,19 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-import duckdb
-
-from pipelines.warehouse.files import read_json, write_json_atomic
-
-# DuckDB 2.x writes a format 1.x clients (and many BI drivers) cannot open; the build is made in
-# the older format (profiles.yml) so that publishing can copy the file as it is.
-STORAGE_VERSION = "v1.5.0"
-
-
-def storage_version(database: Path) -> str | None:
-    with duckdb.connect(str(database), read_only=True) as connection:
-        return connected_storage_version(connection)
-
-
-def connected_storage_version(connection: duckdb.DuckDBPyConnection) -> str | None:
-    """Storage format of the connection's database, e.g. 'v1.5.0+'."""
-    tags = connection.execute(
-        "SELECT tags FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone()[0]
-    return tags.get("storage_version")
-
-
-def in_bi_storage_format(version: str | None) -> bool:
-    """DuckDB tags a file in the 1.5 format 'v1.5.0+': readable by DuckDB 1.5.0 and later."""
-    return version == f"{STORAGE_VERSION}+"
+from pipelines.contract.kinds import KINDS
+from pipelines.contract.suites import contract_version
+from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.storage.duckdb_format import in_bi_storage_format, storage_version
+from pipelines.storage.files import read_json, write_json_atomic
+from pipelines.transform.manifest import project_fingerprint
 
 
 def built_from() -> dict:
     """The dbt project files and the data contract this code builds with."""
-    from pipelines.contract.ingest import empty_schemas
-    from pipelines.contract.load import contract_version
-    from pipelines.manifest import project_fingerprint
-    from pipelines.settings import DBT_PROJECT_DIR
-
     return {
         "dbt_project": project_fingerprint(DBT_PROJECT_DIR),
-        "contracts": {kind: contract_version(kind) for kind in sorted(empty_schemas())},
+        "contracts": {kind: contract_version(kind) for kind in sorted(KINDS)},
     }
 
 
@@ -93,20 +69,6 @@ def landed_files_digest(landing: Path) -> dict[str, str]:
     return digests
 
 
-def publication(published_db: Path) -> dict | None:
-    """Which file is published, and the code and DuckDB version that made it from the build."""
-    if not published_db.exists():
-        return None
-    from pipelines.warehouse import publish
-
-    stat = published_db.stat()
-    code = Path(publish.__file__).read_bytes() + duckdb.__version__.encode()
-    return {
-        "file": [stat.st_ino, stat.st_size, stat.st_mtime_ns],
-        "publisher": hashlib.sha256(code).hexdigest(),
-    }
-
-
 class BuildState:
     def __init__(self, build_db: Path) -> None:
         self.build_db = build_db
@@ -141,11 +103,11 @@ class BuildState:
         recorded = (read_json(self.inputs) or {}).get("sources", {})
         return [source for source, digest in landed.items() if recorded.get(source) != digest]
 
-    def is_published(self, published_db: Path) -> bool:
-        """True when the published file is the one published from this build (not rolled back),
-        by the publishing code of today."""
+    def is_published(self, publication: dict | None) -> bool:
+        """True when `publication` (what is published now, publish.publication) is what was
+        published from this build: not rolled back, and by the publishing code of today."""
         recorded = (read_json(self.inputs) or {}).get("published")
-        return recorded is not None and recorded == publication(published_db)
+        return recorded is not None and recorded == publication
 
     def finish(
         self, landed: dict[str, str], built: Iterable[str] | None = None, *, whole: bool = True
@@ -164,7 +126,7 @@ class BuildState:
             sources[source] = landed[source]
         write_json_atomic({"sources": sources, "published": None}, self.inputs)
 
-    def published(self, published_db: Path) -> None:
-        """Record that published_db now holds this build."""
+    def published(self, publication: dict | None) -> None:
+        """Record that the file described by `publication` (publish.publication) holds this build."""
         inputs = read_json(self.inputs) or {}
-        write_json_atomic({**inputs, "published": publication(published_db)}, self.inputs)
+        write_json_atomic({**inputs, "published": publication}, self.inputs)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.readers.errors import WrongLayout
+from pipelines.contract.errors import WrongLayout
 
 # canonical name -> accepted headers, in order of preference.
 # TOPdesk (Dutch) first, then Lansweeper (English), then the canonical name itself.
@@ -120,6 +120,40 @@ TRAINING_COLUMNS: dict[str, tuple[str, ...]] = {
 TRAINING_REQUIRED = frozenset(
     {"employee_id", "fte", "course", "course_category", "hours", "training_date"}
 )
+
+# canonical column -> header names accepted for it (compared after normalise_header)
+LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "booking_date": ("boekdatum", "datum", "date", "booking_date", "transactiedatum"),
+    "account_code": (
+        "rekening",
+        "grootboekrekening",
+        "grootboek",
+        "account",
+        "account_code",
+        "rekeningnummer",
+    ),
+    "account_name": ("rekening_omschrijving", "omschrijving_rekening", "account_name"),
+    "cost_centre": ("kostenplaats", "kpl", "cost_centre", "cost_center"),
+    "cost_type": ("kostensoort", "cost_type"),
+    "journal": ("dagboek", "journal"),
+    "transaction_id": ("boekstuk", "boekstuknummer", "transaction_id"),
+    "line_number": ("regel", "regelnummer", "line_number"),
+    "description": ("omschrijving", "description"),
+    "amount": ("bedrag", "amount", "saldo"),
+    "debit": ("debet", "debit"),
+    "credit": ("credit",),
+}
+LEDGER_REQUIRED = ("booking_date", "account_code")
+
+# the account mapping's own header (compared after the ledger reader's normalisation)
+MAPPING_COLUMNS = {
+    "rekening_van": "account_from",
+    "rekening_tot": "account_to",
+    "kostenplaats": "cost_centre",
+    "categorie": "category",
+    "toelichting": "note",
+}
+
 
 # Personal data recognised only to be dropped at parse time (and reported as dropped).
 # Anything else not in TRAINING_COLUMNS is dropped as well.

@@ -8,19 +8,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.readers.errors import WrongDeliveryFolder
+from pipelines.contract.errors import WrongDeliveryFolder
+from pipelines.contract.kinds import KINDS, DeliveryKind
 
 MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
 
-# file stem -> delivery kind; the suffix picks the reader
-MAPPING_FILE = "account_mapping.csv"
 FIRST_FISCAL_YEAR = 2000
-KINDS = {"ledger": "ledger", "assets": "assets", "training": "training"}
-SUFFIXES = {
-    "ledger": (".csv", ".xaf", ".xml"),
-    "assets": (".csv", ".xlsx"),
-    "training": (".csv",),
-}
 
 
 @dataclass(frozen=True)
@@ -70,12 +63,27 @@ def fingerprint_files(root, previous: dict[str, list]) -> dict[str, list]:
     return files
 
 
+def _kind_named(name: str, *, per_year: bool) -> DeliveryKind | None:
+    """The kind whose file this is (`ledger.xaf`), among the yearly or the standing kinds."""
+    stem, suffix = Path(name).stem.lower(), Path(name).suffix.lower()
+    for kind in KINDS.values():
+        if kind.per_year == per_year and kind.file_stem == stem and suffix in kind.suffixes:
+            return kind
+    return None
+
+
+def _known_files(*, per_year: bool) -> str:
+    return ", ".join(n for k in KINDS.values() if k.per_year == per_year for n in k.file_names)
+
+
 def delivery_from_path(path: Path, deliveries_root: Path | None = None) -> Delivery:
-    """Read municipality, year and kind from `<GMxxxx>/<year>/<kind>.<ext>` at the end of the path."""
+    """Read municipality, year and kind from `<GMxxxx>/<year>/<kind>.<ext>` at the end of the path
+    (`<GMxxxx>/<kind>.<ext>` for a kind that holds for every year, like the account mapping)."""
     path = Path(path)
     parts = path.parts
-    if path.name.lower() == MAPPING_FILE and len(parts) >= 2:
-        return _mapping_delivery(path, deliveries_root)
+    standing = _kind_named(path.name, per_year=False)
+    if standing is not None and len(parts) >= 2:
+        return _standing_delivery(path, standing, deliveries_root)
     if len(parts) < 3:
         raise WrongDeliveryFolder(
             "expected <GMxxxx>/<fiscal year>/<file>, e.g. GM0363/2024/ledger.csv", file=path
@@ -93,22 +101,21 @@ def delivery_from_path(path: Path, deliveries_root: Path | None = None) -> Deliv
             f"{FIRST_FISCAL_YEAR} up to this year",
             file=path,
         )
-    stem, suffix = path.stem.lower(), path.suffix.lower()
-    kind = KINDS.get(stem)
-    if kind is None or suffix not in SUFFIXES[kind]:
-        allowed = ", ".join(f"{k}{s}" for k, sx in SUFFIXES.items() for s in sx)
+    kind = _kind_named(name, per_year=True)
+    if kind is None:
+        allowed = _known_files(per_year=True)
         raise WrongDeliveryFolder(f"'{name}' is not a known delivery file ({allowed})", file=path)
     relative = str(path.relative_to(deliveries_root)) if deliveries_root else "/".join(parts[-3:])
     return Delivery(
         path=path,
         municipality_code=code,
         fiscal_year=int(year_text),
-        kind=kind,
+        kind=kind.name,
         relative_path=relative,
     )
 
 
-def _mapping_delivery(path: Path, deliveries_root: Path | None) -> Delivery:
+def _standing_delivery(path: Path, kind: DeliveryKind, deliveries_root: Path | None) -> Delivery:
     code = path.parts[-2]
     if not MUNICIPALITY_CODE.match(code):
         raise WrongDeliveryFolder(
@@ -117,4 +124,4 @@ def _mapping_delivery(path: Path, deliveries_root: Path | None) -> Delivery:
     relative = (
         str(path.relative_to(deliveries_root)) if deliveries_root else "/".join(path.parts[-2:])
     )
-    return Delivery(path, code, None, "account_mapping", relative)
+    return Delivery(path, code, None, kind.name, relative)

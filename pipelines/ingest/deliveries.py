@@ -4,46 +4,30 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 
-import pyarrow as pa
-
-from pipelines.contract.discovery import discover
-from pipelines.contract.load import (
+from pipelines.contract.delivery import Delivery, fingerprint
+from pipelines.contract.kinds import kind as delivery_kind
+from pipelines.contract.kinds import yearly_kinds
+from pipelines.ingest.check import (
     ACCEPTED,
     DEFAULT_POLICY,
-    REJECTED,
     UNCHANGED,
     CheckOptions,
     LoadPolicy,
     LoadResult,
-    Warehouse,
 )
-from pipelines.contract.parallel import check_and_store_all
-from pipelines.readers.delivery import Delivery, fingerprint
-from pipelines.readers.schema import LEDGER_SCHEMA
+from pipelines.ingest.discovery import discover
+from pipelines.ingest.store import LandingStore
+from pipelines.ingest.workers import check_and_store_all
 from pipelines.settings import Paths
-from pipelines.warehouse.files import read_json, write_json_atomic, write_parquet_atomic
-
-
-def empty_schemas() -> dict[str, pa.Schema]:
-    from pipelines.readers.account_mapping import MAPPING_SCHEMA
-    from pipelines.readers.asset_register import ASSET_SCHEMA
-    from pipelines.readers.training import TRAINING_SCHEMA
-
-    return {
-        "ledger": LEDGER_SCHEMA,
-        "account_mapping": MAPPING_SCHEMA,
-        "assets": ASSET_SCHEMA,
-        "training": TRAINING_SCHEMA,
-    }
+from pipelines.storage.files import read_json, write_json_atomic, write_parquet_atomic
 
 
 def ensure_landing_schema(paths: Paths, kind: str) -> None:
     """An empty file with the schema, so that models over a kind nobody delivered yet still run."""
     target = paths.landing / kind / "_schema.parquet"
     if not target.exists():
-        write_parquet_atomic(empty_schemas()[kind].empty_table(), target)
+        write_parquet_atomic(delivery_kind(kind).schema.empty_table(), target)
 
 
 def ingest_kind(
@@ -62,7 +46,7 @@ def ingest_kind(
     landed files of other slots are not touched.
     workers: processes that read and check deliveries side by side.
     """
-    warehouse = Warehouse(paths)
+    warehouse = LandingStore(paths)
     ensure_landing_schema(paths, kind)
     deliveries, refused = discover(paths.deliveries)
     if only is not None:
@@ -104,7 +88,7 @@ def slots_to_ingest(paths: Paths) -> dict[tuple[str, int], set[str]]:
     modification time are what they were at the last look is not read again (`ictbench run
     --full` reads everything).
     """
-    warehouse = Warehouse(paths)
+    warehouse = LandingStore(paths)
     deliveries, refused = discover(paths.deliveries)
     yearly = [d for d in deliveries if d.fiscal_year is not None]
     seen = paths.load_results / "fingerprints.json"
@@ -126,7 +110,7 @@ def slots_to_ingest(paths: Paths) -> dict[tuple[str, int], set[str]]:
         if item.delivery and item.delivery.fiscal_year is not None:
             changed(item.delivery.municipality_code, item.delivery.fiscal_year, item.delivery.kind)
     delivered = {(d.kind, d.key) for d in yearly}
-    for kind in empty_schemas():
+    for kind in (k.name for k in yearly_kinds()):
         for path in (paths.load_results / kind).glob(f"*_{kind}.json"):
             key = path.name.removesuffix(".json")
             code, year, *_ = key.split("_")
@@ -137,7 +121,7 @@ def slots_to_ingest(paths: Paths) -> dict[tuple[str, int], set[str]]:
 
 def load_deliveries(
     deliveries: list[Delivery],
-    warehouse: Warehouse,
+    warehouse: LandingStore,
     *,
     policy: LoadPolicy = DEFAULT_POLICY,
     pseudonymiser: Callable[[str], str] | None = None,
@@ -179,30 +163,6 @@ def known_municipalities(paths: Paths) -> frozenset[str] | None:
     return frozenset(read_municipalities(source)["municipality_code"].to_pylist())
 
 
-def record_refused(paths: Paths, refused) -> None:
-    """Files that are no delivery at all still get a load result, so they show up in load_quality."""
-    folder = paths.load_results / "refused"
-    wanted = set()
-    for item in refused:
-        key = "refused_" + item.relative_path.replace("/", "_")
-        wanted.add(f"{key}.json")
-        result = LoadResult(
-            delivery_key=key,
-            kind="unknown",
-            municipality_code=item.relative_path.split("/")[0],
-            fiscal_year=None,
-            source_file=item.relative_path,
-            delivery_id=None,
-            status=REJECTED,
-            message=item.error.describe(),
-            problems=[item.error.as_dict()],
-        )
-        write_json_atomic(result.as_dict(), folder / f"{key}.json")
-    for stale in folder.glob("*.json") if folder.exists() else []:
-        if stale.name not in wanted:
-            stale.unlink()
-
-
 def prune(
     paths: Paths, kind: str, delivered_keys: set[str], only: set[tuple[str, int]] | None = None
 ) -> None:
@@ -224,78 +184,3 @@ def prune(
                 continue
             if key not in delivered_keys:
                 path.unlink()
-
-
-def collect_results(paths: Paths) -> list[dict]:
-    results = []
-    for path in sorted(paths.load_results.glob("*/*.json")):
-        result = read_json(path)
-        if result:
-            results.append(result)
-    return results
-
-
-LOAD_RESULTS_SCHEMA = pa.schema(
-    [
-        pa.field("delivery_key", pa.string()),
-        pa.field("delivery_id", pa.string()),
-        pa.field("kind", pa.string()),
-        pa.field("municipality_code", pa.string()),
-        pa.field("fiscal_year", pa.int32()),
-        pa.field("source_file", pa.string()),
-        pa.field("status", pa.string()),
-        pa.field("rows_read", pa.int64()),
-        pa.field("rows_landed", pa.int64()),
-        pa.field("rows_quarantined", pa.int64()),
-        pa.field("failed_expectations", pa.list_(pa.string())),
-        pa.field("message", pa.string()),
-        pa.field("contract_version", pa.string()),
-    ]
-)
-
-
-def write_load_results(paths: Paths) -> pa.Table:
-    """All load results in one table for dbt; files that are no delivery at all are listed too."""
-    record_refused(paths, discover(paths.deliveries)[1])
-    records = [
-        {name: result.get(name) for name in LOAD_RESULTS_SCHEMA.names}
-        for result in collect_results(paths)
-    ]
-    table = pa.Table.from_pylist(records, schema=LOAD_RESULTS_SCHEMA)
-    write_parquet_atomic(table, paths.landing / "load_results.parquet")
-    return table
-
-
-def ingest_reference(paths: Paths) -> dict[str, int]:
-    """Land the CBS reference files; the price index is optional (real-terms figures stay NULL)."""
-    from pipelines.readers.cbs import (
-        PRICE_INDEX_SCHEMA,
-        read_inhabitants,
-        read_municipalities,
-        read_price_index,
-    )
-
-    municipalities = read_municipalities(_required(paths.reference / "gemeenten.csv"))
-    inhabitants = read_inhabitants(_required(paths.reference / "bevolking.csv"))
-    price_index_file = paths.reference / "prijsindex.csv"
-    price_index = (
-        read_price_index(price_index_file)
-        if price_index_file.exists()
-        else PRICE_INDEX_SCHEMA.empty_table()
-    )
-    write_parquet_atomic(municipalities, paths.landing / "reference" / "municipalities.parquet")
-    write_parquet_atomic(inhabitants, paths.landing / "reference" / "inhabitants.parquet")
-    write_parquet_atomic(price_index, paths.landing / "reference" / "price_index.parquet")
-    return {
-        "municipalities": municipalities.num_rows,
-        "inhabitant_counts": inhabitants.num_rows,
-        "price_index_years": price_index.num_rows,
-    }
-
-
-def _required(path: Path) -> Path:
-    if not path.exists():
-        from pipelines.readers.errors import UnreadableFile
-
-        raise UnreadableFile("reference file is missing", file=path)
-    return path

@@ -10,8 +10,8 @@ import dagster as dg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipelines.contract.parallel import default_workers, start_workers_early
-from pipelines.runner import plan_run, run_benchmark_job
+from pipelines.cli.runner import plan_run, run_benchmark_job
+from pipelines.ingest.workers import default_workers, start_workers_early
 from pipelines.settings import Paths
 
 PHASES = {"reference": "Reference data", "ingest": "Ingest and validate", "publish": "Publish"}

@@ -6,8 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.readers.delivery import Delivery, delivery_from_path
-from pipelines.readers.errors import DeliveryRejected, UnsafeFile, WrongDeliveryFolder
+from pipelines.contract.delivery import Delivery, delivery_from_path
+from pipelines.contract.errors import DeliveryRejected, UnsafeFile, WrongDeliveryFolder
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ from functools import cache
 from multiprocessing import forkserver
 from pathlib import Path
 
-from pipelines.contract import suites
-from pipelines.contract.load import CheckOptions, LoadResult, Warehouse, check_deliveries
-from pipelines.readers.delivery import Delivery
+from pipelines.contract.delivery import Delivery
+from pipelines.ingest import validation as suites
+from pipelines.ingest.check import CheckOptions, LoadResult, check_deliveries
+from pipelines.ingest.store import LandingStore
 from pipelines.settings import Paths, available_cores
 
 Batch = list[tuple[Delivery, CheckOptions]]
@@ -63,11 +64,11 @@ def plan_chunks(
 
 def check_and_store(chunk: Batch, paths: Paths) -> list[LoadResult]:
     """Check the chunk, land or quarantine each delivery, return what happened."""
-    warehouse = Warehouse(paths)
+    store = LandingStore(paths)
     by_key = {delivery.key: delivery for delivery, _ in chunk}
     results = []
     for checked in check_deliveries(chunk):
-        warehouse.store(checked, by_key[checked.result.delivery_key])
+        store.store(checked, by_key[checked.result.delivery_key])
         results.append(checked.result)
     return results
 
@@ -101,9 +102,7 @@ def worker_context() -> multiprocessing.context.BaseContext:
     Expectations alone takes about 3 s), so every pool after the first in a run starts at once.
     Not a plain fork: the Dagster process that calls this runs threads."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(
-        ["pipelines.contract.fork_server", __name__, "great_expectations"]
-    )
+    context.set_forkserver_preload(["pipelines.ingest.fork_server", __name__, "great_expectations"])
     atexit.register(_stop_fork_server)
     return context
 
@@ -140,7 +139,7 @@ def check_and_store_all(batch: Batch, paths: Paths, workers: int) -> Iterator[Lo
 
 def build_data_docs(paths: Paths) -> Path:
     """The Data Docs of the run's validations, rendered in a worker when the server runs."""
-    from pipelines.contract import data_docs
+    from pipelines.ingest import data_docs
 
     validations = suites.take_pickled_validations()
     index = data_docs.docs_dir(paths) / "index.html"
@@ -153,7 +152,7 @@ def build_data_docs(paths: Paths) -> Path:
 
 
 def _docs_from_pickled(paths: Paths, validations: list[bytes]) -> Path:
-    from pipelines.contract import data_docs
+    from pipelines.ingest import data_docs
 
     return data_docs.build_data_docs(paths, suites.unpickled_validations(validations))
 

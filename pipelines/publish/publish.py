@@ -10,6 +10,7 @@ half a file.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -17,32 +18,22 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.publish.export import export_parquet
 from pipelines.settings import duckdb_memory_limit
-from pipelines.warehouse.build import (
+from pipelines.storage.duckdb_format import (
     STORAGE_VERSION,
     connected_storage_version,
     in_bi_storage_format,
 )
-from pipelines.warehouse.files import read_json, write_json_atomic
 
 BI_SCHEMA = "main"
 VERSIONS_KEPT = 3
-# Tables of ledger lines: millions of rows nationally, more than Excel opens, and a re-delivery
-# changes one municipality's share of them.
-EXPORTED_PER_MUNICIPALITY = {"fct_ict_cost_line"}
-PARTITION_COLUMN = "municipality_code"
-FINGERPRINTS = ".fingerprints.json"
-FILES_OPEN_AT_ONCE = 20
 
 
 @dataclass(frozen=True)
 class Published:
     path: Path
     tables: dict[str, int]
-
-
-def _literal(path: Path) -> str:
-    return _quoted(str(path))
 
 
 def publish(build_db: Path, published_db: Path) -> Published:
@@ -91,6 +82,18 @@ def publish(build_db: Path, published_db: Path) -> Published:
     return Published(published_db, tables)
 
 
+def publication(published_db: Path) -> dict | None:
+    """Which file is published, and the code and DuckDB version that made it from the build."""
+    if not published_db.exists():
+        return None
+    stat = published_db.stat()
+    code = Path(__file__).read_bytes() + duckdb.__version__.encode()
+    return {
+        "file": [stat.st_ino, stat.st_size, stat.st_mtime_ns],
+        "publisher": hashlib.sha256(code).hexdigest(),
+    }
+
+
 def versions_dir(published_db: Path) -> Path:
     return published_db.parent / "versions"
 
@@ -118,82 +121,6 @@ def rollback(published_db: Path) -> Path:
     _fsync(published_db.parent)
     export_parquet(published_db)
     return newest
-
-
-def export_parquet(published_db: Path) -> Path:
-    """Every mart table as Parquet in warehouse/export/, for tools that cannot read DuckDB.
-
-    The set is written to a new folder and the `export` link is switched over in one rename, so
-    a reader sees one complete set of files.
-    """
-    parent = published_db.parent
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    target = parent / f".export-{stamp}"
-    target.mkdir()
-    link = parent / "export"
-    previous = link.resolve() if link.is_symlink() else None
-    config = {"memory_limit": duckdb_memory_limit()}
-    with duckdb.connect(str(published_db), read_only=True, config=config) as connection:
-        connection.execute("SET preserve_insertion_order = false")  # lets DuckDB write in parallel
-        tables = [row[0] for row in connection.execute("SHOW TABLES").fetchall()]
-        for table in tables:
-            if table in EXPORTED_PER_MUNICIPALITY:
-                _export_per_municipality(connection, table, target, previous)
-                continue
-            destination = _literal(target / f"{table}.parquet")
-            connection.execute(f'COPY (SELECT * FROM "{table}") TO {destination} (FORMAT parquet)')
-    temporary_link = parent / f".export-link-{stamp}"
-    temporary_link.symlink_to(target.name)
-    if link.exists() and not link.is_symlink():
-        shutil.rmtree(link)
-    os.replace(temporary_link, link)
-    for old in parent.glob(".export-*"):
-        if old.is_dir() and old.name != target.name and not old.is_symlink():
-            shutil.rmtree(old)
-    return link
-
-
-def _export_per_municipality(
-    connection: duckdb.DuckDBPyConnection, table: str, target: Path, previous: Path | None
-) -> None:
-    """A folder of one Parquet file per municipality (`municipality_code=GM0363/`), the layout
-    Spark, pyarrow, pandas and DuckDB read as one table. A municipality whose rows are as in the
-    previous export keeps its file (a hard link), so a re-delivery rewrites one file, not all."""
-    folder = target / table
-    folder.mkdir()
-    fingerprints = {
-        f"{PARTITION_COLUMN}={code}": f"{rows}:{digest}"
-        for code, rows, digest in connection.execute(
-            f'SELECT "{PARTITION_COLUMN}", count(*), sum(hash(*COLUMNS(*))) FROM "{table}" '
-            "GROUP BY ALL"
-        ).fetchall()
-    }
-    before = read_json(previous / table / FINGERPRINTS) if previous else None
-    kept = {
-        name
-        for name, fingerprint in fingerprints.items()
-        if (before or {}).get(name) == fingerprint and (previous / table / name).is_dir()
-    }
-    changed = sorted(set(fingerprints) - kept)
-    # DuckDB holds a row group in memory per file it has open: all 342 at once took 2 GB
-    for start in range(0, len(changed), FILES_OPEN_AT_ONCE):
-        codes = ", ".join(
-            _quoted(name.partition("=")[2]) for name in changed[start : start + FILES_OPEN_AT_ONCE]
-        )
-        connection.execute(
-            f'COPY (SELECT * FROM "{table}" WHERE "{PARTITION_COLUMN}" IN ({codes})) '
-            f"TO {_literal(folder)} (FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN}), "
-            "OVERWRITE_OR_IGNORE)"
-        )
-    for name in kept:
-        (folder / name).mkdir()
-        for file in (previous / table / name).iterdir():
-            os.link(file, folder / name / file.name)
-    write_json_atomic(fingerprints, folder / FINGERPRINTS)
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _fsync(path: Path) -> None:

@@ -12,23 +12,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.contract.suites import SuiteOutcome, run_suite_batch, suite_fingerprint
-from pipelines.readers.delivery import Delivery
-from pipelines.readers.errors import DeliveryRejected, WrongDeliveryFolder, WrongLayout
-from pipelines.readers.schema import ParsedDelivery, RowProblem
-from pipelines.settings import Paths
-from pipelines.warehouse.files import (
-    read_json,
-    write_json_atomic,
-    write_parquet_atomic,
-    write_quarantine_csv,
-)
+from pipelines.contract.delivery import Delivery
+from pipelines.contract.errors import DeliveryRejected, WrongDeliveryFolder, WrongLayout
+from pipelines.contract.kinds import kind as delivery_kind
+from pipelines.contract.schemas import ParsedDelivery, RowProblem
+from pipelines.contract.suites import contract_version, suite_parameters
+from pipelines.ingest.validation import SuiteOutcome, run_suite_batch
 
 ACCEPTED = "accepted"
 PARTIAL = "partially_accepted"
@@ -98,52 +91,6 @@ class CheckedDelivery:
     quarantine: pa.Table | None = None
 
 
-Reader = Callable[[Delivery], ParsedDelivery]
-
-
-def read_delivery(delivery: Delivery, pseudonymiser: Callable[[str], str] | None) -> ParsedDelivery:
-    suffix = delivery.path.suffix.lower()
-    if delivery.kind == "account_mapping":
-        from pipelines.readers.account_mapping import read_account_mapping
-
-        return read_account_mapping(delivery)
-    if delivery.kind == "ledger" and suffix == ".csv":
-        from pipelines.readers.ledger_csv import read_ledger_csv
-
-        return read_ledger_csv(delivery)
-    if delivery.kind == "ledger":
-        from pipelines.readers.xaf import read_xaf
-
-        return read_xaf(delivery)
-    if delivery.kind == "assets":
-        from pipelines.readers.asset_register import read_asset_register
-
-        return read_asset_register(delivery)
-    if delivery.kind == "training":
-        from pipelines.readers.training import read_training
-
-        if pseudonymiser is None:
-            raise ValueError("training deliveries need a pseudonymiser")
-        return read_training(delivery, pseudonymiser)
-    raise ValueError(f"no reader for {delivery.kind}")
-
-
-def suite_parameters(delivery: Delivery) -> dict[str, object]:
-    year = delivery.fiscal_year or 1900
-    return {
-        "fiscal_year": year,
-        "fiscal_year_start": dt.date(year, 1, 1),
-        "fiscal_year_end": dt.date(year, 12, 31),
-    }
-
-
-@cache
-def contract_version(kind: str) -> str:
-    from importlib.metadata import version
-
-    return f"{version('ict-benchmark')}+{suite_fingerprint(kind)}"
-
-
 @dataclass(frozen=True)
 class CheckOptions:
     """What a check needs besides the file.
@@ -184,7 +131,7 @@ def parse(delivery: Delivery, options: CheckOptions) -> ParsedDelivery | Checked
                 file=delivery.relative_path,
                 hint="Check the folder name; merged municipalities deliver under the new code.",
             )
-        parsed = read_delivery(delivery, options.pseudonymiser)
+        parsed = delivery_kind(delivery.kind).read(delivery, options.pseudonymiser)
         _check_drift(delivery, parsed, options.previous_columns)
     except DeliveryRejected as error:
         result = new_result(delivery)
@@ -292,7 +239,9 @@ def _group_key(delivery: Delivery) -> tuple[str, int]:
 
 def _validate_group(group: list[tuple[ParsedDelivery, CheckOptions]]) -> Iterator[CheckedDelivery]:
     first = group[0][0].delivery
-    outcomes = run_suite_batch(first.kind, [p.rows for p, _ in group], suite_parameters(first))
+    outcomes = run_suite_batch(
+        first.kind, [p.rows for p, _ in group], suite_parameters(first.fiscal_year)
+    )
     for (parsed, options), outcome in zip(group, outcomes, strict=True):
         yield decide(parsed, outcome, options.policy)
 
@@ -391,54 +340,3 @@ def _quarantine_table(
 def _reason(problem: RowProblem) -> str:
     column = f"column `{problem.column}`: " if problem.column else ""
     return f"{column}{problem.message}"
-
-
-class Warehouse:
-    """The landing zone, quarantine and load results of one warehouse folder."""
-
-    def __init__(self, paths: Paths) -> None:
-        self.paths = paths
-
-    def landed_file(self, delivery: Delivery) -> Path:
-        return self.paths.landing / delivery.kind / f"{delivery.key}.parquet"
-
-    def quarantine_file(self, delivery: Delivery) -> Path:
-        return self.paths.quarantine / delivery.kind / f"{delivery.key}.parquet"
-
-    def result_file(self, delivery: Delivery) -> Path:
-        return self.paths.load_results / delivery.kind / f"{delivery.key}.json"
-
-    def previous_result(self, delivery: Delivery) -> dict | None:
-        return read_json(self.result_file(delivery))
-
-    def is_unchanged(self, delivery: Delivery, delivery_id: str) -> bool:
-        previous = self.previous_result(delivery)
-        if not previous or previous.get("delivery_id") != delivery_id:
-            return False
-        if previous.get("contract_version") != contract_version(delivery.kind):
-            return False
-        return previous["status"] == REJECTED or self.landed_file(delivery).exists()
-
-    def previous_columns(self, delivery: Delivery) -> list[str] | None:
-        """Columns of the most recent accepted delivery of this municipality and kind."""
-        folder = self.paths.load_results / delivery.kind
-        candidates = []
-        for path in folder.glob(f"{delivery.municipality_code}_*.json") if folder.exists() else []:
-            result = read_json(path)
-            if result and result["status"] in (ACCEPTED, PARTIAL) and result.get("columns"):
-                candidates.append((result.get("fiscal_year") or 0, result["columns"]))
-        return max(candidates)[1] if candidates else None
-
-    def store(self, checked: CheckedDelivery, delivery: Delivery) -> None:
-        result = checked.result
-        if checked.accepted is not None:
-            write_parquet_atomic(checked.accepted, self.landed_file(delivery))
-        quarantine = self.quarantine_file(delivery)
-        readable = quarantine.with_suffix(".csv")
-        if checked.quarantine is not None and checked.quarantine.num_rows:
-            write_parquet_atomic(checked.quarantine, quarantine)
-            write_quarantine_csv(checked.quarantine, readable)
-        elif result.landed:
-            quarantine.unlink(missing_ok=True)
-            readable.unlink(missing_ok=True)
-        write_json_atomic(result.as_dict(), self.result_file(delivery))

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pipelines.run_history.instance import dagster_home_dir, ensure_dagster_home
 from pipelines.settings import (
     DATA_RAW_ENV,
     DBT_EXECUTABLE,
@@ -44,26 +45,6 @@ def _paths(data_raw: Path | None, warehouse: Path | None) -> Paths:
         data_raw=(data_raw or defaults.data_raw).resolve(),
         warehouse=(warehouse or defaults.warehouse).resolve(),
     )
-
-
-def ensure_dagster_home() -> Path:
-    """A local Dagster instance (runs visible in `make dev`), telemetry off."""
-    home = Path(os.environ.get("DAGSTER_HOME", REPO_ROOT / ".dagster_home")).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(dagster_instance_yaml(home), encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
-
-
-def dagster_instance_yaml(home: Path) -> str:
-    """pipelines/dagster_instance.yaml with the run history's folder spelled out, so that the
-    instance also opens from its folder alone (`ictbench status`), without DAGSTER_HOME."""
-    import yaml
-
-    template = Path(__file__).with_name("dagster_instance.yaml")
-    config = yaml.safe_load(template.read_text(encoding="utf-8"))
-    config["event_log_storage"]["config"] = {"base_dir": str(home / "history" / "runs")}
-    return f"# written by ictbench from {template.name}\n" + yaml.safe_dump(config, sort_keys=False)
 
 
 def ensure_pseudonym_key(paths: Paths) -> None:
@@ -98,7 +79,7 @@ def run(
     ] = False,
 ) -> None:
     """Ingest new and changed deliveries, build the mart with dbt, publish it and print the benchmark."""
-    from pipelines import dbt_server
+    from pipelines.transform import dbt_server
 
     paths = _paths(data_raw, warehouse)
     if not paths.deliveries.is_dir():
@@ -114,14 +95,14 @@ def run(
     dbt_server.start(DBT_EXECUTABLE)
     import dagster as dg
 
-    from pipelines.manifest import prepare_manifest
     from pipelines.report.console import print_benchmark
+    from pipelines.transform.manifest import prepare_manifest
 
     ensure_dagster_home()
     ensure_pseudonym_key(paths)
     with console.status("Preparing the dbt manifest"):
         prepare_manifest()
-    from pipelines.progress import run_with_progress
+    from pipelines.cli.progress import run_with_progress
 
     with dg.DagsterInstance.get() as instance:
         # the run is in the Dagster UI in full; the terminal gets progress, warnings and a summary
@@ -182,7 +163,7 @@ def publish(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Roll the published mart back to the version before it (the last 3 are kept)."""
-    from pipelines.warehouse.publish import rollback as roll_back
+    from pipelines.publish.publish import rollback as roll_back
 
     if not rollback:
         errors.print("Publishing happens at the end of `ictbench run`; use --rollback to go back.")
@@ -215,8 +196,8 @@ def report(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Write a self-contained HTML report from the published mart: one page or the whole site."""
-    from pipelines.report.cli_commands import ReportError
-    from pipelines.report.cli_commands import report as write_report
+    from pipelines.report.commands import ReportError
+    from pipelines.report.commands import report as write_report
 
     paths = _paths(None, warehouse)
     try:
@@ -229,9 +210,9 @@ def report(
 @app.command()
 def status(warehouse: WarehouseOption = None) -> None:
     """Last run, deliveries accepted / partially accepted / rejected, and the published version."""
-    from pipelines.report.cli_commands import status as show_status
+    from pipelines.cli.status import status as show_status
 
-    home = Path(os.environ.get("DAGSTER_HOME", REPO_ROOT / ".dagster_home")).resolve()
+    home = dagster_home_dir()
     show_status(_paths(None, warehouse).published_db, home, console)
 
 
@@ -302,7 +283,7 @@ def validate(
 
     Exit code 0: every file accepted; 1: a file rejected or partially accepted; 2: usage error.
     """
-    from pipelines.contract.validate import validate_files
+    from pipelines.ingest.validate import validate_files
 
     try:
         results = validate_files(paths)
@@ -314,7 +295,7 @@ def validate(
             json.dumps([r.as_dict() for r in results], indent=2, ensure_ascii=False) + "\n"
         )
     else:
-        from pipelines.contract.validate import print_results
+        from pipelines.cli.validate_output import print_results
 
         print_results(results, console)
     raise typer.Exit(0 if all(r.status == "accepted" for r in results) else 1)

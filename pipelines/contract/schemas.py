@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.readers.delivery import Delivery
+if TYPE_CHECKING:
+    from pipelines.contract.delivery import Delivery
+
 
 AMOUNT = pa.decimal128(18, 2)
 
@@ -33,6 +36,49 @@ LEDGER_SCHEMA = pa.schema(
         pa.field("cost_type", pa.string()),
         pa.field("description", pa.string()),
         pa.field("amount", AMOUNT),  # signed: debit positive, credit negative
+    ]
+)
+
+
+MAPPING_SCHEMA = pa.schema(
+    [
+        pa.field("delivery_id", pa.string(), nullable=False),
+        pa.field("municipality_code", pa.string(), nullable=False),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("source_row", pa.int64(), nullable=False),
+        pa.field("account_from", pa.string()),
+        pa.field("account_to", pa.string()),
+        pa.field("cost_centre", pa.string()),
+        pa.field("category", pa.string()),
+        pa.field("note", pa.string()),
+        pa.field("rule_target", pa.string()),  # account or cost centre; null = a rule for nothing
+    ]
+)
+
+ASSET_SCHEMA = pa.schema(
+    [
+        *LINEAGE_FIELDS,
+        pa.field("asset_id", pa.string()),
+        pa.field("asset_class", pa.string()),
+        pa.field("purchase_date", pa.date32()),
+        pa.field("purchase_price", AMOUNT),
+        pa.field("status", pa.string()),
+        pa.field("cost_centre", pa.string()),
+        pa.field("depreciation_years", pa.int32()),
+    ]
+)
+
+TRAINING_SCHEMA = pa.schema(
+    [
+        *LINEAGE_FIELDS,
+        pa.field("employee_key", pa.string()),  # keyed pseudonym of the employee id
+        pa.field("department", pa.string()),
+        pa.field("fte", pa.float64()),
+        pa.field("course", pa.string()),  # null: employee without training this year
+        pa.field("course_category", pa.string()),  # ict | other
+        pa.field("hours", pa.float64()),
+        pa.field("cost", AMOUNT),
+        pa.field("training_date", pa.date32()),
     ]
 )
 

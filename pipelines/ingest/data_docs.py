@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.contract.suites import (
+from pipelines.ingest.validation import (
     RecordedValidation,
     suite_definition,
     take_recorded_validations,

@@ -1,0 +1,1 @@
+"""The `ictbench` command line and the driver that runs the benchmark job headless."""

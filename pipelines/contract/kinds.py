@@ -1,0 +1,131 @@
+"""Every kind of delivery, declared once.
+
+Discovery, reader dispatch, the empty landing schemas, the Dagster ingest assets and their
+checks, the jobs' selections and the build state's partitioned sources are all derived from
+KINDS. Adding a kind is one entry here, its reader, its GX suite and its dbt models.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from pipelines.contract.schemas import ASSET_SCHEMA, LEDGER_SCHEMA, MAPPING_SCHEMA, TRAINING_SCHEMA
+from pipelines.settings import EXPECTATIONS_DIR
+
+if TYPE_CHECKING:
+    from pipelines.contract.delivery import Delivery
+    from pipelines.contract.schemas import ParsedDelivery
+
+# A reader takes the delivery (and, for a kind with personal data, the pseudonymiser) and returns
+# the parsed rows; "module:function" is imported when a file of the kind is first read.
+Reader = Callable[..., "ParsedDelivery"]
+
+
+@dataclass(frozen=True)
+class DeliveryKind:
+    name: str  # landing, quarantine and load-result folders, the GX suite's file name
+    file_stem: str  # `ledger` in GM0363/2024/ledger.csv
+    readers: Mapping[str, str | Reader]  # file suffix -> its reader
+    schema: pa.Schema  # what lands
+    asset_name: str  # the Dagster asset that ingests the kind
+    description: str  # one business sentence, shown in the Dagster UI
+    dbt_source: str  # the landing source the dbt models read it from
+    per_year: bool = True  # one delivery per fiscal year (a partition); else one for every year
+    personal_data: bool = False  # the reader pseudonymises, so it gets the pseudonymiser
+    suite_file: Path | None = field(default=None)  # default: expectations/<name>.json
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        return tuple(self.readers)
+
+    @property
+    def file_names(self) -> list[str]:
+        return [f"{self.file_stem}{suffix}" for suffix in self.readers]
+
+    @property
+    def suite_path(self) -> Path:
+        return self.suite_file or EXPECTATIONS_DIR / f"{self.name}.json"
+
+    def reader(self, suffix: str) -> Reader:
+        reader = self.readers[suffix.lower()]
+        if callable(reader):
+            return reader
+        module, _, function = reader.partition(":")
+        return getattr(importlib.import_module(module), function)
+
+    def read(
+        self, delivery: Delivery, pseudonymiser: Callable[[str], str] | None
+    ) -> ParsedDelivery:
+        read = self.reader(delivery.path.suffix)
+        if not self.personal_data:
+            return read(delivery)
+        if pseudonymiser is None:
+            raise ValueError(f"{self.name} deliveries hold personal data and need a pseudonymiser")
+        return read(delivery, pseudonymiser)
+
+
+KINDS: dict[str, DeliveryKind] = {
+    kind.name: kind
+    for kind in (
+        DeliveryKind(
+            name="account_mapping",
+            file_stem="account_mapping",
+            readers={".csv": "pipelines.readers.account_mapping:read_account_mapping"},
+            schema=MAPPING_SCHEMA,
+            asset_name="account_mappings",
+            description="Each municipality's rules saying which ledger lines are ICT, validated and landed.",
+            dbt_source="account_mappings",
+            per_year=False,
+        ),
+        DeliveryKind(
+            name="ledger",
+            file_stem="ledger",
+            readers={
+                ".csv": "pipelines.readers.ledger_csv:read_ledger_csv",
+                ".xaf": "pipelines.readers.xaf:read_xaf",
+                ".xml": "pipelines.readers.xaf:read_xaf",
+            },
+            schema=LEDGER_SCHEMA,
+            asset_name="ledger_deliveries",
+            description="General-ledger deliveries (CSV and XAF), validated and landed one Parquet file per delivery.",
+            dbt_source="ledger_lines",
+        ),
+        DeliveryKind(
+            name="assets",
+            file_stem="assets",
+            readers={
+                ".csv": "pipelines.readers.asset_register:read_asset_register",
+                ".xlsx": "pipelines.readers.asset_register:read_asset_register",
+            },
+            schema=ASSET_SCHEMA,
+            asset_name="asset_registers",
+            description="Hardware asset registers (CSV or XLSX, state on 31 December), validated and landed.",
+            dbt_source="asset_register",
+        ),
+        DeliveryKind(
+            name="training",
+            file_stem="training",
+            readers={".csv": "pipelines.readers.training:read_training"},
+            schema=TRAINING_SCHEMA,
+            asset_name="training_records",
+            description="HR training records, pseudonymised at parse time (no names or e-mail addresses), validated and landed.",
+            dbt_source="training_records",
+            personal_data=True,
+        ),
+    )
+}
+
+
+def kind(name: str) -> DeliveryKind:
+    return KINDS[name]
+
+
+def yearly_kinds() -> list[DeliveryKind]:
+    """The kinds delivered per fiscal year: the partitioned ingest assets."""
+    return [k for k in KINDS.values() if k.per_year]

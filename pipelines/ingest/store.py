@@ -1,0 +1,68 @@
+"""The landing zone, quarantine and load results of one warehouse folder: where a checked
+delivery is stored, and what the last check of each delivery slot decided."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.contract.delivery import Delivery
+from pipelines.contract.suites import contract_version
+from pipelines.ingest.check import ACCEPTED, PARTIAL, REJECTED, CheckedDelivery
+from pipelines.settings import Paths
+from pipelines.storage.files import (
+    read_json,
+    write_json_atomic,
+    write_parquet_atomic,
+    write_quarantine_csv,
+)
+
+
+class LandingStore:
+    """The landing zone, quarantine and load results of one warehouse folder."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths
+
+    def landed_file(self, delivery: Delivery) -> Path:
+        return self.paths.landing / delivery.kind / f"{delivery.key}.parquet"
+
+    def quarantine_file(self, delivery: Delivery) -> Path:
+        return self.paths.quarantine / delivery.kind / f"{delivery.key}.parquet"
+
+    def result_file(self, delivery: Delivery) -> Path:
+        return self.paths.load_results / delivery.kind / f"{delivery.key}.json"
+
+    def previous_result(self, delivery: Delivery) -> dict | None:
+        return read_json(self.result_file(delivery))
+
+    def is_unchanged(self, delivery: Delivery, delivery_id: str) -> bool:
+        previous = self.previous_result(delivery)
+        if not previous or previous.get("delivery_id") != delivery_id:
+            return False
+        if previous.get("contract_version") != contract_version(delivery.kind):
+            return False
+        return previous["status"] == REJECTED or self.landed_file(delivery).exists()
+
+    def previous_columns(self, delivery: Delivery) -> list[str] | None:
+        """Columns of the most recent accepted delivery of this municipality and kind."""
+        folder = self.paths.load_results / delivery.kind
+        candidates = []
+        for path in folder.glob(f"{delivery.municipality_code}_*.json") if folder.exists() else []:
+            result = read_json(path)
+            if result and result["status"] in (ACCEPTED, PARTIAL) and result.get("columns"):
+                candidates.append((result.get("fiscal_year") or 0, result["columns"]))
+        return max(candidates)[1] if candidates else None
+
+    def store(self, checked: CheckedDelivery, delivery: Delivery) -> None:
+        result = checked.result
+        if checked.accepted is not None:
+            write_parquet_atomic(checked.accepted, self.landed_file(delivery))
+        quarantine = self.quarantine_file(delivery)
+        readable = quarantine.with_suffix(".csv")
+        if checked.quarantine is not None and checked.quarantine.num_rows:
+            write_parquet_atomic(checked.quarantine, quarantine)
+            write_quarantine_csv(checked.quarantine, readable)
+        elif result.landed:
+            quarantine.unlink(missing_ok=True)
+            readable.unlink(missing_ok=True)
+        write_json_atomic(result.as_dict(), self.result_file(delivery))

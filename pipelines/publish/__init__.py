@@ -1,0 +1,1 @@
+"""Publishing the mart: the atomic swap of the BI file, its kept versions, the Parquet export."""

@@ -1,0 +1,29 @@
+"""The DuckDB storage format of the build and the published mart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+# DuckDB 2.x writes a format 1.x clients (and many BI drivers) cannot open; the build is made in
+# the older format (profiles.yml) so that publishing can copy the file as it is.
+STORAGE_VERSION = "v1.5.0"
+
+
+def storage_version(database: Path) -> str | None:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connected_storage_version(connection)
+
+
+def connected_storage_version(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """Storage format of the connection's database, e.g. 'v1.5.0+'."""
+    tags = connection.execute(
+        "SELECT tags FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()[0]
+    return tags.get("storage_version")
+
+
+def in_bi_storage_format(version: str | None) -> bool:
+    """DuckDB tags a file in the 1.5 format 'v1.5.0+': readable by DuckDB 1.5.0 and later."""
+    return version == f"{STORAGE_VERSION}+"

@@ -1,1 +1,0 @@
-"""Files the pipeline writes under warehouse/: landing, quarantine, load results, the published mart."""
