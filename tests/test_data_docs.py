@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -9,10 +10,10 @@ import dagster as dg
 import pytest
 
 from pipelines.defs.ingest.assets import load_results
-from pipelines.defs.resources import WarehouseResource
-from pipelines.ingest.data_docs import build_data_docs, docs_dir, documented_suite
+from pipelines.defs.resources import WarehouseResource, drop_zone_listing
+from pipelines.ingest.data_docs import build_kept_data_docs, docs_dir, documented_suite
 from pipelines.ingest.deliveries import ingest_kind
-from pipelines.ingest.validation import take_recorded_validations
+from pipelines.ingest.store import LandingStore
 from pipelines.settings import Paths
 from tests.conftest import FIXTURES
 
@@ -23,7 +24,6 @@ LEDGER = Path("deliveries/GM0363/2024/ledger.csv")
 def paths(tmp_path: Path) -> Paths:
     data_raw = tmp_path / "data_raw"
     shutil.copytree(FIXTURES / "handcomputed", data_raw)
-    take_recorded_validations()  # forget what earlier tests in this process validated
     return Paths(data_raw, tmp_path / "warehouse")
 
 
@@ -42,7 +42,10 @@ def test_load_results_asset_builds_the_site_after_an_ingest(paths):
     resource = WarehouseResource(
         data_raw_dir=str(paths.data_raw), warehouse_dir=str(paths.warehouse)
     )
-    result = dg.materialize([load_results], resources={"warehouse": resource})
+    result = dg.materialize(
+        [load_results],
+        resources={"warehouse": resource, "drop_zone": drop_zone_listing},
+    )
     assert result.success
 
     index = docs_dir(paths) / "index.html"
@@ -60,7 +63,7 @@ def test_a_rejected_delivery_shows_its_failed_rule(paths):
     target = paths.data_raw / LEDGER
     target.write_bytes(target.read_bytes().splitlines(keepends=True)[0])  # header only
     ingest(paths)
-    build_data_docs(paths)
+    build_kept_data_docs(paths)
 
     [page] = [p for p in pages(paths, "validations") if "file-rules" in p]
     assert page.endswith("file-rules_delivery-2-of-2-without-rows.html")
@@ -71,7 +74,8 @@ def test_a_rejected_delivery_shows_its_failed_rule(paths):
 
 def test_recorded_results_keep_counts_but_not_per_row_lists(paths):
     ingest(paths)
-    recorded = take_recorded_validations()
+    kept = LandingStore(paths).kept_validations()
+    recorded = [v for path in kept for v in pickle.loads(path.read_bytes())]
     assert {v.result.suite_name for v in recorded} == {"account_mapping", "ledger"}
     for validation in recorded:
         assert validation.result.meta["deliveries"]
@@ -82,20 +86,20 @@ def test_recorded_results_keep_counts_but_not_per_row_lists(paths):
 
 def test_a_run_without_new_validations_keeps_the_site(paths):
     ingest(paths)
-    index = build_data_docs(paths)
+    index = build_kept_data_docs(paths)
     built = index.stat().st_mtime_ns
     ingest(paths)  # the same bytes again: nothing is validated
-    assert take_recorded_validations() == []
-    assert build_data_docs(paths).stat().st_mtime_ns == built
+    assert LandingStore(paths).kept_validations() == []
+    assert build_kept_data_docs(paths).stat().st_mtime_ns == built
 
 
 def test_a_new_build_replaces_the_whole_site(paths):
     ingest(paths)
-    build_data_docs(paths)
+    build_kept_data_docs(paths)
     before = pages(paths, "validations")
     (paths.data_raw / LEDGER).write_bytes((paths.data_raw / LEDGER).read_bytes() + b"\n")
     ingest(paths)
-    build_data_docs(paths)
+    build_kept_data_docs(paths)
     after = pages(paths, "validations")
     assert len(after) == 1 and after[0] not in before
     assert not list(paths.warehouse.glob(".docs*"))

@@ -125,7 +125,7 @@ def test_planning_a_run_does_not_import_dbt(tmp_path, dbt_manifest):
 
     assert dbt_project.manifest_path == DBT_MANIFEST
     code = (
-        "import sys; from pathlib import Path; from pipelines.cli.runner import models_left_out; "
+        "import sys; from pathlib import Path; from pipelines.transform.selection import models_left_out; "
         "from pipelines.settings import Paths; "
         "models_left_out(Paths(Path(sys.argv[1]) / 'raw', Path(sys.argv[1]) / 'wh'), {'ledger'}); "
         "print(sorted(m for m in ('dagster_dbt', 'dbt') if m in sys.modules))"

@@ -12,20 +12,21 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from pipelines.cli.runner import models_left_out, plan_run, run_benchmark_job
+from pipelines.cli.runner import plan_run, run_benchmark_job
+from pipelines.contract.kinds import KINDS
 from pipelines.defs.transform.project import dbt_project
 from pipelines.publish.publish import rollback
 from pipelines.settings import DBT_PROJECT_DIR, Paths
 from pipelines.storage.duckdb_format import STORAGE_VERSION, storage_version
 from pipelines.storage.files import read_json, write_parquet_atomic
 from pipelines.transform.build_state import (
-    LANDED_SOURCES,
-    PARTITIONED_SOURCES,
     BuildState,
     built_from,
     landed_files_digest,
+    landed_sources,
+    partitioned_sources,
 )
-from pipelines.transform.selection import built_sources, left_out
+from pipelines.transform.selection import built_sources, left_out, models_left_out
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow
@@ -185,31 +186,37 @@ def test_a_full_refresh_is_asked_for_or_needed_until_a_build_finishes(tmp_path):
     assert state.needs_full_refresh(forced=True) and state.reason == "asked for"
 
 
-def test_the_build_watches_the_files_each_dbt_source_reads():
+def test_the_build_watches_the_files_each_dbt_source_reads(dbt_manifest):
     sources = yaml.safe_load((DBT_PROJECT_DIR / SOURCES_YML).read_text())["sources"][0]["tables"]
     locations = {t["name"]: t["meta"]["external_location"] for t in sources}
-    assert locations.keys() == LANDED_SOURCES.keys()
-    for name, pattern in LANDED_SOURCES.items():
+    landed = landed_sources(read_json(dbt_project.manifest_path))
+    assert landed.keys() == locations.keys()
+    for name, pattern in landed.items():
         assert f"{{{{ var('warehouse_dir') }}}}/landing/{pattern}'" in locations[name]
+    # every kind of delivery lands where its dbt source reads
+    for kind in KINDS.values():
+        assert landed[kind.dbt_source] == f"{kind.name}/*.parquet"
 
 
 def test_landing_the_same_rows_again_leaves_the_file_and_its_digest_alone(tmp_path):
     landing = tmp_path / "landing"
     table = pa.table({"municipality_code": ["GM0363"], "amount": [1.5]})
     assert write_parquet_atomic(table, landing / "ledger" / "GM0363_2024_ledger.parquet")
-    before = landed_files_digest(landing)
+    sources = {"ledger_lines": "ledger/*.parquet", "asset_register": "assets/*.parquet"}
+    before = landed_files_digest(landing, sources)
     assert not write_parquet_atomic(table, landing / "ledger" / "GM0363_2024_ledger.parquet")
-    assert landed_files_digest(landing) == before
+    assert landed_files_digest(landing, sources) == before
 
     changed = pa.table({"municipality_code": ["GM0363"], "amount": [2.5]})
     assert write_parquet_atomic(changed, landing / "ledger" / "GM0363_2024_ledger.parquet")
-    after = landed_files_digest(landing)
-    assert [s for s in LANDED_SOURCES if after[s] != before[s]] == ["ledger_lines"]
+    after = landed_files_digest(landing, sources)
+    assert [s for s in sources if after[s] != before[s]] == ["ledger_lines"]
 
 
 def test_a_run_leaves_out_the_models_no_source_it_may_change_feeds(dbt_manifest):
     manifest = read_json(dbt_project.manifest_path)
-    every_run = set(LANDED_SOURCES) - set(PARTITIONED_SOURCES.values())
+    landed = landed_sources(manifest)
+    every_run = set(landed) - set(partitioned_sources().values())
     hardware = {"stg_landing__assets", "int_assets_aged", "fct_hardware_asset"}
     training = {"stg_landing__training_records", "int_training_employees", "fct_training"}
     seeds = {"ict_categories", "municipality_successors", "replacement_cycles"}
@@ -218,10 +225,10 @@ def test_a_run_leaves_out_the_models_no_source_it_may_change_feeds(dbt_manifest)
     assert left_out(manifest, every_run | {"asset_register"}) == training | seeds | {
         "stg_landing__ledger_lines"  # a view: it stays as it is, the models over it run
     }
-    assert left_out(manifest, LANDED_SOURCES) == seeds  # seeds change with the project only
+    assert left_out(manifest, landed) == seeds  # seeds change with the project only
     models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
-    assert built_sources(manifest, LANDED_SOURCES, models - hardware) == [
-        s for s in LANDED_SOURCES if s != "asset_register"
+    assert built_sources(manifest, landed, models - hardware) == [
+        s for s in landed if s != "asset_register"
     ]
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from pipelines.settings import DBT_MANIFEST, Paths
+from pipelines.ingest.discovery import DropZone
+from pipelines.settings import Paths
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class RunPlan:
     """
 
     partition_keys: list[str]
+    drop_zone: DropZone
     models_left_out: frozenset[str] = frozenset()
 
     def tags(self) -> dict[str, str]:
@@ -44,53 +46,25 @@ class RunPlan:
 def plan_run(
     paths: Paths, instance: dg.DagsterInstance, *, every_partition: bool = False
 ) -> RunPlan:
-    """Register the delivered partitions, then pick the range that holds every one that changed."""
+    """List the drop zone (once: the run gets the listing), register the delivered partitions,
+    then pick the range that holds every one that changed."""
     from pipelines.defs.ingest.partitions import partition_key, register_partitions
     from pipelines.ingest.deliveries import slots_to_ingest
+    from pipelines.transform.selection import models_left_out
 
-    keys = register_partitions(instance, paths.deliveries)
+    drop_zone = DropZone.listed(paths.deliveries)
+    keys = register_partitions(instance, drop_zone)
     if not keys:
         raise ValueError(f"no deliveries under {paths.deliveries}")
     if every_partition:
-        return RunPlan(keys)
-    changes = slots_to_ingest(paths)
+        return RunPlan(keys, drop_zone)
+    changes = slots_to_ingest(paths, drop_zone)
     left_out = models_left_out(paths, {kind for kinds in changes.values() for kind in kinds})
     changed = {partition_key(code, year) for code, year in changes}
     positions = [index for index, key in enumerate(keys) if key in changed]
     if not positions:
-        return RunPlan([], left_out)
-    return RunPlan(keys[positions[0] : positions[-1] + 1], left_out)
-
-
-def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
-    """The dbt models and seeds that no source this run may change feeds: the sources landed
-    again by every run, those of the kinds it ingests, and those that changed since the last
-    build. Nothing when the build must be made whole."""
-    import duckdb
-
-    from pipelines.storage.files import read_json
-    from pipelines.transform.build_state import (
-        LANDED_SOURCES,
-        PARTITIONED_SOURCES,
-        BuildState,
-        landed_files_digest,
-    )
-    from pipelines.transform.selection import left_out
-
-    # the manifest's path, not dagster-dbt's DbtProject: planning does not wait for importing dbt
-    build = BuildState(paths.build_db)
-    try:
-        whole = not DBT_MANIFEST.exists() or build.full_refresh_reason() is not None
-    except duckdb.Error:  # another run is writing the build: its dbt step decides, under the lock
-        whole = True
-    if whole:
-        return frozenset()
-    changing = set(LANDED_SOURCES) - set(PARTITIONED_SOURCES.values())
-    changing |= {
-        PARTITIONED_SOURCES[kind] for kind in ingested_kinds if kind in PARTITIONED_SOURCES
-    }
-    changing |= set(build.changed_sources(landed_files_digest(paths.landing)))
-    return frozenset(left_out(read_json(DBT_MANIFEST), changing))
+        return RunPlan([], drop_zone, left_out)
+    return RunPlan(keys[positions[0] : positions[-1] + 1], drop_zone, left_out)
 
 
 class UnbuiltChecksFilter(logging.Filter):
@@ -126,7 +100,7 @@ def run_benchmark_job(
         job = job.get_subset(asset_selection=selection)
     config = {"loggers": {"console": {"config": {"log_level": log_level}}}, **(run_config or {})}
     return job.execute_in_process(
-        resources=build_resources(paths),
+        resources=build_resources(paths, plan.drop_zone),
         instance=instance,
         tags=plan.tags(),
         run_config=config,

@@ -8,6 +8,7 @@ from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
 from pipelines.defs.transform.project import dbt_project
+from pipelines.ingest.discovery import DropZone
 from pipelines.readers.pseudonymise import load_key, make_pseudonymiser
 from pipelines.settings import DBT_EXECUTABLE, Paths, default_paths
 from pipelines.transform import dbt_server
@@ -30,6 +31,12 @@ class WarehouseResource(dg.ConfigurableResource):
         )
 
 
+@dg.resource(required_resource_keys={"warehouse"})
+def drop_zone_listing(context: dg.InitResourceContext) -> DropZone:
+    """The drop zone, listed once per run: every step of the run sees the same deliveries."""
+    return DropZone.listed(context.resources.warehouse.paths().deliveries)
+
+
 class InstalledDbtCliResource(DbtCliResource):
     """dbt-core as installed in this environment, without two costs dagster-dbt pays per build.
 
@@ -46,12 +53,17 @@ class InstalledDbtCliResource(DbtCliResource):
         return None
 
 
-def build_resources(paths: Paths | None = None) -> dict[str, object]:
+def build_resources(
+    paths: Paths | None = None, drop_zone: DropZone | None = None
+) -> dict[str, object]:
+    """The resources of every job; drop_zone: a listing already made for this run (by its plan)."""
     paths = paths or default_paths()
+    warehouse = WarehouseResource(
+        data_raw_dir=str(paths.data_raw), warehouse_dir=str(paths.warehouse)
+    )
     return {
-        "warehouse": WarehouseResource(
-            data_raw_dir=str(paths.data_raw), warehouse_dir=str(paths.warehouse)
-        ),
+        "warehouse": warehouse,
+        "drop_zone": drop_zone or drop_zone_listing,
         "dbt": InstalledDbtCliResource(
             project_dir=dbt_project,
             profiles_dir=str(dbt_project.project_dir),

@@ -21,7 +21,7 @@ from pipelines.contract.errors import DeliveryRejected, WrongDeliveryFolder, Wro
 from pipelines.contract.kinds import kind as delivery_kind
 from pipelines.contract.schemas import ParsedDelivery, RowProblem
 from pipelines.contract.suites import contract_version, suite_parameters
-from pipelines.ingest.validation import SuiteOutcome, run_suite_batch
+from pipelines.ingest.validation import RecordedValidation, SuiteOutcome, run_suite_batch
 
 ACCEPTED = "accepted"
 PARTIAL = "partially_accepted"
@@ -210,18 +210,21 @@ def check_delivery(delivery: Delivery, options: CheckOptions = CheckOptions()) -
 
 
 def check_deliveries(
-    batch: list[tuple[Delivery, CheckOptions]], *, max_rows: int = 1_000_000
+    batch: list[tuple[Delivery, CheckOptions]],
+    *,
+    max_rows: int = 1_000_000,
+    record: list[RecordedValidation] | None = None,
 ) -> Iterator[CheckedDelivery]:
     """Check deliveries, validating those of one kind and year together in one GX run.
 
     Deliveries are parsed one by one and validated in groups of up to max_rows rows, so memory
-    stays bounded however many deliveries there are.
+    stays bounded however many deliveries there are. record: receives the GX results.
     """
     group: list[tuple[ParsedDelivery, CheckOptions]] = []
     rows = 0
     for delivery, options in sorted(batch, key=lambda item: _group_key(item[0])):
         if group and (_group_key(delivery) != _group_key(group[0][0].delivery) or rows >= max_rows):
-            yield from _validate_group(group)
+            yield from _validate_group(group, record)
             group, rows = [], 0
         parsed = parse(delivery, options)
         if isinstance(parsed, CheckedDelivery):
@@ -230,17 +233,22 @@ def check_deliveries(
         group.append((parsed, options))
         rows += parsed.rows.num_rows
     if group:
-        yield from _validate_group(group)
+        yield from _validate_group(group, record)
 
 
 def _group_key(delivery: Delivery) -> tuple[str, int]:
     return delivery.kind, delivery.fiscal_year or 0
 
 
-def _validate_group(group: list[tuple[ParsedDelivery, CheckOptions]]) -> Iterator[CheckedDelivery]:
+def _validate_group(
+    group: list[tuple[ParsedDelivery, CheckOptions]], record: list[RecordedValidation] | None
+) -> Iterator[CheckedDelivery]:
     first = group[0][0].delivery
     outcomes = run_suite_batch(
-        first.kind, [p.rows for p, _ in group], suite_parameters(first.fiscal_year)
+        first.kind,
+        [p.rows for p, _ in group],
+        suite_parameters(first.fiscal_year),
+        record=record,
     )
     for (parsed, options), outcome in zip(group, outcomes, strict=True):
         yield decide(parsed, outcome, options.policy)

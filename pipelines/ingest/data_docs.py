@@ -1,33 +1,30 @@
 """GX Data Docs under warehouse/docs/: the suites and the validation results of the latest loads.
 
-Nothing is validated twice for the docs. The ingest validates in `suites.run_suite_batch`, which
-keeps a compact copy of every GX result (counts and GX's partial lists, not the per-row lists the
-quarantine already holds). At the end of the run this module puts those results and the suites
-into an ephemeral GX context with a filesystem Data Docs site and lets GX render its own site.
-Rendering costs about a second plus a few milliseconds per validation page.
-
-The results live in the memory of the process that validated, so the docs are built by the step
-that runs after the ingest in the same process (the benchmark job uses the in-process executor).
-A run that validated nothing, because every delivery was unchanged, keeps the previous site: it
-still shows the latest loads.
+Nothing is validated twice for the docs. The ingest validates in `validation.run_suite_batch`,
+which gives a compact copy of every GX result (counts and GX's partial lists, not the per-row
+lists the quarantine already holds); the landing store keeps them as files until the load_results
+step puts them and the suites into an ephemeral GX context with a filesystem Data Docs site and
+lets GX render its own site. Rendering costs about a second plus a few milliseconds per
+validation page. A run that validated nothing, because every delivery was unchanged, keeps the
+previous site: it still shows the latest loads.
 """
 
 from __future__ import annotations
 
 import copy
 import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.ingest.validation import (
-    RecordedValidation,
-    suite_definition,
-    take_recorded_validations,
-)
-from pipelines.settings import EXPECTATIONS_DIR, Paths
+from pipelines.contract.kinds import KINDS
+from pipelines.contract.suites import suite_definition
+from pipelines.ingest.store import LandingStore
+from pipelines.ingest.validation import RecordedValidation
+from pipelines.settings import Paths
 
 if TYPE_CHECKING:  # imported where used: a run that validated nothing never loads GX
     import great_expectations as gx
@@ -44,13 +41,8 @@ def docs_dir(paths: Paths) -> Path:
     return paths.warehouse / "docs"
 
 
-def build_data_docs(paths: Paths, validations: Sequence[RecordedValidation] | None = None) -> Path:
-    """(Re)build the Data Docs site and return its index.html.
-
-    validations: the GX results to show; by default those recorded since the last build.
-    """
-    if validations is None:
-        validations = take_recorded_validations()
+def build_data_docs(paths: Paths, validations: Sequence[RecordedValidation]) -> Path:
+    """(Re)build the Data Docs site from these GX results and the suites; return its index.html."""
     index = docs_dir(paths) / "index.html"
     if not validations and index.exists():
         return index
@@ -64,8 +56,19 @@ def build_data_docs(paths: Paths, validations: Sequence[RecordedValidation] | No
     return index
 
 
+def build_kept_data_docs(paths: Paths) -> Path:
+    """The Data Docs of the validations the landing store kept since the last build; once the
+    site is in place they are dropped (a run that validated nothing keeps the site as it is)."""
+    kept = LandingStore(paths).kept_validations()
+    validations = [v for path in kept for v in pickle.loads(path.read_bytes())]
+    index = build_data_docs(paths, sorted(validations, key=lambda v: v.validated_at))
+    for path in kept:
+        path.unlink()
+    return index
+
+
 def suite_kinds() -> list[str]:
-    return sorted(path.stem for path in EXPECTATIONS_DIR.glob("*.json"))
+    return sorted(KINDS)
 
 
 def documented_suite(kind: str) -> gx.ExpectationSuite:

@@ -16,7 +16,7 @@ from pipelines.ingest.check import (
     LoadPolicy,
     LoadResult,
 )
-from pipelines.ingest.discovery import discover
+from pipelines.ingest.discovery import DropZone
 from pipelines.ingest.store import LandingStore
 from pipelines.ingest.workers import check_and_store_all
 from pipelines.settings import Paths
@@ -34,6 +34,7 @@ def ingest_kind(
     paths: Paths,
     kind: str,
     *,
+    drop_zone: DropZone | None = None,
     policy: LoadPolicy = DEFAULT_POLICY,
     pseudonymiser: Callable[[str], str] | None = None,
     log: Callable[[str], None] = lambda message: None,
@@ -42,27 +43,22 @@ def ingest_kind(
 ) -> list[LoadResult]:
     """Load new or changed deliveries of `kind`, drop what is no longer delivered.
 
+    drop_zone: the run's listing of the drop zone (listed here when not given).
     only: the (municipality, fiscal year) slots to look at, e.g. the partitions of a run; the
     landed files of other slots are not touched.
     workers: processes that read and check deliveries side by side.
     """
-    warehouse = LandingStore(paths)
+    store = LandingStore(paths)
     ensure_landing_schema(paths, kind)
-    deliveries, refused = discover(paths.deliveries)
+    listed = drop_zone or DropZone.listed(paths.deliveries)
     if only is not None:
-        deliveries = [d for d in deliveries if (d.municipality_code, d.fiscal_year) in only]
-        refused = [
-            r
-            for r in refused
-            if r.delivery and (r.delivery.municipality_code, r.delivery.fiscal_year) in only
-        ]
-    known = known_municipalities(paths)
+        listed = listed.in_slots(only)
     results = load_deliveries(
-        [d for d in deliveries if d.kind == kind],
-        warehouse,
+        listed.of_kind(kind),
+        store,
         policy=policy,
         pseudonymiser=pseudonymiser,
-        known_municipalities=known,
+        known_municipalities=known_municipalities(paths),
         workers=workers,
     )
     # one event per delivery would cost the event log more than the check itself at national scale
@@ -72,13 +68,15 @@ def ingest_kind(
     counts = ", ".join(f"{n} {status}" for status, n in status_counts(results).items())
     log(f"{kind}: {len(results)} deliveries, {counts or 'none'}")
     # a slot with two files keeps its last good version until the sender removes one
-    slots = [d for d in deliveries if d.kind == kind]
-    slots += [r.delivery for r in refused if r.delivery and r.delivery.kind == kind]
+    slots = listed.of_kind(kind)
+    slots += [r.delivery for r in listed.refused if r.delivery and r.delivery.kind == kind]
     prune(paths, kind, {d.key for d in slots}, only)
     return results
 
 
-def slots_to_ingest(paths: Paths) -> dict[tuple[str, int], set[str]]:
+def slots_to_ingest(
+    paths: Paths, drop_zone: DropZone | None = None
+) -> dict[tuple[str, int], set[str]]:
     """The (municipality, fiscal year) slots whose delivered files differ from what the warehouse
     holds, with the kinds that differ: new or changed bytes, a contract version that moved, a
     delivery that was removed, or two files competing for one slot. The others would load as
@@ -88,9 +86,9 @@ def slots_to_ingest(paths: Paths) -> dict[tuple[str, int], set[str]]:
     modification time are what they were at the last look is not read again (`ictbench run
     --full` reads everything).
     """
-    warehouse = LandingStore(paths)
-    deliveries, refused = discover(paths.deliveries)
-    yearly = [d for d in deliveries if d.fiscal_year is not None]
+    store = LandingStore(paths)
+    listed = drop_zone or DropZone.listed(paths.deliveries)
+    yearly = [d for d in listed.deliveries if d.fiscal_year is not None]
     seen = paths.load_results / "fingerprints.json"
     previous = read_json(seen) or {}
     fingerprints = {
@@ -104,9 +102,9 @@ def slots_to_ingest(paths: Paths) -> dict[tuple[str, int], set[str]]:
         slots.setdefault((code, year), set()).add(kind)
 
     for d in yearly:
-        if not warehouse.is_unchanged(d, fingerprints[d.relative_path][2]):
+        if not store.is_unchanged(d, fingerprints[d.relative_path][2]):
             changed(d.municipality_code, d.fiscal_year, d.kind)
-    for item in refused:
+    for item in listed.refused:
         if item.delivery and item.delivery.fiscal_year is not None:
             changed(item.delivery.municipality_code, item.delivery.fiscal_year, item.delivery.kind)
     delivered = {(d.kind, d.key) for d in yearly}
@@ -121,7 +119,7 @@ def slots_to_ingest(paths: Paths) -> dict[tuple[str, int], set[str]]:
 
 def load_deliveries(
     deliveries: list[Delivery],
-    warehouse: LandingStore,
+    store: LandingStore,
     *,
     policy: LoadPolicy = DEFAULT_POLICY,
     pseudonymiser: Callable[[str], str] | None = None,
@@ -133,18 +131,18 @@ def load_deliveries(
     pending = []
     for delivery in deliveries:
         delivery_id = delivery.content_hash()
-        if warehouse.is_unchanged(delivery, delivery_id):
-            previous = warehouse.previous_result(delivery)
+        if store.is_unchanged(delivery, delivery_id):
+            previous = store.previous_result(delivery)
             results.append(LoadResult(**{**previous, "status": UNCHANGED, "problems": []}))
             continue
         options = CheckOptions(
             policy=policy,
             pseudonymiser=pseudonymiser,
             known_municipalities=known_municipalities,
-            previous_columns=warehouse.previous_columns(delivery),
+            previous_columns=store.previous_columns(delivery),
         )
         pending.append((delivery, options))
-    results.extend(check_and_store_all(pending, warehouse.paths, workers))
+    results.extend(check_and_store_all(pending, store.paths, workers))
     return sorted(results, key=lambda r: r.delivery_key)
 
 

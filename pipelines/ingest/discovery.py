@@ -20,6 +20,36 @@ class Refused:
     delivery: Delivery | None = None  # set when the file does name a delivery slot
 
 
+@dataclass(frozen=True)
+class DropZone:
+    """One listing of the drop zone, made once per run and passed to every step that needs it:
+    the deliveries found, sorted, and the files refused with their reason."""
+
+    root: Path
+    deliveries: tuple[Delivery, ...] = ()
+    refused: tuple[Refused, ...] = ()
+
+    @classmethod
+    def listed(cls, root: Path) -> DropZone:
+        deliveries, refused = discover(root)
+        return cls(root, tuple(deliveries), tuple(refused))
+
+    def of_kind(self, kind: str) -> list[Delivery]:
+        return [d for d in self.deliveries if d.kind == kind]
+
+    def in_slots(self, slots: set[tuple[str, int]]) -> DropZone:
+        """Only the (municipality, fiscal year) slots given; refused files that name no slot go."""
+        return DropZone(
+            self.root,
+            tuple(d for d in self.deliveries if (d.municipality_code, d.fiscal_year) in slots),
+            tuple(
+                r
+                for r in self.refused
+                if r.delivery and (r.delivery.municipality_code, r.delivery.fiscal_year) in slots
+            ),
+        )
+
+
 def discover(deliveries_root: Path) -> tuple[list[Delivery], list[Refused]]:
     """Every delivery under `<root>/<GMxxxx>/...`, sorted; hidden files are ignored."""
     if not deliveries_root.is_dir():

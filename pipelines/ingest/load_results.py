@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from pipelines.ingest.check import REJECTED, LoadResult
-from pipelines.ingest.discovery import discover
+from pipelines.ingest.discovery import DropZone
 from pipelines.settings import Paths
 from pipelines.storage.files import read_json, write_json_atomic, write_parquet_atomic
 
@@ -62,9 +62,12 @@ LOAD_RESULTS_SCHEMA = pa.schema(
 )
 
 
-def write_load_results(paths: Paths) -> pa.Table:
-    """All load results in one table for dbt; files that are no delivery at all are listed too."""
-    record_refused(paths, discover(paths.deliveries)[1])
+def write_load_results(paths: Paths, drop_zone: DropZone | None = None) -> pa.Table:
+    """All load results in one table for dbt; files that are no delivery at all are listed too.
+
+    drop_zone: the run's listing of the drop zone (listed here when not given)."""
+    listed = drop_zone or DropZone.listed(paths.deliveries)
+    record_refused(paths, listed.refused)
     records = [
         {name: result.get(name) for name in LOAD_RESULTS_SCHEMA.names}
         for result in collect_results(paths)

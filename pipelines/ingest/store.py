@@ -3,6 +3,8 @@ delivery is stored, and what the last check of each delivery slot decided."""
 
 from __future__ import annotations
 
+import pickle
+import uuid
 from pathlib import Path
 
 from pipelines.contract.delivery import Delivery
@@ -11,6 +13,7 @@ from pipelines.ingest.check import ACCEPTED, PARTIAL, REJECTED, CheckedDelivery
 from pipelines.settings import Paths
 from pipelines.storage.files import (
     read_json,
+    write_bytes_atomic,
     write_json_atomic,
     write_parquet_atomic,
     write_quarantine_csv,
@@ -31,6 +34,20 @@ class LandingStore:
 
     def result_file(self, delivery: Delivery) -> Path:
         return self.paths.load_results / delivery.kind / f"{delivery.key}.json"
+
+    @property
+    def validations_dir(self) -> Path:
+        return self.paths.load_results / "validations"
+
+    def keep_validations(self, validations: list) -> None:
+        """GX results of a check (validation.RecordedValidation), pickled until the Data Docs
+        are built from them; the process that keeps them need not import GX to do so."""
+        if validations:
+            target = self.validations_dir / f"{uuid.uuid4().hex}.pickle"
+            write_bytes_atomic(pickle.dumps(validations), target)
+
+    def kept_validations(self) -> list[Path]:
+        return sorted(self.validations_dir.glob("*.pickle"))
 
     def previous_result(self, delivery: Delivery) -> dict | None:
         return read_json(self.result_file(delivery))

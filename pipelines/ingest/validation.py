@@ -5,8 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
-import pickle
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -42,16 +41,13 @@ class SuiteOutcome:
 
 @dataclass(frozen=True)
 class RecordedValidation:
-    """One GX validation run of this process, kept for the Data Docs of the run."""
+    """One GX validation run, kept (pickled, in the landing store) for the Data Docs of the run."""
 
     label: str  # what was validated, e.g. `row-rules_GM0363_2024_ledger.csv`
     validated_at: dt.datetime
     result: ExpectationSuiteValidationResult  # without per-row lists: the quarantine has those
 
 
-# Bounded, so a process that validates without ever building Data Docs (`ictbench validate`)
-# does not grow. A worker's validations arrive pickled, as one item.
-_recorded: deque[RecordedValidation | bytes] = deque(maxlen=5_000)
 _PER_ROW_DETAIL = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
 
 
@@ -136,45 +132,23 @@ def _as_timestamps(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return clamped.cast(pa.timestamp("ns"))
 
 
-def take_recorded_validations() -> list[RecordedValidation]:
-    """The validations recorded since the last call, oldest first; the record is emptied."""
-    taken: list[RecordedValidation] = []
-    for item in _recorded:
-        taken.extend(unpickled_validations([item]) if isinstance(item, bytes) else [item])
-    _recorded.clear()
-    return taken
-
-
-def unpickled_validations(pickled: list[bytes]) -> list[RecordedValidation]:
-    return [validation for item in pickled for validation in pickle.loads(item)]
-
-
-def take_pickled_validations() -> list[bytes]:
-    """take_recorded_validations, pickled: a process can pass them on without importing GX."""
-    taken = []
-    for item in _recorded:
-        taken.append(item if isinstance(item, bytes) else pickle.dumps([item]))
-    _recorded.clear()
-    return taken
-
-
-def keep_pickled_validations(pickled: bytes) -> None:
-    """Validations a worker process ran, kept here (unread) for the Data Docs of the run."""
-    _recorded.append(pickled)
-
-
 def run_suite(kind: str, rows: pa.Table, parameters: dict[str, object]) -> SuiteOutcome:
     return run_suite_batch(kind, [rows], parameters)[0]
 
 
 def run_suite_batch(
-    kind: str, tables: list[pa.Table], parameters: dict[str, object]
+    kind: str,
+    tables: list[pa.Table],
+    parameters: dict[str, object],
+    *,
+    record: list[RecordedValidation] | None = None,
 ) -> list[SuiteOutcome]:
     """Validate several deliveries that share the suite parameters in one GX run.
 
     GX costs about half a second per validation whatever the size, so the row-level rules run once
     over all deliveries together; the whole-delivery rules (row count) run per delivery on a
     one-column frame, which is cheap.
+    record: receives a compact copy of each GX result, for the Data Docs.
     """
     problems: list[list[RowProblem]] = [[] for _ in tables]
     table_failures: list[list[str]] = [[] for _ in tables]
@@ -186,11 +160,14 @@ def run_suite_batch(
         for index, table in enumerate(tables):
             frame = table.select([ROW_ID]).to_pandas()
             result = _validate(whole, frame, [ROW_ID])
-            if not result.success:  # a passing row count says little; a failing one explains
-                _record(
-                    "file-rules",
-                    files[index] or [f"delivery {index + 1} of {len(tables)} without rows"],
-                    result,
+            # a passing row count says little; a failing one explains
+            if not result.success and record is not None:
+                record.append(
+                    _recorded(
+                        "file-rules",
+                        files[index] or [f"delivery {index + 1} of {len(tables)} without rows"],
+                        result,
+                    )
                 )
             for rule, meta, outcome in _failures(result):
                 failed[index].append(rule)
@@ -204,7 +181,8 @@ def run_suite_batch(
     )
     result = _validate(per_row, frame, [BATCH, ROW_ID])
     del frame
-    _record("row-rules", [name for names in files for name in names], result)
+    if record is not None:
+        record.append(_recorded("row-rules", [name for names in files for name in names], result))
     delivered_dates = _delivered_dates(tables, result)
     for rule, meta, outcome in _failures(result):
         config = outcome.expectation_config
@@ -287,15 +265,17 @@ def _failures(
     return failures
 
 
-def _record(rules: str, files: list[str], result: ExpectationSuiteValidationResult) -> None:
-    """Keep the validation for the Data Docs, named `<rules>_<file>` or by the number of files."""
+def _recorded(
+    rules: str, files: list[str], result: ExpectationSuiteValidationResult
+) -> RecordedValidation:
+    """The validation for the Data Docs, named `<rules>_<file>` or by the number of files."""
     if len(files) > 1:
         about = f"{len(files)}-deliveries-from-{files[0]}"
     else:
         about = files[0] if files else "deliveries-without-rows"
     label = f"{rules}_{about}".replace("/", "_").replace(" ", "-")
     validated_at = dt.datetime.now(dt.UTC)
-    _recorded.append(RecordedValidation(label, validated_at, _without_row_lists(result, files)))
+    return RecordedValidation(label, validated_at, _without_row_lists(result, files))
 
 
 def _without_row_lists(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
-import pickle
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import cache
@@ -18,7 +17,6 @@ from multiprocessing import forkserver
 from pathlib import Path
 
 from pipelines.contract.delivery import Delivery
-from pipelines.ingest import validation as suites
 from pipelines.ingest.check import CheckOptions, LoadResult, check_deliveries
 from pipelines.ingest.store import LandingStore
 from pipelines.settings import Paths, available_cores
@@ -63,21 +61,17 @@ def plan_chunks(
 
 
 def check_and_store(chunk: Batch, paths: Paths) -> list[LoadResult]:
-    """Check the chunk, land or quarantine each delivery, return what happened."""
+    """Check the chunk, land or quarantine each delivery and keep the GX results for the Data
+    Docs; return what happened."""
     store = LandingStore(paths)
     by_key = {delivery.key: delivery for delivery, _ in chunk}
     results = []
-    for checked in check_deliveries(chunk):
+    validations: list = []
+    for checked in check_deliveries(chunk, record=validations):
         store.store(checked, by_key[checked.result.delivery_key])
         results.append(checked.result)
+    store.keep_validations(validations)
     return results
-
-
-def _in_worker(chunk: Batch, paths: Paths) -> tuple[list[LoadResult], bytes]:
-    """check_and_store in a worker process, with the GX validations it ran for the Data Docs,
-    pickled here: unpickled in the Dagster process, they would import GX there."""
-    results = check_and_store(chunk, paths)
-    return results, pickle.dumps(suites.take_recorded_validations())
 
 
 def start_workers_early() -> None:
@@ -130,31 +124,23 @@ def check_and_store_all(batch: Batch, paths: Paths, workers: int) -> Iterator[Lo
         yield from check_and_store(batch, paths)
         return
     with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=worker_context()) as pool:
-        futures = [pool.submit(_in_worker, chunk, paths) for chunk in chunks]
+        futures = [pool.submit(check_and_store, chunk, paths) for chunk in chunks]
         for future in as_completed(futures):
-            results, recorded = future.result()
-            suites.keep_pickled_validations(recorded)
-            yield from results
+            yield from future.result()
 
 
 def build_data_docs(paths: Paths) -> Path:
-    """The Data Docs of the run's validations, rendered in a worker when the server runs."""
+    """The Data Docs of the validations the store keeps, rendered in a worker when the server
+    runs: this process then never imports GX."""
     from pipelines.ingest import data_docs
 
-    validations = suites.take_pickled_validations()
     index = data_docs.docs_dir(paths) / "index.html"
-    if not validations and index.exists():
+    if not LandingStore(paths).kept_validations() and index.exists():
         return index
     if not _server_started():
-        return _docs_from_pickled(paths, validations)
+        return data_docs.build_kept_data_docs(paths)
     with ProcessPoolExecutor(1, mp_context=worker_context()) as pool:
-        return pool.submit(_docs_from_pickled, paths, validations).result()
-
-
-def _docs_from_pickled(paths: Paths, validations: list[bytes]) -> Path:
-    from pipelines.ingest import data_docs
-
-    return data_docs.build_data_docs(paths, suites.unpickled_validations(validations))
+        return pool.submit(data_docs.build_kept_data_docs, paths).result()
 
 
 def _size(delivery: Delivery) -> int:

@@ -35,13 +35,18 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> bool:
         temp.unlink(missing_ok=True)
 
 
-def write_json_atomic(data: object, path: Path) -> None:
+def write_bytes_atomic(data: bytes, path: Path) -> None:
     temp = _temp_beside(path)
     try:
-        temp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+        temp.write_bytes(data)
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def write_json_atomic(data: object, path: Path) -> None:
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    write_bytes_atomic(text.encode("utf-8"), path)
 
 
 # A spreadsheet runs text starting with these as a formula (CSV injection); a leading quote stops it.

@@ -12,10 +12,12 @@ published mart is this build, there is nothing to build or publish.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
-from pipelines.contract.kinds import KINDS
+from pipelines.contract.kinds import KINDS, yearly_kinds
 from pipelines.contract.suites import contract_version
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.storage.duckdb_format import in_bi_storage_format, storage_version
@@ -33,34 +35,37 @@ def built_from() -> dict:
 
 OTHER_FORMAT = "the build database is in another storage format; made again"
 
-# The files each dbt source reads, under warehouse/landing (as in _landing__sources.yml).
-LANDED_SOURCES = {
-    "ledger_lines": "ledger/*.parquet",
-    "account_mappings": "account_mapping/*.parquet",
-    "municipalities": "reference/municipalities.parquet",
-    "inhabitants": "reference/inhabitants.parquet",
-    "price_index": "reference/price_index.parquet",
-    "load_results": "load_results.parquet",
-    "asset_register": "assets/*.parquet",
-    "training_records": "training/*.parquet",
-}
-# The sources a run changes only when it ingests a delivery partition of their kind; the account
-# mappings, reference data and load results are landed again by every run.
-PARTITIONED_SOURCES = {
-    "ledger": "ledger_lines",
-    "assets": "asset_register",
-    "training": "training_records",
-}
+
+def landed_sources(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Per dbt landing source, the glob of the files it reads under warehouse/landing, taken from
+    its `external_location` in the manifest (e.g. `ledger_lines` -> `ledger/*.parquet`)."""
+    sources = {}
+    for source in manifest["sources"].values():
+        location = source["meta"].get("external_location", "")
+        if source["source_name"] == "landing" and (found := LANDING_GLOB.search(location)):
+            sources[source["name"]] = found.group(1)
+    return sources
 
 
-def landed_files_digest(landing: Path) -> dict[str, str]:
-    """Per dbt source, a digest of the names, sizes, inodes and modification times of its files.
+LANDING_GLOB = re.compile(r"/landing/([^']+)'")
+
+
+def partitioned_sources() -> dict[str, str]:
+    """Kind -> the dbt source of a kind delivered per year. A run changes these only when it
+    ingests a delivery partition of their kind; the other sources (account mappings, reference
+    data, load results) are landed again by every run."""
+    return {kind.name: kind.dbt_source for kind in yearly_kinds()}
+
+
+def landed_files_digest(landing: Path, sources: Mapping[str, str]) -> dict[str, str]:
+    """Per dbt source (landed_sources), a digest of the names, sizes, inodes and modification
+    times of its files.
 
     Landing files are only ever replaced whole (and left alone when the same bytes would be
     written again), so a changed digest means changed rows, without reading a gigabyte.
     """
     digests = {}
-    for source, pattern in LANDED_SOURCES.items():
+    for source, pattern in sources.items():
         digest = hashlib.sha256()
         for path in sorted(landing.glob(pattern)):
             stat = path.stat()

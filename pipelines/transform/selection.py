@@ -5,6 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pipelines.settings import DBT_MANIFEST, Paths
+from pipelines.storage.files import read_json
+from pipelines.transform.build_state import (
+    BuildState,
+    landed_files_digest,
+    landed_sources,
+    partitioned_sources,
+)
+
 BUILT_TYPES = ("model", "seed")
 
 
@@ -41,3 +50,26 @@ def built_sources(
 ) -> list[str]:
     """The sources whose models all ran in a build of the selected models."""
     return [source for source in sources if downstream(manifest, [source]) <= selected]
+
+
+def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
+    """The dbt models and seeds that no source a run may change feeds: the sources landed
+    again by every run, those of the kinds it ingests, and those that changed since the last
+    build. Nothing when the build must be made whole."""
+    import duckdb
+
+    # the manifest's path, not dagster-dbt's DbtProject: planning does not wait for importing dbt
+    build = BuildState(paths.build_db)
+    try:
+        whole = not DBT_MANIFEST.exists() or build.full_refresh_reason() is not None
+    except duckdb.Error:  # another run is writing the build: its dbt step decides, under the lock
+        whole = True
+    if whole:
+        return frozenset()
+    manifest = read_json(DBT_MANIFEST)
+    landed = landed_sources(manifest)
+    partitioned = partitioned_sources()
+    changing = set(landed) - set(partitioned.values())
+    changing |= {partitioned[kind] for kind in ingested_kinds if kind in partitioned}
+    changing |= set(build.changed_sources(landed_files_digest(paths.landing, landed)))
+    return frozenset(left_out(manifest, changing))

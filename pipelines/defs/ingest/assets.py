@@ -1,9 +1,11 @@
 import dagster as dg
 
+from pipelines.contract.kinds import KINDS, DeliveryKind
 from pipelines.defs.ingest.partitions import deliveries_partitions, slots
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingest.check import PARTIAL, REJECTED, LoadPolicy, LoadResult
 from pipelines.ingest.deliveries import ingest_kind, status_counts
+from pipelines.ingest.discovery import DropZone
 from pipelines.ingest.load_results import write_load_results
 from pipelines.ingest.reference import ingest_reference
 from pipelines.ingest.workers import build_data_docs, default_workers
@@ -115,92 +117,59 @@ def reference_data(warehouse: WarehouseResource):
     )
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            "account_mappings",
-            group_name=GROUP,
-            kinds={"python", "parquet"},
-            description="Each municipality's rules saying which ledger lines are ICT, validated and landed.",
-        )
-    ],
-    check_specs=contract_checks("account_mappings"),
-)
-def account_mappings(
-    context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource
-):
-    results = ingest_kind(
-        warehouse.paths(),
-        "account_mapping",
-        policy=config.policy(),
-        log=context.log.info,
-        workers=config.worker_count(),
-    )
-    yield dg.MaterializeResult(asset_key="account_mappings", metadata=summary(results))
-    yield from check_results("account_mappings", results)
-
-
-def delivery_ingest(name: str, kind: str, description: str) -> dg.AssetsDefinition:
-    """An ingest asset partitioned by municipality-year; a backfill of any size is one run."""
+def ingest_asset(kind: DeliveryKind) -> dg.AssetsDefinition:
+    """The ingest asset of one kind of delivery, with its contract checks. A yearly kind is
+    partitioned by municipality-year, and a backfill of any size is one run."""
+    per_year = kind.per_year
 
     @dg.multi_asset(
-        name=name,
+        name=kind.asset_name,
         specs=[
             dg.AssetSpec(
-                name,
+                kind.asset_name,
                 group_name=GROUP,
                 kinds={"python", "parquet"},
-                description=description,
-                partitions_def=deliveries_partitions,
+                description=kind.description,
+                partitions_def=deliveries_partitions if per_year else None,
             )
         ],
-        check_specs=contract_checks(name),
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        check_specs=contract_checks(kind.asset_name),
+        backfill_policy=dg.BackfillPolicy.single_run() if per_year else None,
     )
     def ingest(
-        context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext,
+        config: IngestConfig,
+        warehouse: WarehouseResource,
+        drop_zone: dg.ResourceParam[DropZone],
     ):
         results = ingest_kind(
             warehouse.paths(),
-            kind,
+            kind.name,
+            drop_zone=drop_zone,
             policy=config.policy(),
-            pseudonymiser=warehouse.pseudonymiser() if kind == "training" else None,
+            pseudonymiser=warehouse.pseudonymiser() if kind.personal_data else None,
             log=context.log.info,
-            only=slots(context.partition_keys),
+            only=slots(context.partition_keys) if per_year else None,
             workers=config.worker_count(),
         )
-        yield dg.MaterializeResult(asset_key=name, metadata=summary(results))
-        yield from check_results(name, results)
+        yield dg.MaterializeResult(asset_key=kind.asset_name, metadata=summary(results))
+        yield from check_results(kind.asset_name, results)
 
     return ingest
 
 
-ledger_deliveries = delivery_ingest(
-    "ledger_deliveries",
-    "ledger",
-    "General-ledger deliveries (CSV and XAF), validated and landed one Parquet file per delivery.",
-)
-asset_registers = delivery_ingest(
-    "asset_registers",
-    "assets",
-    "Hardware asset registers (CSV or XLSX, state on 31 December), validated and landed.",
-)
-training_records = delivery_ingest(
-    "training_records",
-    "training",
-    "HR training records, pseudonymised at parse time (no names or e-mail addresses), validated and landed.",
-)
+ingest_assets = [ingest_asset(kind) for kind in KINDS.values()]
 
 
 @dg.asset(
     group_name=GROUP,
     kinds={"python", "parquet"},
-    deps=["account_mappings", "ledger_deliveries", "asset_registers", "training_records"],
+    deps=[kind.asset_name for kind in KINDS.values()],
 )
-def load_results(warehouse: WarehouseResource):
+def load_results(warehouse: WarehouseResource, drop_zone: dg.ResourceParam[DropZone]):
     """The latest load result of every delivery, for the load_quality mart, and the GX Data Docs."""
     paths = warehouse.paths()
-    table = write_load_results(paths)
+    table = write_load_results(paths, drop_zone)
     docs = build_data_docs(paths)
     return dg.MaterializeResult(
         metadata={"deliveries": table.num_rows, "data_docs": dg.MetadataValue.path(str(docs))}

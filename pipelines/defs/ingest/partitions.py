@@ -1,8 +1,7 @@
-from pathlib import Path
-
 import dagster as dg
 
 from pipelines.contract.delivery import Delivery
+from pipelines.ingest.discovery import DropZone
 
 # One partition per municipality and fiscal year, e.g. "GM0363-2024": the set is whatever has been
 # delivered, registered by the deliveries sensor (and by `ictbench run`), never a hard-coded list.
@@ -38,13 +37,10 @@ def range_tags(keys: list[str]) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
 
 
-def register_partitions(instance: dg.DagsterInstance, deliveries_root: Path) -> list[str]:
+def register_partitions(instance: dg.DagsterInstance, drop_zone: DropZone) -> list[str]:
     """Add a partition for every delivered municipality-year; all keys, in partition order."""
-    from pipelines.ingest.discovery import discover
-
-    found, refused = discover(deliveries_root)
-    delivered = {delivery_partition(d) for d in found} | {
-        delivery_partition(r.delivery) for r in refused if r.delivery
+    delivered = {delivery_partition(d) for d in drop_zone.deliveries} | {
+        delivery_partition(r.delivery) for r in drop_zone.refused if r.delivery
     }
     delivered.discard(None)
     known = instance.get_dynamic_partitions(deliveries_partitions.name)

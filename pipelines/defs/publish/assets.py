@@ -1,5 +1,6 @@
 import dagster as dg
 
+from pipelines.contract.kinds import yearly_kinds
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.assets import benchmark_models
 from pipelines.publish.publish import publication, publish
@@ -21,7 +22,7 @@ benchmark_job = dg.define_asset_job(
 rebuild_job = dg.define_asset_job(
     "rebuild_benchmark",
     selection=dg.AssetSelection.all()
-    - dg.AssetSelection.assets("ledger_deliveries", "asset_registers", "training_records"),
+    - dg.AssetSelection.assets(*(kind.asset_name for kind in yearly_kinds())),
     executor_def=dg.in_process_executor,
     tags={"ictbench/writes": "warehouse"},
     description="Check account mappings and reference data, build the mart with dbt from what has landed, publish it.",

@@ -5,22 +5,32 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from pipelines.contract.kinds import KINDS
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.project import dbt_project
 from pipelines.publish.publish import publication
+from pipelines.storage.files import read_json
 from pipelines.storage.lock import warehouse_writer
-from pipelines.transform.build_state import BuildState, landed_files_digest
+from pipelines.transform.build_state import BuildState, landed_files_digest, landed_sources
 from pipelines.transform.selection import built_sources
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+
+
+# dbt landing source -> the ingest asset that lands it; the reference data and load results are
+# landed by assets of the source's own name
+LANDED_BY = {kind.dbt_source: kind.asset_name for kind in KINDS.values()}
 
 
 class BenchmarkTranslator(DagsterDbtTranslator):
     """dbt folders become asset groups; sources map to the ingest assets that land them."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        name = dbt_resource_props["name"]
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(LANDED_BY.get(name, name))
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
-            return dg.AssetKey(dbt_resource_props["name"])
+            return dg.AssetKey(name)
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -58,7 +68,9 @@ def benchmark_models(
     command += ["--no-write-json"]
     with warehouse_writer(paths.warehouse):
         build = BuildState(paths.build_db)
-        landed = landed_files_digest(paths.landing)
+        landed = landed_files_digest(
+            paths.landing, landed_sources(read_json(dbt_project.manifest_path))
+        )
         if build.needs_full_refresh(forced=config.full_refresh):
             context.log.info(f"full refresh: {build.reason}")
             command.append("--full-refresh")
