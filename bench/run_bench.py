@@ -307,11 +307,11 @@ def _csv_line(fields: list[str]) -> str:
 
 
 def _canonical(name: str) -> str | None:
-    from pipelines.contract.column_aliases import LEDGER_COLUMNS
+    from pipelines.contract.vocabulary import column_aliases
     from pipelines.readers.ledger_csv import normalise_header
 
     wanted = normalise_header(name)
-    return next((c for c, aliases in LEDGER_COLUMNS.items() if wanted in aliases), None)
+    return next((c for c, aliases in column_aliases("ledger").items() if wanted in aliases), None)
 
 
 # --- the SQL (a) and (b) share: int_ledger_accounts_classified.sql without dbt ------------------------

@@ -43,7 +43,7 @@ SUITE = {
 }
 
 
-def read_meters(delivery) -> ParsedDelivery:
+def read_meters(delivery, profile=None) -> ParsedDelivery:
     """A reader as small as a reader gets: `meter;kwh`, one reading per line."""
     with delivery.path.open(encoding="utf-8") as handle:
         records = list(csv.DictReader(handle, delimiter=";"))

@@ -20,10 +20,12 @@ from pipelines.settings import EXPECTATIONS_DIR
 
 if TYPE_CHECKING:
     from pipelines.contract.delivery import Delivery
+    from pipelines.contract.profile import KindProfile
     from pipelines.contract.schemas import ParsedDelivery
 
-# A reader takes the delivery (and, for a kind with personal data, the pseudonymiser) and returns
-# the parsed rows; "module:function" is imported when a file of the kind is first read.
+# A reader takes the delivery (and, for a kind with personal data, the pseudonymiser) and the
+# municipality's profile for the kind as `profile=`, and returns the parsed rows;
+# "module:function" is imported when a file of the kind is first read.
 Reader = Callable[..., "ParsedDelivery"]
 
 
@@ -60,14 +62,17 @@ class DeliveryKind:
         return getattr(importlib.import_module(module), function)
 
     def read(
-        self, delivery: Delivery, pseudonymiser: Callable[[str], str] | None
+        self,
+        delivery: Delivery,
+        pseudonymiser: Callable[[str], str] | None,
+        profile: KindProfile | None = None,
     ) -> ParsedDelivery:
         read = self.reader(delivery.path.suffix)
         if not self.personal_data:
-            return read(delivery)
+            return read(delivery, profile=profile)
         if pseudonymiser is None:
             raise ValueError(f"{self.name} deliveries hold personal data and need a pseudonymiser")
-        return read(delivery, pseudonymiser)
+        return read(delivery, pseudonymiser, profile=profile)
 
 
 KINDS: dict[str, DeliveryKind] = {

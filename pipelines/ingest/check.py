@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from pipelines.contract.delivery import Delivery
 from pipelines.contract.errors import DeliveryRejected, WrongDeliveryFolder, WrongLayout
 from pipelines.contract.kinds import kind as delivery_kind
+from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import ParsedDelivery, RowProblem
 from pipelines.contract.suites import contract_version, suite_parameters
 from pipelines.ingest.validation import RecordedValidation, SuiteOutcome, run_suite_batch
@@ -71,6 +72,7 @@ class LoadResult:
     notes: list[str] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)
     contract_version: str | None = None
+    profile: str | None = None  # digest of the delivery profile the check used, if any
     columns: list[str] | None = None  # canonical columns the file had, for header-drift checks
     checked_at: str | None = None
 
@@ -98,24 +100,33 @@ class CheckOptions:
     known_municipalities: CBS codes a delivery may come from (None: not checked).
     previous_columns: the columns of the last accepted delivery of this municipality and kind; a
     column that disappears is header drift and rejects the file.
+    profile: the municipality's delivery profile for this kind; profile_error: why its profile
+    cannot be used (the delivery is then rejected); profile_digest: which profile it was.
+    delivery_id: the file's content hash when the caller has it, so that a rejected file is
+    remembered and not read again while its bytes stay the same.
     """
 
     policy: LoadPolicy = DEFAULT_POLICY
     pseudonymiser: Callable[[str], str] | None = None
     known_municipalities: frozenset[str] | None = None
     previous_columns: list[str] | None = None
+    profile: KindProfile | None = None
+    profile_error: DeliveryRejected | None = None
+    profile_digest: str | None = None
+    delivery_id: str | None = None
 
 
-def new_result(delivery: Delivery) -> LoadResult:
+def new_result(delivery: Delivery, options: CheckOptions) -> LoadResult:
     return LoadResult(
         delivery_key=delivery.key,
         kind=delivery.kind,
         municipality_code=delivery.municipality_code,
         fiscal_year=delivery.fiscal_year,
         source_file=delivery.relative_path,
-        delivery_id=None,
+        delivery_id=options.delivery_id,
         status=REJECTED,
         contract_version=contract_version(delivery.kind),
+        profile=options.profile_digest,
         checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
 
@@ -131,20 +142,24 @@ def parse(delivery: Delivery, options: CheckOptions) -> ParsedDelivery | Checked
                 file=delivery.relative_path,
                 hint="Check the folder name; merged municipalities deliver under the new code.",
             )
-        parsed = delivery_kind(delivery.kind).read(delivery, options.pseudonymiser)
+        if options.profile_error is not None:
+            raise options.profile_error
+        kind = delivery_kind(delivery.kind)
+        parsed = kind.read(delivery, options.pseudonymiser, options.profile)
         _check_drift(delivery, parsed, options.previous_columns)
     except DeliveryRejected as error:
-        result = new_result(delivery)
+        result = new_result(delivery, options)
         result.message = error.describe()
         result.problems = [error.as_dict()]
         return CheckedDelivery(result)
     return parsed
 
 
-def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, policy: LoadPolicy) -> CheckedDelivery:
+def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, options: CheckOptions) -> CheckedDelivery:
     """Split validated rows into what lands and what is quarantined, or reject the delivery."""
     delivery = parsed.delivery
-    result = new_result(delivery)
+    policy = options.policy
+    result = new_result(delivery, options)
     result.delivery_id = parsed.delivery_id
     result.notes = parsed.notes
     result.columns = parsed.header.get("canonical_columns")
@@ -251,7 +266,7 @@ def _validate_group(
         record=record,
     )
     for (parsed, options), outcome in zip(group, outcomes, strict=True):
-        yield decide(parsed, outcome, options.policy)
+        yield decide(parsed, outcome, options)
 
 
 def _check_drift(

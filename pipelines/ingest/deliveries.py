@@ -17,6 +17,7 @@ from pipelines.ingest.check import (
     LoadResult,
 )
 from pipelines.ingest.discovery import DropZone
+from pipelines.ingest.profiles import Profiles, ProfileUse
 from pipelines.ingest.store import LandingStore
 from pipelines.ingest.workers import check_and_store_all
 from pipelines.settings import Paths
@@ -60,6 +61,7 @@ def ingest_kind(
         pseudonymiser=pseudonymiser,
         known_municipalities=known_municipalities(paths),
         workers=workers,
+        profiles=Profiles(listed),
     )
     # one event per delivery would cost the event log more than the check itself at national scale
     for result in results:
@@ -101,8 +103,10 @@ def slots_to_ingest(
     def changed(code: str, year: int, kind: str) -> None:
         slots.setdefault((code, year), set()).add(kind)
 
+    profiles = Profiles(listed)
     for d in yearly:
-        if not store.is_unchanged(d, fingerprints[d.relative_path][2]):
+        profile = profiles.digest(d.municipality_code)
+        if not store.is_unchanged(d, fingerprints[d.relative_path][2], profile):
             changed(d.municipality_code, d.fiscal_year, d.kind)
     for item in listed.refused:
         if item.delivery and item.delivery.fiscal_year is not None:
@@ -125,13 +129,16 @@ def load_deliveries(
     pseudonymiser: Callable[[str], str] | None = None,
     known_municipalities: frozenset[str] | None = None,
     workers: int = 1,
+    profiles: Profiles | None = None,
 ) -> list[LoadResult]:
-    """Load deliveries idempotently: the same bytes again change nothing."""
+    """Load deliveries idempotently: the same bytes, under the same profile and contract, change
+    nothing, whether they were accepted or rejected the last time."""
     results: list[LoadResult] = []
     pending = []
     for delivery in deliveries:
         delivery_id = delivery.content_hash()
-        if store.is_unchanged(delivery, delivery_id):
+        profile = profiles.for_delivery(delivery) if profiles else ProfileUse()
+        if store.is_unchanged(delivery, delivery_id, profile.digest):
             previous = store.previous_result(delivery)
             results.append(LoadResult(**{**previous, "status": UNCHANGED, "problems": []}))
             continue
@@ -140,6 +147,10 @@ def load_deliveries(
             pseudonymiser=pseudonymiser,
             known_municipalities=known_municipalities,
             previous_columns=store.previous_columns(delivery),
+            profile=profile.profile,
+            profile_error=profile.error,
+            profile_digest=profile.digest,
+            delivery_id=delivery_id,
         )
         pending.append((delivery, options))
     results.extend(check_and_store_all(pending, store.paths, workers))

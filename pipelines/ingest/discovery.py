@@ -6,8 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.contract.delivery import Delivery, delivery_from_path
+from pipelines.contract.delivery import MUNICIPALITY_CODE, Delivery, delivery_from_path
 from pipelines.contract.errors import DeliveryRejected, UnsafeFile, WrongDeliveryFolder
+from pipelines.contract.profile import PROFILE_FILE
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,15 @@ class DropZone:
     root: Path
     deliveries: tuple[Delivery, ...] = ()
     refused: tuple[Refused, ...] = ()
+    profiles: tuple[tuple[str, Path], ...] = ()  # municipality code -> its delivery profile
 
     @classmethod
     def listed(cls, root: Path) -> DropZone:
-        deliveries, refused = discover(root)
-        return cls(root, tuple(deliveries), tuple(refused))
+        deliveries, refused, profiles = discover(root)
+        return cls(root, tuple(deliveries), tuple(refused), tuple(sorted(profiles.items())))
+
+    def profile_file(self, municipality_code: str) -> Path | None:
+        return dict(self.profiles).get(municipality_code)
 
     def of_kind(self, kind: str) -> list[Delivery]:
         return [d for d in self.deliveries if d.kind == kind]
@@ -47,15 +52,20 @@ class DropZone:
                 for r in self.refused
                 if r.delivery and (r.delivery.municipality_code, r.delivery.fiscal_year) in slots
             ),
+            self.profiles,
         )
 
 
-def discover(deliveries_root: Path) -> tuple[list[Delivery], list[Refused]]:
-    """Every delivery under `<root>/<GMxxxx>/...`, sorted; hidden files are ignored."""
+def discover(
+    deliveries_root: Path,
+) -> tuple[list[Delivery], list[Refused], dict[str, Path]]:
+    """Every delivery under `<root>/<GMxxxx>/...`, sorted, the files refused, and each
+    municipality's delivery profile; hidden files are ignored."""
     if not deliveries_root.is_dir():
-        return [], []
+        return [], [], {}
     found: dict[str, list[Delivery]] = defaultdict(list)
     refused: list[Refused] = []
+    profiles: dict[str, Path] = {}
     for path in sorted(deliveries_root.rglob("*")):
         relative = path.relative_to(deliveries_root)
         if any(part.startswith(".") for part in relative.parts):
@@ -68,6 +78,9 @@ def discover(deliveries_root: Path) -> tuple[list[Delivery], list[Refused]]:
             refused.append(Refused(path, str(relative), error))
             continue
         if path.is_dir():
+            continue
+        if is_profile(relative):
+            profiles[relative.parts[0]] = path
             continue
         try:
             delivery = delivery_from_path(path, deliveries_root)
@@ -88,7 +101,16 @@ def discover(deliveries_root: Path) -> tuple[list[Delivery], list[Refused]]:
                 file=duplicate.relative_path,
             )
             refused.append(Refused(duplicate.path, duplicate.relative_path, error, duplicate))
-    return deliveries, refused
+    return deliveries, refused, profiles
+
+
+def is_profile(relative: Path) -> bool:
+    """`GMxxxx/delivery_profile.yml`: a municipality's profile, not a delivery."""
+    return (
+        len(relative.parts) == 2
+        and relative.name == PROFILE_FILE
+        and MUNICIPALITY_CODE.match(relative.parts[0]) is not None
+    )
 
 
 def inside(path: Path, root: Path) -> bool:

@@ -52,9 +52,13 @@ class LandingStore:
     def previous_result(self, delivery: Delivery) -> dict | None:
         return read_json(self.result_file(delivery))
 
-    def is_unchanged(self, delivery: Delivery, delivery_id: str) -> bool:
+    def is_unchanged(self, delivery: Delivery, delivery_id: str, profile: str | None) -> bool:
+        """The last check saw these bytes (delivery_id), under this profile (its digest) and this
+        contract: its verdict stands, accepted or rejected."""
         previous = self.previous_result(delivery)
         if not previous or previous.get("delivery_id") != delivery_id:
+            return False
+        if previous.get("profile") != profile:
             return False
         if previous.get("contract_version") != contract_version(delivery.kind):
             return False

@@ -5,16 +5,26 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.contract.column_aliases import MAPPING_COLUMNS
 from pipelines.contract.delivery import Delivery
 from pipelines.contract.errors import UnreadableFile, WrongLayout
+from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import MAPPING_SCHEMA, ParsedDelivery
 from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv, refuse_broken_rows
 from pipelines.readers.dutch_values import blank_to_null
 from pipelines.readers.ledger_csv import constant, normalise_header
 
+# The mapping's own header (docs/data-contract.md), compared after normalise_header: a format of
+# this project, so a delivery profile has nothing to map in it.
+MAPPING_COLUMNS = {
+    "rekening_van": "account_from",
+    "rekening_tot": "account_to",
+    "kostenplaats": "cost_centre",
+    "categorie": "category",
+    "toelichting": "note",
+}
 
-def read_account_mapping(delivery: Delivery) -> ParsedDelivery:
+
+def read_account_mapping(delivery: Delivery, profile: KindProfile | None = None) -> ParsedDelivery:
     text = read_text_csv(delivery.path, file=delivery.relative_path)
     refuse_broken_rows(text, delivery.relative_path)  # a lost rule would reclassify spend
     by_name: dict[str, str] = {}

@@ -10,15 +10,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineError, CalamineWorkbook
 
-from pipelines.contract.column_aliases import (
-    ASSET_COLUMNS,
-    ASSET_REQUIRED,
+from pipelines.contract.delivery import Delivery
+from pipelines.contract.errors import UnreadableFile
+from pipelines.contract.header_matching import (
     ColumnMatch,
     count_known,
     match_columns,
+    with_profile,
 )
-from pipelines.contract.delivery import Delivery
-from pipelines.contract.errors import UnreadableFile
+from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import (
     ASSET_SCHEMA,
     ParsedDelivery,
@@ -26,7 +26,12 @@ from pipelines.contract.schemas import (
     problems_where,
     with_lineage,
 )
-from pipelines.contract.vocabularies import ASSET_CLASSES, STATUSES
+from pipelines.contract.vocabulary import (
+    Aliases,
+    column_aliases,
+    required_columns,
+    value_words,
+)
 from pipelines.readers.dutch_csv import (
     SOURCE_ROW,
     drop_blank_rows,
@@ -47,11 +52,18 @@ _MIN_KNOWN_HEADERS = 3
 _YEARS_SUFFIX = r"(?i)\s*(jaren|jaar|jr|years|year|yrs|y)\.?$"
 
 
-def read_asset_register(delivery: Delivery) -> ParsedDelivery:
-    """Read an asset register (CSV or XLSX) into ASSET_SCHEMA, with the problems of each row."""
+def read_asset_register(delivery: Delivery, profile: KindProfile | None = None) -> ParsedDelivery:
+    """Read an asset register (CSV or XLSX) into ASSET_SCHEMA, with the problems of each row.
+
+    profile: the municipality's own headers, device and status words and sheet, if it has them.
+    """
     label = delivery.relative_path
+    profile = profile or KindProfile()
+    aliases = with_profile(column_aliases("assets"), profile.columns)
     if delivery.path.suffix.lower() == ".xlsx":
-        text, source_rows, header_row, notes, meta = _read_xlsx_text(delivery.path, label)
+        text, source_rows, header_row, notes, meta = _read_xlsx_text(
+            delivery.path, label, aliases, profile.sheet
+        )
         text, source_rows, blank_notes = drop_blank_rows(text, source_rows)
         notes.extend(blank_notes)
     else:
@@ -61,10 +73,15 @@ def read_asset_register(delivery: Delivery) -> ParsedDelivery:
         header_row = 1
         meta = {"format": "csv", "encoding": csv_text.encoding}
     match = match_columns(
-        text.column_names, ASSET_COLUMNS, ASSET_REQUIRED, file=label, header_row=header_row
+        text.column_names,
+        column_aliases("assets"),
+        required_columns("assets"),
+        file=label,
+        header_row=header_row,
+        profile_columns=profile.columns,
     )
     notes.extend(match.notes(unknown_outcome="kept with the original row only"))
-    columns, problems, value_notes = _normalise(text, source_rows, match)
+    columns, problems, value_notes = _normalise(text, source_rows, match, profile)
     notes.extend(value_notes)
     delivery_id = delivery.content_hash()
     rows = with_lineage(ASSET_SCHEMA, columns, source_rows, delivery, delivery_id)
@@ -82,7 +99,7 @@ def read_asset_register(delivery: Delivery) -> ParsedDelivery:
 
 
 def _normalise(
-    text: pa.Table, source_rows: pa.Array, match: ColumnMatch
+    text: pa.Table, source_rows: pa.Array, match: ColumnMatch, profile: KindProfile
 ) -> tuple[dict[str, pa.Array], list[RowProblem], list[str]]:
     problems: list[RowProblem] = []
     notes: list[str] = []
@@ -121,7 +138,11 @@ def _normalise(
     asset_id = column("asset_id")
     require("asset_id", "asset_id_missing", "every asset needs its object number")
 
-    asset_class = lookup_values(column("asset_class"), ASSET_CLASSES)
+    asset_class = lookup_values(
+        column("asset_class"),
+        value_words("assets", "asset_class"),
+        profile.values.get("asset_class"),
+    )
     require("asset_class", "asset_class_missing", "fill in the kind of device (e.g. Laptop)")
     unmapped = pc.and_(pc.invert(blank(column("asset_class"))), pc.is_null(asset_class))
     if pc.any(unmapped).as_py():
@@ -140,7 +161,9 @@ def _normalise(
     )
     failed("purchase_price", price_failed, "purchase_price_not_an_amount", "is not an amount")
 
-    status = lookup_values(column("status"), STATUSES)
+    status = lookup_values(
+        column("status"), value_words("assets", "status"), profile.values.get("status")
+    )
     require("status", "status_missing", "fill in the status (In gebruik, Voorraad, Afgevoerd)")
     failed(
         "status",
@@ -189,21 +212,44 @@ def _column_order(text: pa.Table, column: str | None) -> int:
 
 
 def _read_xlsx_text(
-    path: Path, label: str
+    path: Path, label: str, aliases: Aliases, sheet: str | None
 ) -> tuple[pa.Table, pa.Array, int, list[str], dict[str, object]]:
-    """First sheet as an all-text table; source rows are Excel's own row numbers."""
+    """One sheet as an all-text table; source rows are Excel's own row numbers.
+
+    The sheet is the profile's, else the first whose top rows hold a header of the register
+    (an export may start with a cover sheet), else the first."""
     _check_is_xlsx(path, label)
     try:
         workbook = CalamineWorkbook.from_path(path)
-        sheet_name = workbook.sheet_names[0]
-        cells = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        names = workbook.sheet_names
+        if sheet is not None:
+            chosen = [n for n in names if n.casefold() == sheet.casefold()]
+            if not chosen:
+                raise UnreadableFile(
+                    f"the delivery profile names the sheet '{sheet}', which the workbook lacks",
+                    file=label,
+                    hint="Sheets: " + ", ".join(f"'{n}'" for n in names) + ".",
+                )
+            candidates = chosen
+        else:
+            candidates = names
+        sheets = (
+            (n, workbook.get_sheet_by_name(n).to_python(skip_empty_area=False)) for n in candidates
+        )
+        found = None
+        for sheet_name, cells in sheets:
+            found = found or (sheet_name, cells)
+            if _header_row(cells, aliases) is not None:
+                found = (sheet_name, cells)
+                break
+        sheet_name, cells = found if found else (names[0], [])
     except (CalamineError, IndexError, ValueError) as error:
         raise UnreadableFile(
             f"the workbook could not be opened ({type(error).__name__}: {error})",
             file=label,
             hint="Open it in Excel, save it as .xlsx again and re-deliver it.",
         ) from error
-    header_index = _find_header(cells, label)
+    header_index = _find_header(cells, label, aliases)
     header_cells = [_cell_text(cell) or "" for cell in cells[header_index]]
     body = cells[header_index + 1 :]
     width = _used_width(header_cells, body)
@@ -255,15 +301,23 @@ def _looks_like_csv(start: bytes) -> bool:
     return any(separator in text for separator in (";", ",", "\t")) and "\n" in text
 
 
-def _find_header(cells: list[list[object]], label: str) -> int:
-    """The first row naming enough known columns; else the first non-empty row (to report)."""
+def _header_row(cells: list[list[object]], aliases: Aliases) -> int | None:
+    """The first of the top rows naming enough known columns to be the register's header."""
     for index, row in enumerate(cells[:_HEADER_SEARCH_ROWS]):
-        if count_known([_cell_text(c) or "" for c in row], ASSET_COLUMNS) >= _MIN_KNOWN_HEADERS:
+        if count_known([_cell_text(c) or "" for c in row], aliases) >= _MIN_KNOWN_HEADERS:
             return index
+    return None
+
+
+def _find_header(cells: list[list[object]], label: str, aliases: Aliases) -> int:
+    """The header row; else the first non-empty row (to report what it lacks)."""
+    found = _header_row(cells, aliases)
+    if found is not None:
+        return found
     for index, row in enumerate(cells):
         if any(_cell_text(c) for c in row):
             return index
-    raise UnreadableFile("the first sheet of the workbook is empty", file=label)
+    raise UnreadableFile("the sheet of the workbook is empty", file=label)
 
 
 def _used_width(header: list[str], body: Sequence[Sequence[object]]) -> int:

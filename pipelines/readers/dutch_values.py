@@ -9,7 +9,7 @@ a row problem.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -86,10 +86,15 @@ def normalised_keys(values: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def lookup_values(
-    values: pa.Array | pa.ChunkedArray, table: dict[str, tuple[str, ...]]
+    values: pa.Array | pa.ChunkedArray,
+    table: Mapping[str, Sequence[str]],
+    own_words: Mapping[str, str] | None = None,
 ) -> pa.Array:
-    """Map free text onto codes via `code -> accepted spellings`; null where nothing matches."""
-    pairs = [
+    """Map free text onto codes via `code -> accepted spellings`; null where nothing matches.
+
+    own_words: a municipality's `word -> code` (delivery profile), which win over the table."""
+    pairs = [*(own_words or {}).items()]
+    pairs += [
         (spelling, code) for code, spellings in table.items() for spelling in (code, *spellings)
     ]
     normalised = normalised_keys(pa.array([spelling for spelling, _ in pairs])).to_pylist()

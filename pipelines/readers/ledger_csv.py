@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.contract.column_aliases import LEDGER_COLUMNS, LEDGER_REQUIRED
 from pipelines.contract.delivery import Delivery
 from pipelines.contract.errors import UnreadableFile, WrongLayout
+from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import LEDGER_SCHEMA, ParsedDelivery, RowProblem
+from pipelines.contract.vocabulary import column_aliases, required_columns
 from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv
 from pipelines.readers.dutch_values import blank_to_null, parse_amount, parse_date
 
@@ -31,11 +33,29 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
 
 
-def map_columns(header: list[str], delivery: Delivery) -> dict[str, str]:
-    """Map canonical names to the file's own column names, or say precisely what is missing."""
+def map_columns(
+    header: list[str], delivery: Delivery, profile_columns: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Map canonical names to the file's own column names, or say precisely what is missing.
+
+    profile_columns: the municipality's own headers (delivery profile); they win."""
+    own = {normalise_header(name): canonical for canonical, name in (profile_columns or {}).items()}
     lookup = {
-        alias: canonical for canonical, aliases in LEDGER_COLUMNS.items() for alias in aliases
-    }
+        normalise_header(alias): canonical
+        for canonical, aliases in column_aliases("ledger").items()
+        for alias in aliases
+        if normalise_header(alias) not in own and canonical not in own.values()
+    } | own
+    present = {normalise_header(name) for name in header}
+    for key, canonical in own.items():
+        if key not in present:
+            raise WrongLayout(
+                f"the delivery profile says `{canonical}` is the column "
+                f"`{profile_columns[canonical]}`, but the file has no such column",
+                file=delivery.relative_path,
+                row=1,
+                hint="Correct delivery_profile.yml or the export.",
+            )
     found: dict[str, str] = {}
     for name in header:
         canonical = lookup.get(normalise_header(name))
@@ -56,7 +76,8 @@ def map_columns(header: list[str], delivery: Delivery) -> dict[str, str]:
             file=delivery.relative_path,
             row=1,
         )
-    for canonical in LEDGER_REQUIRED:
+    required = required_columns("ledger")
+    for canonical in (c for c in column_aliases("ledger") if c in required):
         if canonical not in found:
             raise WrongLayout(_missing(canonical), file=delivery.relative_path, row=1)
     has_signed = "amount" in found
@@ -77,13 +98,13 @@ def map_columns(header: list[str], delivery: Delivery) -> dict[str, str]:
 
 
 def _missing(canonical: str) -> str:
-    aliases = ", ".join(f"`{alias}`" for alias in LEDGER_COLUMNS[canonical])
+    aliases = ", ".join(f"`{alias}`" for alias in column_aliases("ledger")[canonical])
     return f"required column for {canonical} is missing (accepted names: {aliases})"
 
 
-def read_ledger_csv(delivery: Delivery) -> ParsedDelivery:
+def read_ledger_csv(delivery: Delivery, profile: KindProfile | None = None) -> ParsedDelivery:
     text = read_text_csv(delivery.path, file=delivery.relative_path)
-    found = map_columns(text.header, delivery)
+    found = map_columns(text.header, delivery, profile.columns if profile else None)
     # the table's names are the header's, made unique: map_columns refused repeated names it uses
     names = text.table.column_names
     columns = {canonical: names[text.header.index(name)] for canonical, name in found.items()}

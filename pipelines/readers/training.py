@@ -16,15 +16,9 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.contract.column_aliases import (
-    PERSONAL_COLUMNS,
-    TRAINING_COLUMNS,
-    TRAINING_REQUIRED,
-    ColumnMatch,
-    match_columns,
-    normalise_header,
-)
 from pipelines.contract.delivery import Delivery
+from pipelines.contract.header_matching import ColumnMatch, match_columns, normalise_header
+from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import (
     TRAINING_SCHEMA,
     ParsedDelivery,
@@ -32,7 +26,12 @@ from pipelines.contract.schemas import (
     problems_where,
     with_lineage,
 )
-from pipelines.contract.vocabularies import COURSE_CATEGORIES
+from pipelines.contract.vocabulary import (
+    column_aliases,
+    personal_columns,
+    required_columns,
+    value_words,
+)
 from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv, refuse_broken_rows
 from pipelines.readers.dutch_values import (
     blank,
@@ -50,18 +49,24 @@ _EMAIL_REMOVED = "[e-mail address removed]"
 _TEXT_COLUMNS = ("department", "course", "course_category")
 
 
-def read_training(delivery: Delivery, pseudonymise: Callable[[str], str]) -> ParsedDelivery:
-    """Read training records into TRAINING_SCHEMA; employee ids leave only as pseudonyms."""
+def read_training(
+    delivery: Delivery, pseudonymise: Callable[[str], str], profile: KindProfile | None = None
+) -> ParsedDelivery:
+    """Read training records into TRAINING_SCHEMA; employee ids leave only as pseudonyms.
+
+    profile: the municipality's own headers and course-category words, if it has them."""
     label = delivery.relative_path
+    profile = profile or KindProfile()
     csv_text = read_text_csv(delivery.path, file=label)
     refuse_broken_rows(csv_text, label)
     notes, source_rows = csv_text.notes, csv_text.source_rows
     match = match_columns(
         csv_text.table.column_names,
-        TRAINING_COLUMNS,
-        TRAINING_REQUIRED,
+        column_aliases("training"),
+        required_columns("training"),
         file=label,
         show_found=False,
+        profile_columns=profile.columns,
     )
     notes.extend(_column_notes(match))
     # Only the contract's columns survive this line; everything personal is gone after it.
@@ -73,7 +78,7 @@ def read_training(delivery: Delivery, pseudonymise: Callable[[str], str]) -> Par
     ids = pc.utf8_trim_whitespace(text.column(id_header).combine_chunks())
     keys = pseudonymise_array(pc.if_else(blank(ids), None, ids), pseudonymise)
     text = _replace_ids(text, id_header, keys)
-    columns, problems, value_notes = _normalise(text, source_rows, match, keys)
+    columns, problems, value_notes = _normalise(text, source_rows, match, keys, profile)
     notes.extend(value_notes)
     delivery_id = delivery.content_hash()
     rows = with_lineage(TRAINING_SCHEMA, columns, source_rows, delivery, delivery_id)
@@ -97,7 +102,8 @@ def read_training(delivery: Delivery, pseudonymise: Callable[[str], str]) -> Par
 
 
 def _column_notes(match: ColumnMatch) -> list[str]:
-    personal_keys = {normalise_header(a) for aliases in PERSONAL_COLUMNS.values() for a in aliases}
+    known = personal_columns("training").values()
+    personal_keys = {normalise_header(a) for aliases in known for a in aliases}
     personal = [name for name in match.unknown if normalise_header(name) in personal_keys]
     other = [name for name in match.unknown if normalise_header(name) not in personal_keys]
     notes = []
@@ -138,7 +144,7 @@ def _replace_ids(text: pa.Table, id_header: str, keys: pa.Array) -> pa.Table:
 
 
 def _normalise(
-    text: pa.Table, source_rows: pa.Array, match: ColumnMatch, keys: pa.Array
+    text: pa.Table, source_rows: pa.Array, match: ColumnMatch, keys: pa.Array, profile: KindProfile
 ) -> tuple[dict[str, pa.Array], list[RowProblem], list[str]]:
     problems: list[RowProblem] = []
     notes: list[str] = []
@@ -180,7 +186,11 @@ def _normalise(
     )
     report("fte", fte_failed, "fte_not_a_number", "is not a number (decimal comma, e.g. 0,89)")
 
-    category = lookup_values(column("course_category"), COURSE_CATEGORIES)
+    category = lookup_values(
+        column("course_category"),
+        value_words("training", "course_category"),
+        profile.values.get("course_category"),
+    )
     category_given = pc.invert(blank(column("course_category")))
     other = pc.and_(category_given, pc.is_null(category))
     if pc.any(other).as_py():

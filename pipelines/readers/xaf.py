@@ -50,6 +50,7 @@ from pipelines.contract.errors import (
     UnsafeFile,
     WrongLayout,
 )
+from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import AMOUNT, LEDGER_SCHEMA, ParsedDelivery, RowProblem
 
 XAF_32 = "http://www.auditfiles.nl/XAF/3.2"
@@ -127,8 +128,12 @@ _CENT = Decimal("0.01")
 _DATES_CACHED = 4096  # distinct valid dates remembered per file (a year has 366)
 
 
-def read_xaf(delivery: Delivery, *, batch_size: int = 50_000) -> ParsedDelivery:
-    """Read an XAF 3.2 auditfile into LEDGER_SCHEMA rows, or reject it with a specific error."""
+def read_xaf(
+    delivery: Delivery, profile: KindProfile | None = None, *, batch_size: int = 50_000
+) -> ParsedDelivery:
+    """Read an XAF 3.2 auditfile into LEDGER_SCHEMA rows, or reject it with a specific error.
+
+    The audit file's elements are a standard: a delivery profile has nothing to map in it."""
     file = delivery.relative_path
     with delivery.path.open("rb") as handle:
         sniffed = _sniff_encoding(delivery.path, handle.read(_HEAD_SIZE), file)
