@@ -702,6 +702,11 @@ def report_text(result: dict) -> str:
 
 @pytest.fixture
 def drop_zone(tmp_path: Path) -> Path:
+    """A drop zone with the CBS municipality list: validate checks a file against the list of
+    the drop zone it lies in."""
+    reference = tmp_path / "data_raw" / "reference"
+    reference.mkdir(parents=True)
+    shutil.copy(REPO / "data_raw" / "reference" / "gemeenten.csv", reference)
     return tmp_path / "data_raw" / "deliveries"
 
 

@@ -277,16 +277,34 @@ def validate(
     paths: Annotated[
         list[Path], typer.Argument(help="Delivery files, e.g. GM0363/2024/ledger.csv")
     ],
+    municipality: Annotated[
+        str | None,
+        typer.Option("--municipality", help="CBS code of a file outside the layout (GM0363)."),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Fiscal year of a file outside the layout (an XAF says it)."),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="Kind of a file whose name does not say it (assets, ...)."),
+    ] = None,
+    data_raw: DataRawOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
     """Check files against the data contract without touching the warehouse.
 
+    A file in the drop-zone layout (GM0363/2024/ledger.csv) says what it is; another one needs
+    --municipality, --year and, unless its name says it, --kind. The municipality list and the
+    delivery profile are those of the drop zone the file is in, or of --data-raw.
+
     Exit code 0: every file accepted; 1: a file rejected or partially accepted; 2: usage error.
     """
-    from pipelines.ingest.validate import validate_files
+    from pipelines.ingest.validate import Given, validate_files
 
+    given = Given(municipality.upper() if municipality else None, year, kind)
     try:
-        results = validate_files(paths)
+        results = validate_files(paths, given, data_raw.resolve() if data_raw else None)
     except ValueError as error:
         errors.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error

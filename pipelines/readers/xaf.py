@@ -188,6 +188,15 @@ def _parse(
     return reader.finish(sniffed.encoding)
 
 
+def header_fiscal_year(path: Path) -> int | None:
+    """The fiscal year an audit file's header states (`fiscalYear`), from its first bytes; for a
+    file that is not (yet) in a year folder. None when the head does not say."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)  # the header comes first; a long one still fits
+    found = re.search(rb"<(?:[\w.-]+:)?fiscalYear>\s*(\d{4})\s*</", head)
+    return int(found.group(1)) if found else None
+
+
 class _RootFound(Exception):
     pass
 
