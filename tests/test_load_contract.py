@@ -106,8 +106,8 @@ def test_quarantine_csv_neutralises_formulas(paths):
     path = paths.quarantine / "ledger" / "GM0363_2024_ledger.csv"
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle, delimiter=";"))
-    assert rows[0] == ["source_file", "source_row", "reasons", "original"]
-    assert rows[1][1] == "166"
+    assert rows[0] == ["source_file", "source_row", "outcome", "reasons", "original"]
+    assert rows[1][1:3] == ["166", "not landed"]
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 

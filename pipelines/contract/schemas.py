@@ -23,6 +23,10 @@ LINEAGE_FIELDS = [
     pa.field("source_row", pa.int64(), nullable=False),  # CSV: line a record starts on
 ]
 
+# The rules a landed row broke in its soft fields (`purchase_date_missing`), whose values were
+# left out: the KPIs that need those values say how many rows they could not use, and why.
+GAPS_FIELD = pa.field("gaps", pa.list_(pa.string()))
+
 LEDGER_SCHEMA = pa.schema(
     [
         *LINEAGE_FIELDS,
@@ -65,6 +69,7 @@ ASSET_SCHEMA = pa.schema(
         pa.field("status", pa.string()),
         pa.field("cost_centre", pa.string()),
         pa.field("depreciation_years", pa.int32()),
+        GAPS_FIELD,
     ]
 )
 
@@ -79,19 +84,25 @@ TRAINING_SCHEMA = pa.schema(
         pa.field("hours", pa.float64()),
         pa.field("cost", AMOUNT),
         pa.field("training_date", pa.date32()),
+        GAPS_FIELD,
     ]
 )
 
 
 @dataclass(frozen=True)
 class RowProblem:
-    """One reason one row cannot land; a row can have several."""
+    """One reason one row cannot land as delivered; a row can have several.
+
+    field: the canonical column at fault, when there is one. A problem in a soft field of the
+    kind's suite only leaves that value out; any other problem keeps the row from landing.
+    """
 
     source_row: int
     column: str | None
     value: str | None
     rule: str
     message: str
+    field: str | None = None
 
 
 @dataclass
@@ -125,7 +136,15 @@ def with_lineage(
         "source_row": pc.cast(source_rows, pa.int64()),
     }
     arrays = {**lineage, **columns}
+    if GAPS_FIELD.name in schema.names and GAPS_FIELD.name not in arrays:
+        arrays[GAPS_FIELD.name] = gaps_where(pa.nulls(n, pa.bool_()), "")
     return pa.Table.from_arrays([arrays[f.name] for f in schema], schema=schema)
+
+
+def gaps_where(mask: pa.Array, rule: str) -> pa.Array:
+    """The gaps column: [rule] where mask is true, else no gap."""
+    kind = GAPS_FIELD.type
+    return pc.if_else(pc.fill_null(mask, False), pa.scalar([rule], kind), pa.scalar([], kind))
 
 
 def problems_where(
@@ -136,6 +155,7 @@ def problems_where(
     column: str | None,
     rule: str,
     message: str,
+    field: str | None = None,
 ) -> list[RowProblem]:
     """One RowProblem per row where `mask` is true; `message` may use {column} and {value}."""
     hits = pc.indices_nonzero(pc.fill_null(mask, False))
@@ -148,6 +168,7 @@ def problems_where(
             value=value,
             rule=rule,
             message=message.format(column=column, value=value),
+            field=field,
         )
         for row, value in zip(rows, texts, strict=True)
     ]

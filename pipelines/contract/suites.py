@@ -38,6 +38,13 @@ def suite_parameters(fiscal_year: int | None) -> dict[str, object]:
     }
 
 
+def soft_fields(kind: str) -> dict[str, str]:
+    """Field -> what a row that lacks it (or has it wrong) still counts for. A problem in a soft
+    field leaves that value out and the row lands; any other problem quarantines the row. The
+    suite says which fields are soft (`meta.soft_fields`)."""
+    return suite_definition(kind).get("meta", {}).get("soft_fields", {})
+
+
 def is_row_level(expectation: dict) -> bool:
     """Row-level rules quarantine rows; the others (row count) judge a delivery as a whole."""
     kwargs = expectation["kwargs"]

@@ -20,8 +20,8 @@ from pipelines.contract.delivery import Delivery
 from pipelines.contract.errors import DeliveryRejected, WrongDeliveryFolder, WrongLayout
 from pipelines.contract.kinds import kind as delivery_kind
 from pipelines.contract.profile import KindProfile
-from pipelines.contract.schemas import ParsedDelivery, RowProblem
-from pipelines.contract.suites import contract_version, suite_parameters
+from pipelines.contract.schemas import GAPS_FIELD, ParsedDelivery, RowProblem
+from pipelines.contract.suites import contract_version, soft_fields, suite_parameters
 from pipelines.ingest.validation import RecordedValidation, SuiteOutcome, run_suite_batch
 
 ACCEPTED = "accepted"
@@ -40,6 +40,8 @@ QUARANTINE_SCHEMA = pa.schema(
         pa.field("columns", pa.list_(pa.string())),
         pa.field("rules", pa.list_(pa.string())),
         pa.field("reasons", pa.list_(pa.string())),
+        # true: the row landed without the values of its soft fields named in `columns`
+        pa.field("landed", pa.bool_()),
     ]
 )
 
@@ -67,6 +69,7 @@ class LoadResult:
     rows_read: int = 0
     rows_landed: int = 0
     rows_quarantined: int = 0
+    rows_with_gaps: int = 0  # landed without a soft value that was missing or broke a rule
     failed_expectations: list[str] = field(default_factory=list)
     message: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -173,13 +176,16 @@ def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, options: CheckOptions)
         return CheckedDelivery(result)
 
     problems = _merge(parsed.row_problems, outcome.row_problems)
-    bad_rows = sorted(problems)
+    soft = soft_fields(delivery.kind)
+    gaps = {row: ps for row, ps in problems.items() if all(p.field in soft for p in ps)}
+    unusable = {row: ps for row, ps in problems.items() if row not in gaps}
+    bad_rows = sorted(unusable)
     present = pc.is_in(pa.array(bad_rows, pa.int64()), rows["source_row"]).to_pylist()
     broken_only = [row for row, found in zip(bad_rows, present, strict=True) if not found]
     result.rows_read = rows.num_rows + len(broken_only)
     result.problems = [
-        {"file": delivery.relative_path, "row": row, **asdict(p)}
-        for row in bad_rows
+        {"file": delivery.relative_path, "row": row, **asdict(p), "landed": row in gaps}
+        for row in sorted(problems)
         for p in problems[row]
     ]
     if bad_rows:
@@ -189,6 +195,7 @@ def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, options: CheckOptions)
     else:  # the parsed rows themselves: a copy of a large delivery costs hundreds of MB
         accepted, share_amount = rows, 0.0
 
+    # only rows that no figure can use count against the delivery; a gap in a soft field does not
     share_rows = len(bad_rows) / max(result.rows_read, 1)
     too_many = (
         share_rows > policy.max_quarantined_row_share
@@ -200,22 +207,57 @@ def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, options: CheckOptions)
             f"{delivery.relative_path}: {len(bad_rows)} of {result.rows_read} rows "
             f"({share_rows:.1%} of rows, {share_amount:.1%} of the absolute amount) break the "
             f"contract; more than {policy.max_quarantined_row_share:.0%} is not accepted. "
-            + _most_common(problems)
+            + _most_common(unusable)
         )
-        everything = _quarantine_table(delivery, parsed, problems, rejected_whole=True)
+        everything = _quarantine_table(delivery, parsed, problems, set(), rejected_whole=True)
         result.rows_quarantined = everything.num_rows
         return CheckedDelivery(result, None, everything)
 
-    quarantine = _quarantine_table(delivery, parsed, problems, rejected_whole=False)
+    if gaps:
+        accepted = _without_gap_values(accepted, gaps)
+        result.rows_with_gaps = len(gaps)
+        result.notes = [
+            *result.notes,
+            f"{len(gaps)} row(s) landed without a value that was missing or wrong, which the "
+            "figures that need it leave out. " + _most_common(gaps),
+        ]
+    quarantine = _quarantine_table(delivery, parsed, problems, set(gaps), rejected_whole=False)
     result.status = PARTIAL if bad_rows else ACCEPTED
     result.rows_landed = accepted.num_rows
-    result.rows_quarantined = quarantine.num_rows
+    result.rows_quarantined = len(bad_rows)
     if bad_rows:
         result.message = (
             f"{delivery.relative_path}: {len(bad_rows)} row(s) quarantined, "
-            f"first: {result.problems[0]['message']} (row {bad_rows[0]})"
+            f"first: {unusable[bad_rows[0]][0].message} (row {bad_rows[0]})"
         )
     return CheckedDelivery(result, accepted, quarantine)
+
+
+def _without_gap_values(rows: pa.Table, gaps: dict[int, list[RowProblem]]) -> pa.Table:
+    """The landed rows with each soft value that broke a rule left out (null), and the rules it
+    broke added to the row's `gaps`, so every figure that needs the value can say why it lacks it."""
+    source_rows = rows["source_row"]
+    for name in sorted({p.field for problems in gaps.values() for p in problems}):
+        hit = [row for row, problems in gaps.items() if any(p.field == name for p in problems)]
+        mask = pc.is_in(source_rows, pa.array(hit, pa.int64()))
+        position = rows.schema.get_field_index(name)
+        column = rows.column(position)
+        rows = rows.set_column(
+            position,
+            rows.schema.field(position),
+            pc.if_else(mask, pa.scalar(None, column.type), column),
+        )
+    if GAPS_FIELD.name in rows.column_names:
+        added = {row: sorted({p.rule for p in problems}) for row, problems in gaps.items()}
+        merged = [
+            (before or []) + added.get(row, [])
+            for row, before in zip(
+                source_rows.to_pylist(), rows[GAPS_FIELD.name].to_pylist(), strict=True
+            )
+        ]
+        position = rows.schema.get_field_index(GAPS_FIELD.name)
+        rows = rows.set_column(position, GAPS_FIELD, pa.array(merged, GAPS_FIELD.type))
+    return rows
 
 
 def check_delivery(delivery: Delivery, options: CheckOptions = CheckOptions()) -> CheckedDelivery:
@@ -324,8 +366,15 @@ def _amount_share(rows: pa.Table, keep: pa.Array) -> float:
 
 
 def _quarantine_table(
-    delivery: Delivery, parsed: ParsedDelivery, problems: dict, *, rejected_whole: bool
+    delivery: Delivery,
+    parsed: ParsedDelivery,
+    problems: dict,
+    landed: set[int],
+    *,
+    rejected_whole: bool,
 ) -> pa.Table:
+    """Every row with a problem, with its original text and reasons: those that did not land,
+    and (landed) those that landed without a soft value; a rejected delivery's rows all."""
     raw = parsed.raw
     raw_rows = raw["source_row"].to_pylist() if "source_row" in raw.column_names else []
     originals = {}
@@ -355,6 +404,7 @@ def _quarantine_table(
                 "columns": [p.column for p in row_problems if p.column],
                 "rules": [p.rule for p in row_problems] or ["delivery_rejected"],
                 "reasons": reasons,
+                "landed": line in landed,
             }
         )
     return pa.Table.from_pylist(records, schema=QUARANTINE_SCHEMA)

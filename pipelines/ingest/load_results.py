@@ -55,6 +55,7 @@ LOAD_RESULTS_SCHEMA = pa.schema(
         pa.field("rows_read", pa.int64()),
         pa.field("rows_landed", pa.int64()),
         pa.field("rows_quarantined", pa.int64()),
+        pa.field("rows_with_gaps", pa.int64()),
         pa.field("failed_expectations", pa.list_(pa.string())),
         pa.field("message", pa.string()),
         pa.field("contract_version", pa.string()),

@@ -208,6 +208,7 @@ def run_suite_batch(
                         meta,
                         None if len(columns) == 1 and _missing(item.get(columns[0])) else value,
                     ),
+                    field=columns[0] if len(columns) == 1 else None,
                 )
             )
         for index in sorted(hit):

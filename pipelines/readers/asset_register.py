@@ -23,6 +23,7 @@ from pipelines.contract.schemas import (
     ASSET_SCHEMA,
     ParsedDelivery,
     RowProblem,
+    gaps_where,
     problems_where,
     with_lineage,
 )
@@ -120,6 +121,7 @@ def _normalise(
                 column=header[name],
                 rule=rule,
                 message="column `{column}`: empty; " + what,
+                field=name,
             )
         )
 
@@ -132,6 +134,7 @@ def _normalise(
                 column=header[name],
                 rule=rule,
                 message="column `{column}`: '{value}' " + what,
+                field=name,
             )
         )
 
@@ -148,6 +151,7 @@ def _normalise(
     if pc.any(unmapped).as_py():
         notes.append(_unmapped_note(column("asset_class").filter(unmapped), header["asset_class"]))
         asset_class = pc.if_else(unmapped, "other", asset_class)
+    gaps = gaps_where(unmapped, "asset_class_unknown")
 
     purchase_date, date_failed = parse_date(column("purchase_date"), iso_and_time=True)
     require("purchase_date", "purchase_date_missing", "fill in the purchase date (dd-mm-yyyy)")
@@ -194,6 +198,7 @@ def _normalise(
         "status": status,
         "cost_centre": pc.if_else(blank(column("cost_centre")), None, column("cost_centre")),
         "depreciation_years": pc.cast(years, pa.int32()),
+        "gaps": gaps,
     }
     return columns, problems, notes
 

@@ -23,6 +23,7 @@ from pipelines.contract.schemas import (
     TRAINING_SCHEMA,
     ParsedDelivery,
     RowProblem,
+    gaps_where,
     problems_where,
     with_lineage,
 )
@@ -165,6 +166,7 @@ def _normalise(
                 column=header[name],
                 rule=rule,
                 message=("column `{column}`: '{value}' " if show else "column `{column}`: ") + what,
+                field=name,
             )
         )
 
@@ -177,6 +179,7 @@ def _normalise(
             column=header["employee_id"],
             rule="employee_id_missing",
             message="column `{column}`: empty; every row needs the employee number",
+            field="employee_id",
         )
     )
 
@@ -196,6 +199,7 @@ def _normalise(
     if pc.any(other).as_py():
         notes.append(_other_categories_note(column("course_category").filter(other), header))
         category = pc.if_else(other, "other", category)
+    gaps = gaps_where(other, "course_category_unknown")
     needed = pc.and_(has_course, blank(column("course_category")))
     report(
         "course_category",
@@ -258,6 +262,7 @@ def _normalise(
         "hours": pc.if_else(has_course, hours, None),
         "cost": pc.if_else(has_course, cost, None),
         "training_date": pc.if_else(has_course, date, None),
+        "gaps": gaps,
     }
     return columns, problems, notes
 

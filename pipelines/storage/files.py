@@ -23,7 +23,7 @@ def _temp_beside(path: Path) -> Path:
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> bool:
     """False when the file already held exactly these bytes: it is left alone, its modification
-    time too, which is how the build tells which landed sources changed (warehouse/build.py)."""
+    time too, which is how the build tells which landed sources changed (transform/build_state.py)."""
     temp = _temp_beside(path)
     try:
         pq.write_table(table, temp, compression="zstd")
@@ -65,14 +65,15 @@ def write_quarantine_csv(table: pa.Table, path: Path) -> None:
     try:
         with temp.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle, delimiter=";")
-            writer.writerow(["source_file", "source_row", "reasons", "original"])
+            writer.writerow(["source_file", "source_row", "outcome", "reasons", "original"])
             for record in table.select(
-                ["source_file", "source_row", "reasons", "original"]
+                ["source_file", "source_row", "landed", "reasons", "original"]
             ).to_pylist():
                 writer.writerow(
                     [
                         neutralise(record["source_file"]),
                         record["source_row"],
+                        "landed without these values" if record["landed"] else "not landed",
                         neutralise(" | ".join(record["reasons"])),
                         neutralise(record["original"]),
                     ]
