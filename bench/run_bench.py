@@ -285,6 +285,17 @@ def redeliver(dropzone: Path, seed: int) -> Redelivery:
     return Redelivery(municipality.code, relative, number, old, fields[amount_column], rows)
 
 
+def reject_a_tenth(dropzone: Path, keep: str) -> int:
+    """Every tenth delivery (all kinds, not those of `keep`) becomes a file that is rejected:
+    a CSV without the expected columns, a workbook or audit file that is not one."""
+    files = sorted(p for p in dropzone.glob("deliveries/GM*/*/*.*") if p.parent.parent.name != keep)
+    chosen = files[::10]
+    for path in chosen:
+        path.unlink()  # a hard link to the generated original: replace it, never write through it
+        path.write_bytes(b"niet;de;export;die;verwacht;wordt\r\n1;2;3;4;5;6\r\n")
+    return len(chosen)
+
+
 def _shift_amount(text: str, dialect) -> str:
     from pipelines.demo.ledgers import format_amount
 
@@ -1076,6 +1087,14 @@ def _measure_all(
         work / "peer.json",
         0,
     )
+    # the same two runs while a tenth of the deliveries stays rejected: a rejected file is
+    # remembered, so it must cost nothing once its verdict is known
+    rejected = reject_a_tenth(dropzone, keep=change.municipality_code)
+    log(f"{rejected} deliveries replaced by files that are rejected")
+    step("project_rejections_arrive", ictbench(dropzone, warehouse), None, 0)
+    step("project_unchanged_rejected", ictbench(dropzone, warehouse), None, 0)
+    again = redeliver(dropzone, seed)
+    step("project_redelivery_rejected", ictbench(dropzone, warehouse), None, again.lines)
     results = {
         "measurements": measurements,
         "agreement": agreement(outputs),
@@ -1223,6 +1242,9 @@ LABELS = {
     "project_full": "(c) project: full build",
     "project_unchanged": "(d0) project: a run with nothing re-delivered",
     "project_redelivery": "(d) project: one re-delivery",
+    "project_rejections_arrive": "(d-r) project: the run in which 10% of the deliveries are rejected",
+    "project_unchanged_rejected": "(d0) with 10% of the deliveries rejected",
+    "project_redelivery_rejected": "(d) with 10% of the deliveries rejected",
     "peer_query": f"(e) peer query x{PEER_QUERY_RUNS}",
 }
 
