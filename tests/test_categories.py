@@ -12,6 +12,7 @@ from pipelines import settings
 from pipelines.contract import categories
 from pipelines.contract.contract_doc import CATEGORIES, RULES
 from pipelines.contract.suites import suite_fingerprint, suite_parameters
+from pipelines.demo import ledgers
 from pipelines.ingest.data_docs import documented_suite
 from pipelines.ingest.validation import build_suite, run_suite
 
@@ -60,6 +61,11 @@ def test_the_contract_document_lists_the_seeds_categories_with_their_labels():
         assert f"| `{code}` |" in table
     codes = ", ".join(f"`{code}`" for code in [*mapped_in_seed(), "not_ict", "ict_cost_centre"])
     assert f"`category` is one of {codes} |" in RULES.current()
+
+
+def test_the_demo_generator_spends_on_every_mapped_category():
+    assert list(ledgers.ICT_CATEGORIES) == mapped_in_seed()
+    assert set(ledgers._ICT_SHARES) == set(ledgers.ICT_CATEGORIES)
 
 
 def test_every_directive_is_handled_by_the_classification():
