@@ -14,6 +14,8 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # where `dbt parse` writes it and dagster-dbt's DbtProject reads it
 DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+# the ICT cost categories: dbt builds the mart's columns from it, Python reads it for the rest
+ICT_CATEGORIES_SEED = DBT_PROJECT_DIR / "seeds" / "ict_categories.csv"
 
 # dbt lives next to the interpreter in the project's virtualenv, whether or not it is activated
 _BESIDE_PYTHON = Path(sys.executable).parent / "dbt"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.contract.categories import mapped_codes
 from pipelines.demo.ledgers import (
     generate_account_mapping,
     iter_transactions,
@@ -29,18 +30,7 @@ from pipelines.demo.municipalities import MUNICIPALITIES, by_code
 SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 BOM = b"\xef\xbb\xbf"
 DUTCH_AMOUNT = re.compile(r"-?(\d{1,3}(\.\d{3})+|\d+),\d\d-?")
-ICT_CATEGORIES = {
-    "own_personnel",
-    "hired_personnel",
-    "software_licences",
-    "saas_cloud",
-    "workplace_hardware",
-    "infrastructure_hardware",
-    "telecom",
-    "outsourcing_hosting",
-    "training",
-    "other",
-}
+ICT_CATEGORIES = set(mapped_codes())
 # docs/data-contract.md, ledger columns and their aliases
 ALIASES = {
     "boekdatum": ("boekdatum", "datum", "date", "booking_date", "transactiedatum"),

@@ -147,6 +147,28 @@ def test_column_docs_reach_the_published_mart(built):
         "where table_name = 'ict_benchmark' and column_name = 'ict_cost_per_inhabitant'",
     )
     assert comments and "divided by inhabitants" in comments[0][0]
+    # a doc block: one text for the column in both benchmark tables
+    shared = query(
+        warehouse / "benchmark.duckdb",
+        "select table_name, comment from duckdb_columns() "
+        "where column_name = 'ict_cost_per_inhabitant_peer_median' order by all",
+    )
+    assert [table for table, _ in shared] == ["ict_benchmark", "ict_benchmark_current_boundaries"]
+    assert shared[0][1] == shared[1][1] and "same series" in shared[0][1]
+
+
+def test_every_mart_column_has_a_comment(built):
+    _, warehouse, _, _ = built
+    from pipelines.settings import DBT_PROJECT_DIR
+
+    seeds = {path.stem for path in (DBT_PROJECT_DIR / "seeds").glob("*.csv")}
+    missing = query(
+        warehouse / "benchmark.duckdb",
+        "select table_name, column_name from duckdb_columns() "
+        "where database_name = current_database() and schema_name = 'main' and not internal "
+        "and coalesce(comment, '') = '' order by all",
+    )
+    assert [(table, column) for table, column in missing if table not in seeds] == []
 
 
 def test_duckdb_15_cli_opens_the_published_file_read_only(built):

@@ -12,6 +12,7 @@ import pytest
 from rich.console import Console
 
 from pipelines.cli import status as status_command
+from pipelines.contract import categories
 from pipelines.report import labels, queries
 from pipelines.report.numbers import money, number, percent
 from pipelines.report.site import write_page, write_site
@@ -78,6 +79,17 @@ def test_small_peer_groups_are_suppressed_with_a_reason(page: Path):
     html = page.read_text(encoding="utf-8")
     # two municipalities in the fixture: no peer median may be shown
     assert "Geen vergelijking" in html
+
+
+def test_categories_and_their_labels_are_the_seeds(published: Path, page: Path):
+    mart = queries.open_mart(published)
+    row = queries.benchmark_row(mart, "GM0363", 2024)
+    shown = [(r["category"], r["label_nl"], r["label_en"]) for r in queries.categories(mart, row)]
+    mart.connection.close()
+    seed = categories.categories()
+    assert shown == [(c.code, c.label_nl, c.label_en) for c in seed]
+    html = page.read_text(encoding="utf-8")
+    assert all(c.label_nl in html for c in seed)
 
 
 def test_english_page(published: Path, tmp_path: Path):

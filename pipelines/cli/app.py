@@ -321,8 +321,8 @@ def validate(
 
 @app.command("contract-doc")
 def contract_doc() -> None:
-    """Rewrite the rules table of docs/data-contract.md from the JSON suites."""
-    from pipelines.contract.rules_doc import DOC, update
+    """Rewrite the category and rules tables of docs/data-contract.md from the seed and the suites."""
+    from pipelines.contract.contract_doc import DOC, update
 
     changed = update()
     console.print(f"{DOC}: {'updated' if changed else 'already up to date'}")

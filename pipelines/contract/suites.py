@@ -8,6 +8,7 @@ import hashlib
 import json
 from functools import cache
 
+from pipelines.contract.categories import mapping_codes
 from pipelines.contract.kinds import kind as delivery_kind
 
 
@@ -17,7 +18,13 @@ def suite_definition(kind: str) -> dict:
 
 
 def suite_fingerprint(kind: str) -> str:
-    return hashlib.sha256(delivery_kind(kind).suite_path.read_bytes()).hexdigest()[:16]
+    """The suite's bytes and the values of the fixed parameters it uses."""
+    digest = hashlib.sha256(delivery_kind(kind).suite_path.read_bytes())
+    fixed = fixed_parameters()
+    used = placeholders([e["kwargs"] for e in suite_definition(kind)["expectations"]])
+    for name in sorted(used & fixed.keys()):
+        digest.update(json.dumps([name, fixed[name]]).encode())
+    return digest.hexdigest()[:16]
 
 
 @cache
@@ -28,6 +35,11 @@ def contract_version(kind: str) -> str:
     return f"{version('ict-benchmark')}+{suite_fingerprint(kind)}"
 
 
+def fixed_parameters() -> dict[str, object]:
+    """The values of the `$name` placeholders that are the same for every delivery."""
+    return {"mapping_codes": list(mapping_codes())}
+
+
 def suite_parameters(fiscal_year: int | None) -> dict[str, object]:
     """The values of a suite's `$name` placeholders for a delivery of this fiscal year."""
     year = fiscal_year or 1900
@@ -35,6 +47,7 @@ def suite_parameters(fiscal_year: int | None) -> dict[str, object]:
         "fiscal_year": year,
         "fiscal_year_start": dt.date(year, 1, 1),
         "fiscal_year_end": dt.date(year, 12, 31),
+        **fixed_parameters(),
     }
 
 
@@ -43,6 +56,31 @@ def soft_fields(kind: str) -> dict[str, str]:
     field leaves that value out and the row lands; any other problem quarantines the row. The
     suite says which fields are soft (`meta.soft_fields`)."""
     return suite_definition(kind).get("meta", {}).get("soft_fields", {})
+
+
+def placeholders(value: object) -> set[str]:
+    """The names of the `$name` placeholders in expectation kwargs."""
+    if isinstance(value, str):
+        return {value[1:]} if value.startswith("$") else set()
+    if isinstance(value, dict):
+        return set().union(*(placeholders(item) for item in value.values()))
+    if isinstance(value, list):
+        return set().union(*(placeholders(item) for item in value))
+    return set()
+
+
+def with_fixed_parameters(kwargs: dict) -> dict:
+    """An expectation's kwargs with the fixed placeholders filled in, the others kept."""
+    fixed = fixed_parameters()
+
+    def fill(value: object) -> object:
+        if isinstance(value, str) and value.startswith("$") and value[1:] in fixed:
+            return fixed[value[1:]]
+        if isinstance(value, list):
+            return [fill(item) for item in value]
+        return value
+
+    return {key: fill(value) for key, value in kwargs.items()}
 
 
 def is_row_level(expectation: dict) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.contract.categories import mapped_codes
 from pipelines.demo.municipalities import MUNICIPALITIES, TABLE_YEARS, Municipality
 
 # --- shapes other writers (XAF) consume -------------------------------------------------------
@@ -237,20 +238,20 @@ def write_account_mapping(path: Path, rules: Sequence[MappingRule]) -> None:
 
 # --- what a ledger contains -------------------------------------------------------------------
 
-ICT_CATEGORIES = (
-    "own_personnel",
-    "hired_personnel",
-    "software_licences",
-    "saas_cloud",
-    "workplace_hardware",
-    "infrastructure_hardware",
-    "telecom",
-    "outsourcing_hosting",
-    "training",
-    "other",
-)
+ICT_CATEGORIES = mapped_codes()
 # Shares of ICT spend in the first table year; SaaS grows at the expense of licences and servers.
-_ICT_SHARES = dict(zip(ICT_CATEGORIES, (30, 12, 14, 12, 8, 6, 5, 8, 2, 3), strict=True))
+_ICT_SHARES = {
+    "own_personnel": 30,
+    "hired_personnel": 12,
+    "software_licences": 14,
+    "saas_cloud": 12,
+    "workplace_hardware": 8,
+    "infrastructure_hardware": 6,
+    "telecom": 5,
+    "outsourcing_hosting": 8,
+    "training": 2,
+    "other": 3,
+}
 _ICT_SHIFT_PER_YEAR = {
     "saas_cloud": 1.5,
     "software_licences": -1.0,

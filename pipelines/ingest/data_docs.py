@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.contract.kinds import KINDS
-from pipelines.contract.suites import suite_definition
+from pipelines.contract.suites import suite_definition, with_fixed_parameters
 from pipelines.ingest.store import LandingStore
 from pipelines.ingest.validation import RecordedValidation
 from pipelines.settings import Paths
@@ -72,14 +72,14 @@ def suite_kinds() -> list[str]:
 
 
 def documented_suite(kind: str) -> gx.ExpectationSuite:
-    """The suite as reviewed, with `$fiscal_year_end` and the like shown as GX suite parameters."""
+    """The suite as reviewed, with the values of the placeholders every delivery shares (the
+    category codes) and `$fiscal_year_end` and the like shown as GX suite parameters."""
     import great_expectations as gx
 
     definition = copy.deepcopy(suite_definition(kind))
     for expectation in definition["expectations"]:
-        kwargs = expectation["kwargs"]
-        for key, value in kwargs.items():
-            kwargs[key] = _as_suite_parameter(value)
+        kwargs = with_fixed_parameters(expectation["kwargs"])
+        expectation["kwargs"] = {key: _as_suite_parameter(value) for key, value in kwargs.items()}
     return gx.ExpectationSuite(**definition)
 
 

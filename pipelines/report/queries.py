@@ -15,19 +15,6 @@ import duckdb
 
 MIN_PEERS = 5
 HEADLINE = "ict_cost_per_inhabitant"
-CATEGORIES = (
-    "own_personnel",
-    "hired_personnel",
-    "software_licences",
-    "saas_cloud",
-    "workplace_hardware",
-    "infrastructure_hardware",
-    "telecom",
-    "outsourcing_hosting",
-    "training",
-    "other",
-    "unclassified",
-)
 PEOPLE = ("own_personnel", "training")
 TECHNOLOGY = ("workplace_hardware", "infrastructure_hardware", "software_licences", "saas_cloud")
 SIDE_KPIS = (
@@ -162,23 +149,27 @@ def headline(mart: Mart, row: Row) -> Row:
 
 
 def categories(mart: Mart, row: Row) -> list[Row]:
-    """This municipality's euro per inhabitant per category, and the band's median of each."""
-    medians = ", ".join(
-        f"case when count({c}_per_inhabitant) >= {MIN_PEERS} "
-        f"then quantile_cont({c}_per_inhabitant, 0.5) end as {c}"
-        for c in CATEGORIES
-    )
-    peer = mart.rows(
-        f"select {medians} from ict_benchmark where fiscal_year = ? "
-        f"and size_band is not distinct from ? and {_eligible(mart, HEADLINE)}",
-        [row["fiscal_year"], row["size_band"]],
-    )[0]
+    """This municipality's euro per inhabitant per category, and the band's median of each.
+
+    The categories and their labels are the mart's own (the category seed it was built with)."""
     own = mart.rows(
         "select category, label_nl, label_en, category_group, sort_order, cost, "
         "cost_per_inhabitant, share_of_ict_cost from ict_cost_by_category "
         "where municipality_code = ? and fiscal_year = ? order by sort_order",
         [row["municipality_code"], row["fiscal_year"]],
     )
+    if not own:
+        return []
+    medians = ", ".join(
+        f"case when count({c}_per_inhabitant) >= {MIN_PEERS} "
+        f"then quantile_cont({c}_per_inhabitant, 0.5) end as {c}"
+        for c in (r["category"] for r in own)
+    )
+    peer = mart.rows(
+        f"select {medians} from ict_benchmark where fiscal_year = ? "
+        f"and size_band is not distinct from ? and {_eligible(mart, HEADLINE)}",
+        [row["fiscal_year"], row["size_band"]],
+    )[0]
     return [r | {"peer_median": peer.get(r["category"])} for r in own]
 
 

@@ -18,6 +18,8 @@
     'training_spend'] -%}
 {%- set sources = ['ledger', 'assets', 'training'] -%}
 
+-- depends_on: {{ ref('ict_categories') }}
+
 with
 
 parts as (

@@ -6,6 +6,8 @@
     NULL, never 0.
 -#}
 
+-- depends_on: {{ ref('ict_categories') }}
+
 with
 
 ledger_accounts as (

@@ -5,6 +5,8 @@
     band), index, rank, year-on-year change and real-terms value.
 -#}
 
+-- depends_on: {{ ref('ict_categories') }}
+
 with
 
 kpis as (

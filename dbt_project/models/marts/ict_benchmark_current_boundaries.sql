@@ -5,6 +5,8 @@
     for trends across a merger (herindeling).
 -#}
 
+-- depends_on: {{ ref('ict_categories') }}
+
 with
 
 kpis as (
