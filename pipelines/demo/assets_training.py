@@ -67,6 +67,24 @@ _DEVICES = (
         True,
     ),
 )
+# A municipality that keeps its register in a workbook of its own names things its own way; its
+# delivery profile (OWN_PROFILE) says what it means. "Cisco switch" it forgot: the benchmark
+# counts those as other and says so.
+_OWN_KINDS = {
+    "laptop": ("Laptop (Dell Latitude)",),
+    "desktop": ("Windows werkplek",),
+    "thin_client": ("Thin client",),
+    "monitor": ("Scherm 24 inch",),
+    "phone": ("Mobiel (iPhone)",),
+    "tablet": ("iPad",),
+    "printer": ("Ricoh MFP",),
+    "server": ("VMware host",),
+    "storage": ("NetApp opslag",),
+    "network": ("Cisco switch", "Firewall"),
+}
+_STATUSES_OWN = {"in_use": "Uitgeleend", "in_stock": "Magazijn", "retired": "Afgevoerd"}
+_OWN_REGISTER = ("Naam", "Soort middel", "Aanschaf", "Waarde (€)", "Gebruik", "Budgethouder")
+_OWN_UNDATED = 0.02  # the share of its devices whose purchase date nobody filled in
 _STATUSES_NL = {"in_use": "In gebruik", "in_stock": "Voorraad", "retired": "Afgevoerd"}
 _STATUSES_EN = {"in_use": "Active", "in_stock": "In stock", "retired": ("Disposed", "Broken")}
 _DEFAULT_COST_CENTRES = ("7100", "4100", "3100", "2100", "1000", "6100", "5100")
@@ -177,6 +195,12 @@ _TRAINING_NL = (
     "Personeelsnummer", "Naam", "E-mail", "Afdeling", "FTE", "Opleiding", "Categorie", "Uren",
     "Kosten", "Datum",
 )  # fmt: skip
+# an HR system's own export (AFAS-like): its own headers and its own word for non-ICT courses
+_TRAINING_OWN = (
+    "Medewerker", "Naam", "E-mail", "Afdeling", "FTE", "Opleiding", "Opleidingstype",
+    "Studiebelasting", "Kosten", "Begindatum",
+)  # fmt: skip
+_CATEGORY_OWN = {True: ("Digitaal", "ICT"), False: ("Vakgebied", "Persoonlijke ontwikkeling")}
 _TRAINING_EN = (
     "EmployeeID", "Name", "Email", "Department", "FTE", "Course", "Course category", "Hours",
     "Cost", "Date",
@@ -194,6 +218,35 @@ class _Employee:
 
 # --- public -----------------------------------------------------------------------------------
 
+# What a municipality that delivers in its own layouts writes in its delivery_profile.yml.
+OWN_PROFILE = {
+    "assets": {
+        "columns": dict(zip(
+            ("asset_id", "asset_class", "purchase_date", "purchase_price", "status", "cost_centre"),
+            _OWN_REGISTER, strict=True,
+        )),
+        "values": {
+            "asset_class": {
+                word: kind
+                for kind, words in _OWN_KINDS.items()
+                for word in words
+                if word not in ("Cisco switch", "Thin client", "iPad", "Firewall")
+            },
+            "status": {"Uitgeleend": "in_use", "Magazijn": "in_stock"},
+        },
+        "sheet": "Hardware",
+    },
+    "training": {
+        "columns": {
+            "employee_id": "Medewerker",
+            "course_category": "Opleidingstype",
+            "hours": "Studiebelasting",
+            "training_date": "Begindatum",
+        },
+        "values": {"course_category": {"Vakgebied": "other"}},
+    },
+}  # fmt: skip
+
 
 def write_assets_and_training(
     out_dir: Path,
@@ -206,11 +259,14 @@ def write_assets_and_training(
     volume: float = 1.0,
     max_employees: int = 400,
     cost_centres: Sequence[str] | None = None,
+    own_layouts: frozenset[str] = frozenset(),
 ) -> None:
     """Write `<out>/deliveries/<GM>/<year>/assets.{csv,xlsx}` and `training.csv`.
 
     `cost_centres`: the municipality's cost centres, the first being the ICT department's (pass
     the ledger's, so assets and ledger agree); a generic numbering otherwise.
+    `own_layouts`: the kinds ("assets", "training") this municipality exports in a layout of its
+    own, which only its delivery profile (OWN_PROFILE) makes readable.
     """
     generator = _numpy_rng(rng)
     folder = Path(out_dir) / "deliveries" / municipality_code / str(fiscal_year)
@@ -218,7 +274,11 @@ def write_assets_and_training(
     realistic = 25 + inhabitants / 1000 * generator.uniform(6.0, 8.0)
     employees = max(5, round(min(realistic, max_employees) * volume))
     centres = tuple(cost_centres or _DEFAULT_COST_CENTRES)
-    asset_style = ASSET_STYLES[style % len(ASSET_STYLES)]
+    asset_style = (
+        _AssetStyle("own", ".xlsx", "", True)
+        if "assets" in own_layouts
+        else ASSET_STYLES[style % len(ASSET_STYLES)]
+    )
     assets = _assets(generator, employees, fiscal_year, asset_style.tool, centres)
     for stale in folder.glob("assets.*"):
         stale.unlink()  # one delivery per slot: a CSV must not linger next to a new XLSX
@@ -233,10 +293,15 @@ def write_assets_and_training(
             if asset_style.title_rows
             else []
         )
-        _write_xlsx(target, header, rows, title, dt.datetime(fiscal_year + 1, 1, 15, 8, 0))
+        if asset_style.tool == "own":
+            title = [f"Overzicht ICT-middelen gemeente ({municipality_code}), 31-12-{fiscal_year}"]
+        sheet = "Hardware" if asset_style.tool == "own" else "Objecten"
+        stamp = dt.datetime(fiscal_year + 1, 1, 15, 8, 0)
+        _write_xlsx(target, header, rows, title, stamp, sheet)
     people = _employees(generator, employees, municipality_code)
-    english = style % 2 == 1
-    header, rows = _training_table(generator, people, fiscal_year, english)
+    english = style % 2 == 1 and "training" not in own_layouts
+    layout = "own" if "training" in own_layouts else ("en" if english else "nl")
+    header, rows = _training_table(generator, people, fiscal_year, layout)
     _write_csv(folder / "training.csv", header, rows, "utf-8-sig" if english else "cp1252")
 
 
@@ -287,8 +352,8 @@ def _one_asset(
         status = "in_stock"
     else:
         status = "in_use" if draw > 0.02 else "in_stock"
-    names = device.nl if tool == "topdesk" else device.en
-    status_names = _STATUSES_NL if tool == "topdesk" else _STATUSES_EN
+    names = {"topdesk": device.nl, "own": _OWN_KINDS[device.asset_class]}.get(tool, device.en)
+    status_names = {"topdesk": _STATUSES_NL, "own": _STATUSES_OWN}.get(tool, _STATUSES_EN)
     status_text = status_names[status]
     if isinstance(status_text, tuple):
         status_text = status_text[int(rng.integers(len(status_text)))]
@@ -320,11 +385,16 @@ def _asset_table(
         if tool == "topdesk":
             number: object = f"{asset.device.prefix}{asset.number:06d}"
             extra: list[object] = [asset.device.cycle]
+        elif tool == "own":
+            number, extra = f"ICT-{asset.number}", []
+            if rng.random() < _OWN_UNDATED:
+                bought = None
         else:
             number, extra = asset.number, []
         row = [number, asset.kind_text, bought, price, asset.status_text]
         rows.append([*row, asset.cost_centre, *extra])
-    return (_TOPDESK if tool == "topdesk" else _LANSWEEPER), rows
+    header = {"topdesk": _TOPDESK, "own": _OWN_REGISTER}.get(tool, _LANSWEEPER)
+    return header, rows
 
 
 def _price_text(cents: int, tool: str, rng: np.random.Generator) -> str:
@@ -369,11 +439,13 @@ def _ascii(text: str) -> str:
 
 
 def _training_table(
-    rng: np.random.Generator, people: Sequence[_Employee], year: int, english: bool
+    rng: np.random.Generator, people: Sequence[_Employee], year: int, layout: str
 ) -> tuple[Sequence[str], list[list[object]]]:
+    """`layout`: nl or en (the HR exports the readers know), own (one only a profile reads)."""
+    english = layout == "en"
     share_trained = rng.uniform(0.5, 0.75)
     ict_department = next(i for i, d in enumerate(_DEPARTMENTS) if d[0] == "I&A")
-    categories = _CATEGORY_EN if english else _CATEGORY_NL
+    categories = {"en": _CATEGORY_EN, "own": _CATEGORY_OWN}.get(layout, _CATEGORY_NL)
     rows: list[list[object]] = []
     for person in people:
         department = _DEPARTMENTS[person.department][1 if english else 0]
@@ -390,7 +462,7 @@ def _training_table(
             category = categories[course.ict][int(rng.integers(2))]
             cost = _amount(course.cost * 100) if course.cost else ""
             rows.append([*base, course.name, category, _nl(course.hours), cost, f"{day:%d-%m-%Y}"])
-    return (_TRAINING_EN if english else _TRAINING_NL), rows
+    return {"en": _TRAINING_EN, "own": _TRAINING_OWN}.get(layout, _TRAINING_NL), rows
 
 
 def _nl(number: float) -> str:
@@ -423,10 +495,11 @@ def _write_xlsx(
     rows: list[list[object]],
     title: Sequence[str],
     stamp: dt.datetime,
+    sheet_name: str = "Objecten",
 ) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    sheet.title = "Objecten"
+    sheet.title = sheet_name
     for line in title:
         sheet.append([line])
     if title:

@@ -6,14 +6,27 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import yaml
 
-from pipelines.demo.assets_training import write_assets_and_training
-from pipelines.demo.ledgers import Account, Transaction, cost_centres, write_demo_data
+from pipelines.contract.profile import PROFILE_FILE
+from pipelines.demo.assets_training import OWN_PROFILE, write_assets_and_training
+from pipelines.demo.ledgers import (
+    OWN_LEDGER_PROFILE,
+    Account,
+    Transaction,
+    cost_centres,
+    write_demo_data,
+)
 from pipelines.demo.municipalities import MUNICIPALITIES, Municipality
 from pipelines.demo.xaf_writer import XafLine, XafTransaction, write_xaf
 
 # These municipalities deliver their ledger as an XAF 3.2 auditfile instead of a CSV.
 XAF_MUNICIPALITIES = ("GM0014", "GM0687", "GM0088")
+# These municipalities export in layouts of their own and deliver a delivery profile saying what
+# their headers and words mean: an asset register workbook (title row, own device words, some
+# devices without a purchase date), HR records with their own headers, a ledger with its own
+# column names.
+OWN_LAYOUTS = {"GM0358": "assets", "GM0197": "training", "GM1680": "ledger"}
 # Asset registers and HR records at real size (every employee, every device) would make the demo
 # tens of MB; only municipalities up to this size deliver them, the others show the mart's
 # "not delivered" reasons, as in real life where not every municipality delivers every source.
@@ -48,10 +61,25 @@ def write_ledger_xaf(
 
 
 def demo_municipalities() -> list[Municipality]:
-    return [
-        replace(m, ledger_format="xaf") if m.code in XAF_MUNICIPALITIES else m
-        for m in MUNICIPALITIES
-    ]
+    municipalities = []
+    for m in MUNICIPALITIES:
+        if m.code in XAF_MUNICIPALITIES:
+            m = replace(m, ledger_format="xaf")
+        if OWN_LAYOUTS.get(m.code) == "ledger":
+            m = replace(m, csv_dialect="key2_own")
+        municipalities.append(m)
+    return municipalities
+
+
+def write_profile(out_dir: Path, code: str, kind: str) -> None:
+    """The delivery profile of a municipality that exports `kind` in a layout of its own."""
+    section = OWN_LEDGER_PROFILE if kind == "ledger" else OWN_PROFILE[kind]
+    path = Path(out_dir) / "deliveries" / code / PROFILE_FILE
+    text = yaml.safe_dump({kind: section}, allow_unicode=True, sort_keys=False, width=100)
+    path.write_text(
+        f"# Delivery profile of {code}: what our own export's headers and words mean.\n" + text,
+        encoding="utf-8",
+    )
 
 
 def write_demo(out_dir: Path, *, seed: int = 2024, volume: float = 1.0) -> dict:
@@ -81,8 +109,11 @@ def write_demo(out_dir: Path, *, seed: int = 2024, volume: float = 1.0) -> dict:
                 volume=volume,
                 max_employees=100_000,  # no cap: every employee, so that per-FTE figures are real
                 cost_centres=(centres.ict, *centres.departments),
+                own_layouts=frozenset({OWN_LAYOUTS.get(municipality.code)} - {None, "ledger"}),
             )
             registers += 1
+    for code, kind in OWN_LAYOUTS.items():
+        write_profile(Path(out_dir), code, kind)
     return {
         **{key: summary[key] for key in ("files", "bytes", "ledger_lines")},
         "asset_and_training_deliveries": registers,

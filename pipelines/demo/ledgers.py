@@ -1120,6 +1120,31 @@ CSV_DIALECTS: dict[str, CsvDialect] = {
     ),
 }
 
+# A package's export with column names of its own (Key2-like): only the municipality's
+# delivery profile (OWN_LEDGER_PROFILE) makes it readable. Kept apart from CSV_DIALECTS, which
+# the national generator spreads over every municipality.
+OWN_DIALECTS: dict[str, CsvDialect] = {
+    "key2_own": CsvDialect(
+        "utf-8-sig",
+        "\r\n",
+        "trailing_minus",
+        True,
+        _columns(
+            "boekdatum=Boekingsdatum dagboek=Dagboek boekstuk=Documentnr. rekening=Grootboek "
+            "rekening_omschrijving=Omschrijving_grootboek kostenplaats=Kostenplaats "
+            "kostensoort=Kostensoort omschrijving=Tekst bedrag=Bedrag_boeking"
+        ),
+    ),
+}
+OWN_LEDGER_PROFILE = {
+    "columns": {
+        "transaction_id": "Documentnr.",
+        "account_name": "Omschrijving_grootboek",
+        "description": "Tekst",
+        "amount": "Bedrag_boeking",
+    }
+}
+
 
 def format_amount(cents: int, *, thousands: bool = False, minus: str = "leading") -> str:
     """Dutch notation: `1.234,56`, `-1234,56` or `1.234,56-`."""
@@ -1149,7 +1174,7 @@ def write_ledger_csv(
     accounts: Sequence[Account],
 ) -> None:
     """ledger.csv in the municipality's dialect; the account names travel on every line."""
-    dialect = CSV_DIALECTS[municipality.csv_dialect]
+    dialect = {**CSV_DIALECTS, **OWN_DIALECTS}[municipality.csv_dialect]
     fields = [canonical for canonical, _ in dialect.columns]
     with Path(path).open("w", encoding=dialect.encoding, newline="") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator=dialect.line_terminator)

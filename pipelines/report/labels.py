@@ -249,6 +249,30 @@ REASONS: dict[str, str] = {
     ),
     "no CBS price index for {}": "geen CBS-prijsindex voor {}",
     "no CBS price index for the base year {}": "geen CBS-prijsindex voor het basisjaar {}",
+    "{} of {} devices in use have no usable purchase date: left out of the age, the share past "
+    "the cycle and the replacement spend": (
+        "{} van de {} apparaten in gebruik hebben geen bruikbare aanschafdatum: niet meegeteld in "
+        "de leeftijd, het aandeel over de vervangingstermijn en de vervangingsuitgaven"
+    ),
+    "{} devices in use have no usable purchase price: left out of the replacement spend": (
+        "{} apparaten in gebruik hebben geen bruikbare aanschafprijs: niet meegeteld in de "
+        "vervangingsuitgaven"
+    ),
+    "{} devices in use are of a kind the register names in words the benchmark does not know: "
+    "counted as other, not as workstations": (
+        "{} apparaten in gebruik zijn van een soort die het register noemt in woorden die de "
+        "benchmark niet kent: geteld als overig, niet als werkplek"
+    ),
+    "{} of {} courses have no usable hours: left out of the training hours": (
+        "{} van de {} opleidingen hebben geen bruikbare uren: niet meegeteld in de opleidingsuren"
+    ),
+    "{} courses have no usable category: left out of the ICT share of the hours": (
+        "{} opleidingen hebben geen bruikbare categorie: niet meegeteld in het ICT-aandeel van "
+        "de uren"
+    ),
+    "{} courses have a category the benchmark does not know: counted as not ICT": (
+        "{} opleidingen hebben een categorie die de benchmark niet kent: geteld als niet-ICT"
+    ),
     "a ledger": "een grootboek",
     "ledger": "grootboek",
     "an asset register": "een hardwareregister",

@@ -14,8 +14,11 @@
     'ict_cost_total', 'ict_cost_centre_spend', 'ict_ledger_lines', 'ledger_lines',
     'active_devices', 'active_workstations', 'active_device_age_years', 'devices_past_cycle',
     'replacement_spend_due_1_year', 'replacement_spend_due_3_years',
+    'dated_active_devices', 'devices_without_purchase_date', 'devices_without_purchase_price',
+    'devices_of_unknown_kind',
     'fte', 'employees', 'employees_trained', 'training_hours', 'ict_training_hours',
-    'training_spend'] -%}
+    'training_spend', 'courses', 'categorised_training_hours', 'courses_without_hours',
+    'courses_without_category', 'courses_of_unknown_category'] -%}
 {%- set sources = ['ledger', 'assets', 'training'] -%}
 
 -- depends_on: {{ ref('ict_categories') }}
@@ -180,15 +183,18 @@ kpis as (
         cast(training_hours / nullif(fte, 0) as double) as training_hours_per_fte,
         cast(training_spend / nullif(fte, 0) as decimal(18, 2)) as training_spend_per_fte,
         cast(employees_trained / nullif(employees, 0) as double) as share_employees_trained,
-        cast(ict_training_hours / nullif(training_hours, 0) as double) as ict_training_hours_share,
+        cast(ict_training_hours / nullif(categorised_training_hours, 0) as double)
+            as ict_training_hours_share,
 
         -- hardware
         cast(active_devices as bigint) as active_devices,
         cast(active_workstations as bigint) as active_workstations,
         cast(ict_cost_total / nullif(active_workstations, 0) as decimal(18, 2))
             as ict_cost_per_workstation,
-        cast(active_device_age_years / nullif(active_devices, 0) as double) as average_device_age,
-        cast(devices_past_cycle / nullif(active_devices, 0) as double) as share_past_cycle,
+        -- a device without a usable purchase date has no age: it is left out of age and cycle
+        cast(active_device_age_years / nullif(dated_active_devices, 0) as double)
+            as average_device_age,
+        cast(devices_past_cycle / nullif(dated_active_devices, 0) as double) as share_past_cycle,
         cast(replacement_spend_due_1_year as decimal(18, 2)) as replacement_spend_due_1_year,
         cast(replacement_spend_due_3_years as decimal(18, 2)) as replacement_spend_due_3_years,
 
@@ -219,7 +225,40 @@ kpis as (
             when active_devices = 0 then 'the asset register has no devices in use'
         end as hardware_missing_reason,
         cast(ict_ledger_lines as bigint) as ict_ledger_lines,
-        cast(ledger_lines as bigint) as ledger_lines
+        cast(ledger_lines as bigint) as ledger_lines,
+
+        -- what the figures left out, and why (the rows themselves: fct_hardware_asset.gaps and
+        -- the quarantine, where they are listed as landed)
+        cast(devices_without_purchase_date as bigint) as devices_without_purchase_date,
+        cast(devices_without_purchase_price as bigint) as devices_without_purchase_price,
+        cast(devices_of_unknown_kind as bigint) as devices_of_unknown_kind,
+        cast(courses_without_hours as bigint) as courses_without_hours,
+        cast(courses_without_category as bigint) as courses_without_category,
+        cast(courses_of_unknown_category as bigint) as courses_of_unknown_category,
+        nullif(concat_ws('; ',
+            case when devices_without_purchase_date > 0 then format(
+                '{} of {} devices in use have no usable purchase date: left out of the age, '
+                || 'the share past the cycle and the replacement spend',
+                devices_without_purchase_date, active_devices) end,
+            case when devices_without_purchase_price > 0 then format(
+                '{} devices in use have no usable purchase price: left out of the replacement spend',
+                devices_without_purchase_price) end,
+            case when devices_of_unknown_kind > 0 then format(
+                '{} devices in use are of a kind the register names in words the benchmark does '
+                || 'not know: counted as other, not as workstations',
+                devices_of_unknown_kind) end
+        ), '') as hardware_left_out_reason,
+        nullif(concat_ws('; ',
+            case when courses_without_hours > 0 then format(
+                '{} of {} courses have no usable hours: left out of the training hours',
+                courses_without_hours, courses) end,
+            case when courses_without_category > 0 then format(
+                '{} courses have no usable category: left out of the ICT share of the hours',
+                courses_without_category) end,
+            case when courses_of_unknown_category > 0 then format(
+                '{} courses have a category the benchmark does not know: counted as not ICT',
+                courses_of_unknown_category) end
+        ), '') as training_left_out_reason
 
     from unioned
 

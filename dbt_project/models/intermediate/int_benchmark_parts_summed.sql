@@ -68,6 +68,13 @@ hardware as (
         count(*) filter (where is_active and is_workstation) as active_workstations,
         coalesce(sum(age_years) filter (where is_active), 0) as active_device_age_years,
         count(*) filter (where is_active and is_past_cycle) as devices_past_cycle,
+        count(*) filter (where is_active and purchase_date is not null) as dated_active_devices,
+        count(*) filter (where is_active and purchase_date is null)
+            as devices_without_purchase_date,
+        count(*) filter (where is_active and purchase_price is null)
+            as devices_without_purchase_price,
+        count(*) filter (where is_active and list_contains(gaps, 'asset_class_unknown'))
+            as devices_of_unknown_kind,
         coalesce(sum(purchase_price) filter (where is_active and is_due_within_1_year), 0)
             as replacement_spend_due_1_year,
         coalesce(sum(purchase_price) filter (where is_active and is_due_within_3_years), 0)
@@ -88,6 +95,11 @@ people as (
         count(*) filter (where is_trained) as employees_trained,
         sum(training_hours) as training_hours,
         sum(ict_training_hours) as ict_training_hours,
+        sum(categorised_training_hours) as categorised_training_hours,
+        sum(courses) as courses,
+        sum(courses_without_hours) as courses_without_hours,
+        sum(courses_without_category) as courses_without_category,
+        sum(courses_of_unknown_category) as courses_of_unknown_category,
         sum(training_cost) as training_spend
 
     from employees

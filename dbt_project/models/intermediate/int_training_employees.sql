@@ -18,6 +18,14 @@ select
     count(course) as courses,
     coalesce(sum(hours), 0) as training_hours,
     coalesce(sum(hours) filter (where course_category = 'ict'), 0) as ict_training_hours,
+    -- a course without a usable category is left out of the ICT share rather than counted as
+    -- non-ICT; one without hours is a course all the same
+    coalesce(sum(hours) filter (where course_category is not null), 0)
+        as categorised_training_hours,
+    count(course) filter (where hours is null) as courses_without_hours,
+    count(course) filter (where course_category is null) as courses_without_category,
+    count(course) filter (where list_contains(gaps, 'course_category_unknown'))
+        as courses_of_unknown_category,
     cast(coalesce(sum(cost), 0) as decimal(18, 2)) as training_cost
 
 from records

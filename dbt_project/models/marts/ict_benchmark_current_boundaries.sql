@@ -70,6 +70,9 @@ select
     kpis.active_workstations,
     kpis.ict_cost_per_workstation,
     kpis.share_past_cycle,
+    kpis.devices_without_purchase_date,
+    kpis.devices_of_unknown_kind,
+    kpis.hardware_left_out_reason,
 
     -- benchmark
     {{ kpi_benchmark_columns() }}

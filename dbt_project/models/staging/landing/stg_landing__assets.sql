@@ -28,7 +28,10 @@ renamed as (
         cast(purchase_price as decimal(18, 2)) as purchase_price,
 
         -- dates
-        purchase_date
+        purchase_date,
+
+        -- quality
+        gaps
 
     from source
 

@@ -28,7 +28,10 @@ renamed as (
         cast(cost as decimal(18, 2)) as cost,
 
         -- dates
-        training_date
+        training_date,
+
+        -- quality
+        gaps
 
     from source
 
