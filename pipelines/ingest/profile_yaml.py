@@ -97,9 +97,9 @@ def render(suggestion: Suggestion) -> str:
     out += [f"#   not read: {error.describe()}" for error in suggestion.errors]
     out += [
         "# A line with a reason beside it is a guess: check it. A commented line is yours to",
-        "# fill in: write the header or code after its colon and remove its `# ` (and the one",
-        f"# of the line that opens its block, like `# values:`). Save it as {target}",
-        "# (`--write` does) and check a file with `ictbench validate`.",
+        "# fill in: write the header or code after its colon, then remove its `# ` and that of",
+        f"# the line opening its block (like `# status:`). Saved as {target} (`--write`",
+        "# does that), it is used by the next run; `ictbench validate` checks a file with it.",
     ]
     read = {kind.kind for kind in suggestion.kinds}
     existing = suggestion.existing
