@@ -344,3 +344,18 @@ def test_names_alike():
     assert name_similarity("Kostenpl.", "Kostenplaats") > 0.8  # an abbreviation
     assert name_similarity("Total Hours", "Hours") > 0.7  # contains it
     assert name_similarity("Budgethouder", "Kostenplaats") < 0.3
+
+
+def test_a_file_inside_a_municipality_folder_belongs_to_it(tmp_path):
+    lansweeper = next(layout for layout in ALL if layout.name.startswith("Lansweeper"))
+    paths = drop_zone(lansweeper, tmp_path)
+    municipality = paths.deliveries / "GM0363"
+    (municipality / "cmdb-export.csv").write_bytes(
+        (municipality / "2024" / "assets.csv").read_bytes()
+    )
+
+    outcome = run(str(municipality / "cmdb-export.csv"), "--kind", "assets", "--write")
+
+    assert outcome.exit_code == 0, outcome.output
+    assert "#   assets: GM0363/cmdb-export.csv (UTF-8, 5 rows)" in outcome.stdout
+    assert (municipality / PROFILE_FILE).read_text(encoding="utf-8") == outcome.stdout

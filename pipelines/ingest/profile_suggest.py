@@ -205,21 +205,13 @@ def _newest_per_kind(folder: Path, only: str | None) -> tuple[list[Target], list
 
 def _file_target(path: Path, kind: str | None) -> tuple[Target, str | None, Path | None]:
     path = path.resolve()
+    # the municipality folder: GMxxxx/<year>/<file>, or a loose GMxxxx/<file>
+    folder = next((p for p in path.parents[:2] if MUNICIPALITY_CODE.match(p.name)), None)
+    municipality = folder.name if folder else None
+    label = str(path.relative_to(folder.parent)) if folder else str(path)
     try:
-        delivery = delivery_from_path(path, path.parents[2] if len(path.parents) > 2 else None)
-        municipality, folder, label = (
-            delivery.municipality_code,
-            path.parents[1],
-            delivery.relative_path,
-        )
-        named = delivery.kind
-    except (DeliveryRejected, ValueError):
-        municipality, folder, label = None, None, str(path)
-        for parent in path.parents[:2]:  # GMxxxx/<file> or GMxxxx/<year>/<file>
-            if MUNICIPALITY_CODE.match(parent.name):
-                municipality, folder = parent.name, parent
-                label = str(path.relative_to(parent.parent))
-                break
+        named = delivery_from_path(path).kind
+    except DeliveryRejected:  # outside the layout: the kind may still be in the name
         named = next((k.name for k in KINDS.values() if k.file_stem == path.stem.lower()), None)
     chosen = kind or named
     if chosen is None:
