@@ -319,6 +319,83 @@ def validate(
     raise typer.Exit(0 if all(r.status == "accepted" for r in results) else 1)
 
 
+profile_app = typer.Typer(
+    no_args_is_help=True,
+    help="A municipality's delivery profile: its own headers, words and sheet.",
+)
+app.add_typer(profile_app, name="profile")
+
+
+@profile_app.command("suggest")
+def profile_suggest(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="A municipality folder (data_raw/deliveries/GM0363: the newest year's file of "
+            "every kind) or delivery files."
+        ),
+    ],
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind", help="The kind of a file not named assets, training or ledger: one of those."
+        ),
+    ] = None,
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write", help="Write it as delivery_profile.yml into the municipality folder."
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="With --write: replace an existing profile (its lines are kept)."
+        ),
+    ] = False,
+) -> None:
+    """Propose a delivery profile (YAML) from a municipality's files: the columns and words the
+    built-in vocabularies do not know, each guess with its reason, the rest for you to fill in.
+
+    Exit code 0: proposed (and written, with --write); 1: a file or the existing profile cannot
+    be read; 2: usage error. Without --write nothing is written anywhere.
+    """
+    from rich.markup import escape
+
+    from pipelines.contract.errors import DeliveryRejected
+    from pipelines.ingest.profile_suggest import UsageError, suggest, write_profile
+    from pipelines.ingest.profile_yaml import render
+
+    try:
+        suggestion = suggest(paths, kind)
+    except UsageError as error:
+        errors.print(f"[red]{escape(str(error))}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from error
+    except DeliveryRejected as error:  # the existing profile cannot be read
+        _print_rejected(error, escape)
+        raise typer.Exit(1) from error
+    text = render(suggestion)
+    sys.stdout.write(text)
+    for error in suggestion.errors:
+        _print_rejected(error, escape)
+    if suggestion.errors:
+        if write:
+            errors.print("Nothing written: mend the file above and run it again.", soft_wrap=True)
+        raise typer.Exit(1)
+    if write:
+        try:
+            written = write_profile(suggestion, text, force=force)
+        except UsageError as error:
+            errors.print(f"[red]{escape(str(error))}[/red]", soft_wrap=True)
+            raise typer.Exit(2) from error
+        errors.print(f"Written: {escape(str(written))}", soft_wrap=True)
+
+
+def _print_rejected(error, escape) -> None:
+    hint = f"\n  {escape(error.hint)}" if error.hint else ""
+    errors.print(f"[red]{escape(error.describe())}[/red]{hint}", soft_wrap=True)
+
+
 @app.command("contract-doc")
 def contract_doc() -> None:
     """Rewrite the category and rules tables of docs/data-contract.md from the seed and the suites."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -60,19 +61,9 @@ def read_asset_register(delivery: Delivery, profile: KindProfile | None = None) 
     """
     label = delivery.relative_path
     profile = profile or KindProfile()
-    aliases = with_profile(column_aliases("assets"), profile.columns)
-    if delivery.path.suffix.lower() == ".xlsx":
-        text, source_rows, header_row, notes, meta = _read_xlsx_text(
-            delivery.path, label, aliases, profile.sheet
-        )
-        text, source_rows, blank_notes = drop_blank_rows(text, source_rows)
-        notes.extend(blank_notes)
-    else:
-        csv_text = read_text_csv(delivery.path, file=label)
-        refuse_broken_rows(csv_text, label)
-        text, source_rows, notes = csv_text.table, csv_text.source_rows, csv_text.notes
-        header_row = 1
-        meta = {"format": "csv", "encoding": csv_text.encoding}
+    register = read_register_text(delivery.path, label, profile)
+    text, source_rows, header_row = register.table, register.source_rows, register.header_row
+    notes, meta = register.notes, register.meta
     match = match_columns(
         text.column_names,
         column_aliases("assets"),
@@ -97,6 +88,39 @@ def read_asset_register(delivery: Delivery, profile: KindProfile | None = None) 
         row_problems=problems,
         header={**meta, "header_row": header_row, "columns": match.headers},
     )
+
+
+@dataclass
+class RegisterText:
+    """A register as the controller sees it: every cell as text, rows numbered as in the file."""
+
+    table: pa.Table  # columns named by the header row, made unique
+    source_rows: pa.Array  # int64: CSV line or Excel row of each record
+    header_row: int
+    notes: list[str]
+    meta: dict[str, object]  # format, and the encoding or the sheet
+
+
+def read_register_text(
+    path: Path, label: str, profile: KindProfile | None = None, *, guess_header: bool = False
+) -> RegisterText:
+    """The register's text table: a CSV file, or the sheet and header row of a workbook.
+
+    guess_header: when no row of the workbook names enough known columns, take the widest of
+    its top rows on its fullest sheet as the header, instead of the first row (for proposing a
+    profile for a layout nobody knows yet)."""
+    profile = profile or KindProfile()
+    if path.suffix.lower() == ".xlsx":
+        aliases = with_profile(column_aliases("assets"), profile.columns)
+        text, source_rows, header_row, notes, meta = _read_xlsx_text(
+            path, label, aliases, profile.sheet, guess_header=guess_header
+        )
+        text, source_rows, blank_notes = drop_blank_rows(text, source_rows)
+        return RegisterText(text, source_rows, header_row, notes + blank_notes, meta)
+    csv_text = read_text_csv(path, file=label)
+    refuse_broken_rows(csv_text, label)
+    meta: dict[str, object] = {"format": "csv", "encoding": csv_text.encoding}
+    return RegisterText(csv_text.table, csv_text.source_rows, 1, csv_text.notes, meta)
 
 
 def _normalise(
@@ -217,12 +241,12 @@ def _column_order(text: pa.Table, column: str | None) -> int:
 
 
 def _read_xlsx_text(
-    path: Path, label: str, aliases: Aliases, sheet: str | None
+    path: Path, label: str, aliases: Aliases, sheet: str | None, *, guess_header: bool = False
 ) -> tuple[pa.Table, pa.Array, int, list[str], dict[str, object]]:
     """One sheet as an all-text table; source rows are Excel's own row numbers.
 
     The sheet is the profile's, else the first whose top rows hold a header of the register
-    (an export may start with a cover sheet), else the first."""
+    (an export may start with a cover sheet), else the first (with guess_header: the fullest)."""
     _check_is_xlsx(path, label)
     try:
         workbook = CalamineWorkbook.from_path(path)
@@ -242,11 +266,13 @@ def _read_xlsx_text(
             (n, workbook.get_sheet_by_name(n).to_python(skip_empty_area=False)) for n in candidates
         )
         found = None
+        recognised = False
         for sheet_name, cells in sheets:
-            found = found or (sheet_name, cells)
             if _header_row(cells, aliases) is not None:
-                found = (sheet_name, cells)
+                found, recognised = (sheet_name, cells), True
                 break
+            if found is None or (guess_header and _filled_rows(cells) > _filled_rows(found[1])):
+                found = (sheet_name, cells)
         sheet_name, cells = found if found else (names[0], [])
     except (CalamineError, IndexError, ValueError) as error:
         raise UnreadableFile(
@@ -254,7 +280,10 @@ def _read_xlsx_text(
             file=label,
             hint="Open it in Excel, save it as .xlsx again and re-deliver it.",
         ) from error
-    header_index = _find_header(cells, label, aliases)
+    if guess_header and not recognised:
+        header_index = _widest_top_row(cells, label)
+    else:
+        header_index = _find_header(cells, label, aliases)
     header_cells = [_cell_text(cell) or "" for cell in cells[header_index]]
     body = cells[header_index + 1 :]
     width = _used_width(header_cells, body)
@@ -323,6 +352,23 @@ def _find_header(cells: list[list[object]], label: str, aliases: Aliases) -> int
         if any(_cell_text(c) for c in row):
             return index
     raise UnreadableFile("the sheet of the workbook is empty", file=label)
+
+
+def _filled(row: Sequence[object]) -> int:
+    return sum(1 for cell in row if _cell_text(cell))
+
+
+def _filled_rows(cells: list[list[object]]) -> int:
+    return sum(1 for row in cells if _filled(row))
+
+
+def _widest_top_row(cells: list[list[object]], label: str) -> int:
+    """A header nobody knows yet: the first of the top rows with the most filled cells (title
+    rows above it fill one or two)."""
+    widths = [_filled(row) for row in cells[:_HEADER_SEARCH_ROWS]]
+    if not widths or max(widths) == 0:
+        raise UnreadableFile("the sheet of the workbook is empty", file=label)
+    return widths.index(max(widths))
 
 
 def _used_width(header: list[str], body: Sequence[Sequence[object]]) -> int:

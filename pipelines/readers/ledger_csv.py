@@ -40,12 +40,7 @@ def map_columns(
 
     profile_columns: the municipality's own headers (delivery profile); they win."""
     own = {normalise_header(name): canonical for canonical, name in (profile_columns or {}).items()}
-    lookup = {
-        normalise_header(alias): canonical
-        for canonical, aliases in column_aliases("ledger").items()
-        for alias in aliases
-        if normalise_header(alias) not in own and canonical not in own.values()
-    } | own
+    lookup = header_lookup(profile_columns)
     present = {normalise_header(name) for name in header}
     for key, canonical in own.items():
         if key not in present:
@@ -94,6 +89,31 @@ def map_columns(
             file=delivery.relative_path,
             row=1,
         )
+    return found
+
+
+def header_lookup(profile_columns: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Normalised header -> canonical column: the profile's headers, else the built-in aliases."""
+    own = {normalise_header(name): canonical for canonical, name in (profile_columns or {}).items()}
+    return {
+        normalise_header(alias): canonical
+        for canonical, aliases in column_aliases("ledger").items()
+        for alias in aliases
+        if normalise_header(alias) not in own and canonical not in own.values()
+    } | own
+
+
+def known_columns(
+    header: list[str], profile_columns: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Canonical column -> the file's header, for the columns the ledger reader would find;
+    unlike map_columns it does not mind what is missing (the first of two matches is listed)."""
+    lookup = header_lookup(profile_columns)
+    found: dict[str, str] = {}
+    for name in header:
+        canonical = lookup.get(normalise_header(name))
+        if canonical is not None:
+            found.setdefault(canonical, name)
     return found
 
 
