@@ -43,3 +43,37 @@ def test_example_query_returns_rows(demo_mart, sql):
     with duckdb.connect(str(demo_mart), read_only=True) as connection:
         rows = connection.execute(sql).fetchall()
     assert rows, f"no rows from:\n{sql}"
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_demo_municipalities_with_their_own_layouts_land_through_their_profiles(demo_mart):
+    profiles = sorted(p.parent.name for p in (REPO_ROOT / "data_raw").glob("deliveries/*/*.yml"))
+    assert profiles == ["GM0197", "GM0358", "GM1680"]
+    loads = query(
+        demo_mart,
+        "select kind, status, rows_read, rows_landed - rows_with_gaps from load_quality "
+        "where municipality_code in ('GM0197', 'GM0358', 'GM1680') and fiscal_year is not null",
+    )
+    assert len(loads) == 27
+    assert all(status == "accepted" for _, status, _, _ in loads)
+    assert sum(read for _, _, read, _ in loads) > sum(clean for _, _, _, clean in loads)
+    # the workbook with a title row, device words of its own and 2% of devices without a date
+    assert (REPO_ROOT / "data_raw" / "deliveries" / "GM0358" / "2024" / "assets.xlsx").exists()
+    [(undated, unknown, reason, age)] = query(
+        demo_mart,
+        "select devices_without_purchase_date, devices_of_unknown_kind, "
+        "hardware_left_out_reason, average_device_age from ict_benchmark "
+        "where municipality_code = 'GM0358' and fiscal_year = 2024",
+    )
+    assert undated > 0 and unknown > 0 and age is not None
+    [(read, landed, gaps)] = query(
+        demo_mart,
+        "select rows_read, rows_landed, rows_with_gaps from load_quality "
+        "where municipality_code = 'GM0358' and fiscal_year = 2024 and kind = 'assets'",
+    )
+    assert read == landed and gaps >= max(undated, unknown)
+    assert f"{undated} of " in reason and "no usable purchase date" in reason

@@ -4,8 +4,8 @@ lands each of them completely.
 
 Each layout gives its header, its rows as the export writes them (text, or cell values for a
 workbook), the profile section a municipality would write for it, and what must land. Columns
-and words the built-in vocabularies already know are left out of the profile on purpose: a
-profile only says what is the municipality's own.
+and words the built-in vocabularies already know are mostly left out of the profile: a profile need only
+say what is the municipality's own (a few name a header the built-ins learned later; harmless).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ select
     rows_read,
     rows_landed,
     rows_quarantined,
+    rows_with_gaps,
     rows_read = rows_landed + rows_quarantined as accounting_closes,
     array_to_string(failed_expectations, ', ') as failed_expectations,
     message,

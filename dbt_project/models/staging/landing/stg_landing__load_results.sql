@@ -22,6 +22,7 @@ renamed as (
         cast(rows_read as bigint) as rows_read,
         cast(rows_landed as bigint) as rows_landed,
         cast(rows_quarantined as bigint) as rows_quarantined,
+        cast(coalesce(rows_with_gaps, 0) as bigint) as rows_with_gaps,
         failed_expectations,
         message,
         contract_version
