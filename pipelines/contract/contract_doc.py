@@ -89,10 +89,15 @@ def rule_rows(expectations_dir: Path = EXPECTATIONS_DIR) -> list[str]:
     ]
     for path in sorted(expectations_dir.glob("*.json")):
         suite = json.loads(path.read_text(encoding="utf-8"))
+        soft = suite.get("meta", {}).get("soft_fields", {})
         for expectation in suite["expectations"]:
             meta = expectation.get("meta", {})
-            row_level = "column" in expectation["kwargs"]
-            effect = "row quarantined" if row_level else "file rejected"
+            column = expectation["kwargs"].get("column")
+            row_level = column is not None
+            if column in soft:  # the row lands without the value
+                effect = f"value left out ({soft[column]})"
+            else:
+                effect = "row quarantined" if row_level else "file rejected"
             rows.append(
                 f"| {suite['name']} | `{meta.get('rule', expectation['type'])}` "
                 f"| {describe(expectation)} | {effect}: {meta.get('message', '')} "
