@@ -31,6 +31,35 @@ def test_ingest_validation_is_an_asset_check(repository):
     assert any(asset == "ict_benchmark" for asset, _ in checks)
 
 
+def test_dbt_tests_leave_blocking_to_dbt_and_are_otherwise_dagster_dbts_checks(dbt_manifest):
+    """An error-severity dbt test fails `dbt build`, so the step, so publishing: as a blocking
+    check it would add nothing but a warning in every run that builds nothing on purpose."""
+    from dagster_dbt import DagsterDbtTranslator
+
+    from pipelines.defs.transform.assets import BenchmarkTranslator, benchmark_models
+    from pipelines.defs.transform.project import dbt_project
+    from pipelines.settings import DBT_MANIFEST
+    from pipelines.storage.files import read_json
+
+    manifest = read_json(DBT_MANIFEST)
+    translator = BenchmarkTranslator()
+    asset_specs = {spec.key: spec for spec in benchmark_models.specs}
+    checks = list(benchmark_models.check_specs)
+    defaults = [
+        DagsterDbtTranslator.get_asset_check_spec(
+            translator,
+            asset_specs[check.asset_key],
+            manifest,
+            check.metadata["dagster_dbt/unique_id"],
+            dbt_project,
+        )
+        for check in checks
+    ]
+    assert sum(default.blocking for default in defaults) > 80  # dagster-dbt's error severity
+    for check, default in zip(checks, defaults, strict=True):
+        assert check._asdict() == {**default._asdict(), "blocking": False}
+
+
 def test_the_benchmark_job_covers_every_asset(repository):
     job = repository.get_job("benchmark")
     assert job.asset_layer.executable_asset_keys == repository.asset_graph.executable_asset_keys

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import dagster as dg
@@ -91,17 +90,6 @@ def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
     }
     changing |= set(build.changed_sources(landed_files_digest(paths.landing)))
     return frozenset(left_out(read_json(DBT_MANIFEST), changing))
-
-
-class UnbuiltChecksFilter(logging.Filter):
-    """With no landed file changed, the dbt step yields nothing on purpose: its tests did not run
-    because nothing was built, and publishing is skipped. Dagster warns once per dbt test."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "emitted no result in step 'benchmark_models'" not in record.getMessage()
-
-
-logging.getLogger("dagster._core.execution.plan.active").addFilter(UnbuiltChecksFilter())
 
 
 def run_benchmark_job(
