@@ -31,6 +31,35 @@ def test_ingest_validation_is_an_asset_check(repository):
     assert any(asset == "ict_benchmark" for asset, _ in checks)
 
 
+def test_dbt_tests_leave_blocking_to_dbt_and_are_otherwise_dagster_dbts_checks(dbt_manifest):
+    """An error-severity dbt test fails `dbt build`, so the step, so publishing: as a blocking
+    check it would add nothing but a warning in every run that builds nothing on purpose."""
+    from dagster_dbt import DagsterDbtTranslator
+
+    from pipelines.defs.transform.assets import BenchmarkTranslator, benchmark_models
+    from pipelines.defs.transform.project import dbt_project
+    from pipelines.settings import DBT_MANIFEST
+    from pipelines.storage.files import read_json
+
+    manifest = read_json(DBT_MANIFEST)
+    translator = BenchmarkTranslator()
+    asset_specs = {spec.key: spec for spec in benchmark_models.specs}
+    checks = list(benchmark_models.check_specs)
+    defaults = [
+        DagsterDbtTranslator.get_asset_check_spec(
+            translator,
+            asset_specs[check.asset_key],
+            manifest,
+            check.metadata["dagster_dbt/unique_id"],
+            dbt_project,
+        )
+        for check in checks
+    ]
+    assert sum(default.blocking for default in defaults) > 80  # dagster-dbt's error severity
+    for check, default in zip(checks, defaults, strict=True):
+        assert check._asdict() == {**default._asdict(), "blocking": False}
+
+
 def test_the_benchmark_job_covers_every_asset(repository):
     job = repository.get_job("benchmark")
     assert job.asset_layer.executable_asset_keys == repository.asset_graph.executable_asset_keys
@@ -97,14 +126,64 @@ def test_ictbench_run_full_is_valid_run_config_for_both_jobs(repository):
         dg.validate_run_config(repository.get_job(name), FULL_REFRESH)
 
 
-def test_the_dbt_resource_knows_the_installed_dbt_without_starting_it():
+DBT_THROUGH_THE_RESOURCE = """
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource
+
+from pipelines.defs.resources import InstalledDbtCliResource
+from pipelines.defs.transform.project import dbt_project
+
+kind, executable, target = sys.argv[1:]
+resource = {"installed": InstalledDbtCliResource, "dagster-dbt": DbtCliResource}[kind]
+dbt = resource(
+    project_dir=dbt_project, profiles_dir=str(dbt_project.project_dir), dbt_executable=executable
+)
+dbt.cli(["ls", "--resource-type", "seed", "--quiet"], target_path=Path(target)).wait()
+print(dbt._cli_version, "dbt.adapters.duckdb" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "version_runs", "adapter_in_process"),
+    [("installed", 0, False), ("dagster-dbt", 1, True)],
+)
+def test_the_dbt_resource_starts_no_dbt_version_and_no_adapter_in_process(
+    kind, version_runs, adapter_in_process, tmp_path, dbt_manifest
+):
+    """InstalledDbtCliResource overrides two private members of dagster-dbt's resource; this
+    fails when dagster-dbt renames them or stops calling them (then the override can go)."""
     from importlib.metadata import version
 
-    from pipelines.defs.resources import build_resources
+    from dagster_dbt import DbtCliResource
 
-    dbt = build_resources()["dbt"]
-    assert str(dbt._cli_version) == version("dbt-core")
-    assert dbt._initialize_dbt_core_adapter([]) is None
+    from pipelines.settings import DBT_EXECUTABLE
+
+    called = set(DbtCliResource.cli.__code__.co_names)
+    assert {"_cli_version", "_initialize_dbt_core_adapter"} <= called
+    invocations = tmp_path / "invocations"
+    logging_dbt = tmp_path / "dbt"
+    logging_dbt.write_text(f'#!/bin/sh\necho "$@" >> {invocations}\nexec {DBT_EXECUTABLE} "$@"\n')
+    logging_dbt.chmod(0o755)
+
+    completed = subprocess.run(
+        [sys.executable, "-c", DBT_THROUGH_THE_RESOURCE, kind, str(logging_dbt), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[-1].split() == [
+        version("dbt-core"),
+        str(adapter_in_process),
+    ]
+    commands = invocations.read_text().splitlines()
+    assert commands.count("--version") == version_runs
+    assert [command for command in commands if command != "--version"] == [
+        "ls --resource-type seed --quiet"
+    ]
 
 
 def test_loading_the_definitions_does_not_import_great_expectations(dbt_manifest):

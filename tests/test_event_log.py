@@ -99,6 +99,15 @@ def test_a_batch_stores_exactly_what_storing_one_event_at_a_time_stores(tmp_path
         assert expected["event_logs"]
 
 
+def test_dagsters_own_sqlite_storage_still_writes_a_batch_one_event_at_a_time():
+    """The reason the subclass exists: the day Dagster's sqlite storage writes batches itself,
+    this fails and the subclass can go."""
+    from dagster._core.storage.event_log import SqliteEventLogStorage
+    from dagster._core.storage.event_log.base import EventLogStorage
+
+    assert SqliteEventLogStorage.store_event_batch is EventLogStorage.store_event_batch
+
+
 def test_the_local_instance_batches_partition_materialisations(tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     monkeypatch.setenv("DAGSTER_HOME", str(home))

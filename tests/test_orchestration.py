@@ -14,6 +14,8 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pipelines.cli.runner import run_benchmark_job
@@ -262,6 +264,37 @@ def test_publishing_keeps_three_versions_and_rolls_back(drop_zone, dbt_manifest)
     assert duckdb.sql(f"select sum(inhabitants) from '{exported}'").fetchall() == [(1500,)]
     with pytest.raises(FileNotFoundError):
         rollback(published)
+
+
+def test_a_failing_dbt_test_fails_the_run_before_publishing(drop_zone, dbt_manifest):
+    """dbt's tests are no blocking checks in Dagster: dbt gates publishing itself, since an
+    error-severity test that fails fails `dbt build`, so the dbt step."""
+    instance = dg.DagsterInstance.ephemeral()
+    assert run_benchmark_job(drop_zone, instance).success
+    published = checksums(drop_zone.published_db)
+    # a landed ledger line without an amount, as a bug in the ingest code might land it
+    landed = drop_zone.landing / "ledger" / "GM0363_2024_ledger.parquet"
+    lines = pq.read_table(landed)
+    amount = lines.schema.get_field_index("amount")
+    amounts = lines.column(amount).to_pylist()
+    amounts[0] = None
+    pq.write_table(
+        lines.set_column(amount, "amount", pa.array(amounts, lines.schema.field(amount).type)),
+        landed,
+    )
+
+    result = run_benchmark_job(drop_zone, instance)
+    assert not result.success
+    failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failed == ["benchmark_models"]
+    checks = {
+        e.event_specific_data.check_name: e.event_specific_data.passed
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    assert checks["not_null_stg_landing__ledger_lines_amount"] is False
+    assert not result.asset_materializations_for_node("published_benchmark")
+    assert checksums(drop_zone.published_db) == published
 
 
 READER = textwrap.dedent(

@@ -1,5 +1,6 @@
 """Reading deliveries in worker processes lands exactly what reading them in one process lands."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -122,3 +123,44 @@ def test_with_the_workers_started_early_this_process_never_imports_gx(data_raw, 
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.split() == ["1", "accepted", "True", "False"]
     assert (tmp_path / "warehouse" / "landing" / "ledger" / "GM0363_2024_ledger.parquet").exists()
+
+
+def burn_cpu() -> float:
+    """In a worker: half a second of CPU, and the CPU time this process used."""
+    import hashlib
+    import time
+
+    while time.process_time() < 0.5:
+        hashlib.sha256(b"x" * 4096).digest()
+    return time.process_time()
+
+
+WORKER_CPU = """
+import atexit, resource, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from pipelines.ingest import workers
+
+workers.start_workers_early()
+with ProcessPoolExecutor(1, mp_context=workers.worker_context()) as pool:
+    worker = pool.submit(__import__("tests.test_parallel_ingest").test_parallel_ingest.burn_cpu)
+    print(worker.result())
+# runs before the server is stopped (atexit runs the last registered first)
+atexit.register(lambda: print(time.process_time(), flush=True))
+"""
+
+
+def test_the_workers_cpu_time_counts_as_the_runs_children(tmp_path):
+    """`time` and `make bench` see the CPU of the checking workers only if the run waits for the
+    server they forked from: multiprocessing's forkserver has no public way to stop it, only the
+    method CPython's own tests use. This fails when that method goes or stops waiting."""
+    from multiprocessing import forkserver
+
+    assert callable(forkserver._forkserver._stop)
+    process = subprocess.Popen(
+        [sys.executable, "-c", WORKER_CPU], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    worker_cpu, own_cpu = (float(line) for line in process.stdout.read().split())
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert worker_cpu >= 0.5
+    assert usage.ru_utime + usage.ru_stime >= own_cpu + worker_cpu

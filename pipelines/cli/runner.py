@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import dagster as dg
@@ -65,17 +64,6 @@ def plan_run(
     if not positions:
         return RunPlan([], drop_zone, left_out)
     return RunPlan(keys[positions[0] : positions[-1] + 1], drop_zone, left_out)
-
-
-class UnbuiltChecksFilter(logging.Filter):
-    """With no landed file changed, the dbt step yields nothing on purpose: its tests did not run
-    because nothing was built, and publishing is skipped. Dagster warns once per dbt test."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "emitted no result in step 'benchmark_models'" not in record.getMessage()
-
-
-logging.getLogger("dagster._core.execution.plan.active").addFilter(UnbuiltChecksFilter())
 
 
 def run_benchmark_job(

@@ -9,7 +9,12 @@ dagster.yaml at PostgreSQL for a shared deployment.
 Dagster hands the storage a run's planned events, and a partitioned step's materialisations, as
 batches when DAGSTER_EVENT_BATCH_SIZE is set. Its sqlite storage still writes them one at a time,
 each over two fresh connections; `BatchedSqliteEventLogStorage` writes a batch in one transaction
-per database, the same rows in the same order.
+per database, the same rows in the same order. No public storage or instance setting does this, so
+the subclass builds on Dagster's private storage internals, for this measured gain: a run of 3 x 342
+partition materialisations took 3.7-8.3 s instead of 19.9-34.6 s (4 s of CPU instead of 19), a
+full build of all 342 municipalities (demo data at scale 0.05) 90-99 s of CPU instead of 102-111 s.
+tests/test_event_log.py fails when the rows differ from Dagster's own, when Dagster stops handing
+over batches, or when its sqlite storage writes batches itself (then this can go).
 """
 
 from __future__ import annotations
