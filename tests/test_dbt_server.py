@@ -117,3 +117,20 @@ def test_a_large_environment_reaches_dbt_whole(launcher, tmp_path):
     )
     assert served.returncode == 0, served.stderr
     assert "ict_benchmark" in served.stdout.split()
+
+
+def test_the_server_does_not_import_from_the_folder_it_was_started_in(
+    dbt_manifest, tmp_path, monkeypatch
+):
+    """dbt imports every top-level `dbt_*` module on the import path; plain dbt does not look in
+    the current folder, so neither may the server started ahead."""
+    marker = tmp_path / "imported"
+    (tmp_path / "dbt_probe.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.chdir(tmp_path)
+    dbt_server.start(str(tmp_path / "no-dbt-here"))
+    try:
+        served = run(dbt_server.launcher(), LIST_MODELS)
+    finally:
+        dbt_server.stop()
+    assert served.returncode == 0, served.stderr
+    assert not marker.exists()

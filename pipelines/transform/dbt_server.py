@@ -148,7 +148,9 @@ def start(dbt_executable: str) -> None:
         listener.bind(socket_path)
         listener.listen()
         server = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(listener.fileno()), str(folder)],
+            # -P: the folder `ictbench run` was started in is not on the import path; dbt imports
+            # every top-level `dbt_*` module it finds there, and plain dbt would not
+            [sys.executable, "-P", "-m", __name__, str(listener.fileno()), str(folder)],
             stdin=subprocess.PIPE,
             pass_fds=[listener.fileno()],
         )
