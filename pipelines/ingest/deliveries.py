@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from pipelines.contract.delivery import Delivery, fingerprint
 from pipelines.contract.kinds import kind as delivery_kind
@@ -59,7 +60,7 @@ def ingest_kind(
         store,
         policy=policy,
         pseudonymiser=pseudonymiser,
-        known_municipalities=known_municipalities(paths),
+        known_municipalities=known_municipalities(paths.reference),
         workers=workers,
         profiles=Profiles(listed),
     )
@@ -162,11 +163,11 @@ def status_counts(results: list[LoadResult]) -> dict[str, int]:
     return dict(sorted(Counter(result.status for result in results).items()))
 
 
-def known_municipalities(paths: Paths) -> frozenset[str] | None:
-    """CBS codes from the reference list; None when there is no list to check against."""
+def known_municipalities(reference: Path) -> frozenset[str] | None:
+    """CBS codes from the drop zone's reference list; None when there is no list to check against."""
     from pipelines.readers.cbs import read_municipalities
 
-    source = paths.reference / "gemeenten.csv"
+    source = reference / "gemeenten.csv"
     if not source.exists():
         return None
     return frozenset(read_municipalities(source)["municipality_code"].to_pylist())

@@ -13,7 +13,6 @@ from pipelines.ingest.check import CheckOptions, LoadResult, check_delivery
 from pipelines.ingest.deliveries import known_municipalities
 from pipelines.ingest.discovery import DropZone
 from pipelines.ingest.profiles import Profiles
-from pipelines.settings import Paths
 
 
 @dataclass(frozen=True)
@@ -48,11 +47,10 @@ def validate_files(
         zone = data_raw or drop_zone_of(path.resolve())
         options = CheckOptions(pseudonymiser=_validation_pseudonymiser())
         if zone is not None:
-            listed = DropZone.listed(Paths(zone, zone).deliveries)
-            profile = Profiles(listed).for_delivery(delivery)
+            profile = Profiles(DropZone.listed(zone / "deliveries")).for_delivery(delivery)
             options = CheckOptions(
                 pseudonymiser=options.pseudonymiser,
-                known_municipalities=known_municipalities(Paths(zone, zone)),
+                known_municipalities=known_municipalities(zone / "reference"),
                 profile=profile.profile,
                 profile_error=profile.error,
                 profile_digest=profile.digest,
