@@ -27,8 +27,11 @@ def print_results(results: list[LoadResult], console: Console, limit: int = 50) 
                 where.append(f"column `{problem['column']}`")
             location = ", ".join(where)
             hint = f" (hint: {problem['hint']})" if problem.get("hint") else ""
+            # a soft field: the row lands, without this value
+            kept = " (the row lands without this value)" if problem.get("landed") else ""
             console.print(
-                f"  - {location + ': ' if location else ''}{problem['message']}{hint}", markup=False
+                f"  - {location + ': ' if location else ''}{problem['message']}{kept}{hint}",
+                markup=False,
             )
         if len(result.problems) > limit:
             console.print(f"  ... and {len(result.problems) - limit} more (use --json for all)")
