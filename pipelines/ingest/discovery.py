@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.contract.delivery import MUNICIPALITY_CODE, Delivery, delivery_from_path
@@ -29,15 +30,16 @@ class DropZone:
     root: Path
     deliveries: tuple[Delivery, ...] = ()
     refused: tuple[Refused, ...] = ()
-    profiles: tuple[tuple[str, Path], ...] = ()  # municipality code -> its delivery profile
+    # municipality code -> its delivery profile
+    profiles: Mapping[str, Path] = field(default_factory=dict)
 
     @classmethod
     def listed(cls, root: Path) -> DropZone:
         deliveries, refused, profiles = discover(root)
-        return cls(root, tuple(deliveries), tuple(refused), tuple(sorted(profiles.items())))
+        return cls(root, tuple(deliveries), tuple(refused), profiles)
 
     def profile_file(self, municipality_code: str) -> Path | None:
-        return dict(self.profiles).get(municipality_code)
+        return self.profiles.get(municipality_code)
 
     def of_kind(self, kind: str) -> list[Delivery]:
         return [d for d in self.deliveries if d.kind == kind]
