@@ -1,0 +1,111 @@
+"""Damage done to a good delivery that the warehouse already holds, and a drop zone to do it in.
+
+Each `Damage` gets a slot of its own (a municipality and fiscal year) in a drop zone of good,
+balanced ledgers; `tests/test_last_good_data.py` runs the pipeline, damages every slot at once,
+runs it again, and checks that each slot says what is wrong while the published mart keeps the
+slot's last good figures. Add a case by appending to DAMAGES.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO / "data_raw" / "reference"
+FIRST_YEAR, YEARS = 2022, 3  # the demo reference holds inhabitants for 2022-2024
+
+LEDGER_HEADER = "boekdatum;dagboek;boekstuk;rekening;kostenplaats;omschrijving;bedrag"
+MAPPING = (
+    "rekening_van;rekening_tot;kostenplaats;categorie;toelichting\n"
+    "4300;4309;;software_licences;Licenties\n"
+    "4310;;;saas_cloud;Clouddiensten\n"
+    "4100;;7100;own_personnel;Salarissen I&A\n"
+    ";;7100;ict_cost_centre;Afdeling I&A\n"
+    "4500;4899;;not_ict;Overig\n"
+)
+# (account, cost centre, description) of the cost side of a voucher; the other side is 1600
+COST_LINES = (
+    ("4301", "", "Licentie zaaksysteem"),
+    ("4310", "", "Microsoft 365"),
+    ("4100", "7100", "Salaris I&A"),
+    ("4500", "", "Groenonderhoud"),
+)
+
+
+@dataclass(frozen=True)
+class Damage:
+    """One thing done to a slot's good `ledger.csv`, after which the run must refuse the slot's
+    delivery, say so with `says` in the slot's load result, and keep its last good figures."""
+
+    name: str
+    apply: Callable[[Path], None]  # gets the good ledger.csv in its slot folder
+    says: str
+
+
+def good_ledger(seed: int, vouchers: int = 120) -> str:
+    """A ledger that closes: every voucher (journal + number) sums to zero, every month has lines.
+
+    Amounts differ per seed, so every slot has its own figures."""
+    rng = random.Random(seed)
+    lines = [LEDGER_HEADER]
+    for number in range(1, vouchers + 1):
+        month = 1 + (number - 1) % 12
+        day = 1 + rng.randrange(28)
+        account, cost_centre, description = COST_LINES[number % len(COST_LINES)]
+        cents = rng.randrange(1_000, 5_000_000)
+        amount = f"{cents // 100:,}".replace(",", ".") + f",{cents % 100:02d}"
+        date = f"{day:02d}-{month:02d}-{{year}}"
+        lines.append(f"{date};INK;{number};{account};{cost_centre};{description} {number};{amount}")
+        lines.append(f"{date};INK;{number};1600;;Crediteuren;{amount}-")
+    return "\n".join(lines) + "\n"
+
+
+def slots(count: int) -> list[tuple[str, int]]:
+    """`count` (municipality, fiscal year) slots of the demo reference, a municipality per slot
+    before any municipality gets a second year."""
+    with (REFERENCE / "gemeenten.csv").open(encoding="utf-8-sig") as handle:
+        codes = [row["GemeentecodeGM"] for row in csv.DictReader(handle)]
+    if count > len(codes) * YEARS:
+        raise ValueError(f"{count} slots: the demo reference has room for {len(codes) * YEARS}")
+    return [(codes[i % len(codes)], FIRST_YEAR + i // len(codes)) for i in range(count)]
+
+
+def drop_zone_of_good_ledgers(data_raw: Path, count: int) -> dict[tuple[str, int], Path]:
+    """`data_raw` with the demo reference and a good ledger in each of `count` slots (and the
+    municipalities' account mappings); returns each slot's ledger path."""
+    shutil.copytree(REFERENCE, data_raw / "reference")
+    ledgers = {}
+    for seed, (code, year) in enumerate(slots(count)):
+        folder = data_raw / "deliveries" / code
+        (folder / str(year)).mkdir(parents=True)
+        (folder / "account_mapping.csv").write_text(MAPPING, encoding="utf-8")
+        path = folder / str(year) / "ledger.csv"
+        path.write_text(good_ledger(seed).replace("{year}", str(year)), encoding="utf-8")
+        ledgers[code, year] = path
+    return ledgers
+
+
+# -- the damages ------------------------------------------------------------------------------
+
+
+def _replace(content: bytes) -> Callable[[Path], None]:
+    def apply(ledger: Path) -> None:
+        ledger.write_bytes(content)
+
+    return apply
+
+
+def _comma_separated(ledger: Path) -> None:
+    ledger.write_text(ledger.read_text(encoding="utf-8").replace(";", ","), encoding="utf-8")
+
+
+DAMAGES: list[Damage] = [
+    Damage("empty file", _replace(b""), "the file is empty"),
+    Damage("binary file", _replace(b"\x00\x01\x02" * 100), "UTF-16 or binary"),
+    Damage("comma separated", _comma_separated, "separated by a comma"),
+]
