@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,6 +17,7 @@ from pipelines.contract.header_matching import (
     ColumnMatch,
     count_known,
     match_columns,
+    normalise_header,
     with_profile,
 )
 from pipelines.contract.profile import KindProfile
@@ -31,6 +32,7 @@ from pipelines.contract.schemas import (
 from pipelines.contract.vocabulary import (
     Aliases,
     column_aliases,
+    personal_columns,
     required_columns,
     value_words,
 )
@@ -48,6 +50,7 @@ from pipelines.readers.dutch_values import (
     parse_date,
     parse_number,
 )
+from pipelines.readers.scrub import scrub_array, scrub_note, scrub_table
 
 _HEADER_SEARCH_ROWS = 30  # title and logo rows above the header in Excel exports
 _MIN_KNOWN_HEADERS = 3
@@ -72,12 +75,27 @@ def read_asset_register(delivery: Delivery, profile: KindProfile | None = None) 
         header_row=header_row,
         profile_columns=profile.columns,
     )
-    notes.extend(match.notes(unknown_outcome="kept with the original row only"))
+    personal = _personal_headers(match.unknown)
+    unknown = [name for name in match.unknown if name not in personal]
+    if unknown:
+        notes.append(
+            "columns not in the data contract (kept with the original row only): "
+            + ", ".join(f"`{name}`" for name in unknown)
+        )
+    if personal:
+        listed = ", ".join(f"`{name}`" for name in personal)
+        notes.append(f"columns with personal data dropped, never stored: {listed}")
+    notes.extend(match.duplicates)
     columns, problems, value_notes = _normalise(text, source_rows, match, profile)
     notes.extend(value_notes)
     delivery_id = delivery.content_hash()
     rows = with_lineage(ASSET_SCHEMA, columns, source_rows, delivery, delivery_id)
-    raw = text.add_column(0, SOURCE_ROW, source_rows)
+    # The original text goes to quarantine: without user columns, and scrubbed like HR text.
+    raw, scrubbed = scrub_table(text.drop_columns(personal))
+    problems = _scrubbed_problems(problems)
+    if note := scrub_note(scrubbed):
+        notes.append(note)
+    raw = raw.add_column(0, SOURCE_ROW, source_rows)
     problems.sort(key=lambda problem: (problem.source_row, _column_order(text, problem.column)))
     return ParsedDelivery(
         delivery=delivery,
@@ -88,6 +106,34 @@ def read_asset_register(delivery: Delivery, profile: KindProfile | None = None) 
         row_problems=problems,
         header={**meta, "header_row": header_row, "columns": match.headers},
     )
+
+
+def _personal_headers(unknown: list[str]) -> list[str]:
+    personal = {
+        normalise_header(alias)
+        for aliases in personal_columns("assets").values()
+        for alias in aliases
+    }
+    return [name for name in unknown if normalise_header(name) in personal]
+
+
+def _scrubbed_problems(problems: list[RowProblem]) -> list[RowProblem]:
+    """Problems quote the value at fault: personal data in it is replaced as in the raw text."""
+    quoted = [i for i, problem in enumerate(problems) if problem.value]
+    if not quoted:
+        return problems
+    values = pa.array([problems[i].value for i in quoted], pa.string())
+    scrubbed, found = scrub_array(values)
+    if not found:
+        return problems
+    problems = list(problems)
+    for i, before, after in zip(quoted, values.to_pylist(), scrubbed.to_pylist(), strict=True):
+        if before != after:
+            problem = problems[i]
+            problems[i] = replace(
+                problem, value=after, message=problem.message.replace(before, after)
+            )
+    return problems
 
 
 @dataclass

@@ -5,8 +5,8 @@ without training in the year, so the FTE of every employee is in the same file (
 employees trained and training per FTE need the whole workforce, not only those who trained).
 
 Privacy: only the columns of the alias table are kept; names, e-mail addresses and every other
-column are dropped before any value is parsed, and the employee id is replaced by its keyed
-pseudonym. Nothing the reader returns (rows, raw, notes, problems, header) holds a removed value.
+column are dropped before any value is parsed, personal data typed into the cells kept is replaced
+by a marker (see scrub.py), and the employee id is replaced by its keyed pseudonym. Nothing the reader returns (rows, raw, notes, problems, header) holds a removed value.
 """
 
 from __future__ import annotations
@@ -42,12 +42,9 @@ from pipelines.readers.dutch_values import (
     parse_number,
 )
 from pipelines.readers.pseudonymise import pseudonymise_array
+from pipelines.readers.scrub import scrub_note, scrub_table
 
 _PSEUDONYM_SUFFIX = " (pseudonym)"
-# Free-text cells holding an e-mail address are blanked: the address must not be stored.
-_EMAIL = r"[^\s@;]+@[^\s@;]+\.[^\s@;]+"
-_EMAIL_REMOVED = "[e-mail address removed]"
-_TEXT_COLUMNS = ("department", "course", "course_category")
 
 
 def read_training(
@@ -72,10 +69,12 @@ def read_training(
     notes.extend(_column_notes(match))
     # Only the contract's columns survive this line; everything personal is gone after it.
     text = _contract_columns(csv_text.table, match)
-    text, scrubbed = _scrub_emails(text, match)
-    if scrubbed:
-        notes.append(f"e-mail addresses removed from text cells: {scrubbed}")
     id_header = match.headers["employee_id"]
+    # Every cell kept, free text or not, since a value that fails to parse is quoted in problems
+    # and quarantine; the employee id is replaced by its pseudonym below.
+    text, scrubbed = scrub_table(text, [name for name in text.column_names if name != id_header])
+    if note := scrub_note(scrubbed):
+        notes.append(note)
     ids = pc.utf8_trim_whitespace(text.column(id_header).combine_chunks())
     keys = pseudonymise_array(pc.if_else(blank(ids), None, ids), pseudonymise)
     text = _replace_ids(text, id_header, keys)
@@ -122,21 +121,6 @@ def _contract_columns(text: pa.Table, match: ColumnMatch) -> pa.Table:
     return pa.Table.from_arrays(
         [text.column(match.positions[c]).combine_chunks() for c in match.headers], names=names
     )
-
-
-def _scrub_emails(text: pa.Table, match: ColumnMatch) -> tuple[pa.Table, int]:
-    total = 0
-    for canonical in _TEXT_COLUMNS:
-        if canonical not in match.headers:
-            continue
-        name = match.headers[canonical]
-        values = text.column(name).combine_chunks()
-        found = pc.fill_null(pc.match_substring_regex(values, _EMAIL), False)
-        if (count := pc.sum(found).as_py() or 0) > 0:
-            total += count
-            cleaned = pc.if_else(found, _EMAIL_REMOVED, values)
-            text = text.set_column(text.column_names.index(name), name, cleaned)
-    return text, total
 
 
 def _replace_ids(text: pa.Table, id_header: str, keys: pa.Array) -> pa.Table:
