@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from pipelines.readers.pseudonymise import make_pseudonymiser
@@ -87,3 +88,102 @@ def test_same_key_same_pseudonym_other_key_other_pseudonym():
     again = make_pseudonymiser(b"k" * 32)
     other = make_pseudonymiser(b"x" * 32)
     assert first("E10001") == again("e10001 ") != other("E10001")
+
+
+# -- nothing personal survives: free text, and the bytes of the published file -----------------
+
+# A department of six shown in the mart, and two of one or two employees whose names the mart
+# suppresses ("(small departments combined)"): those names must not be in the published bytes.
+SHOWN = "Dienstverlening"
+SUPPRESSED = ["Kabinet Burgemeester Geheim", "Integriteitsbureau Vertrouwelijk"]
+# Personal data typed into kept cells, and what of it must be found nowhere.
+TYPED = [
+    ("Excel voor Jan Jansen 847261", ["Jansen", "847261"]),
+    ("Cursus J. de Vries (59317)", ["Vries", "59317"]),
+    ("BHV, BSN 111.222.333", ["111.222.333", "111222333"]),
+    ("Vragen: p.pietersen [at] gemeente-voorbeeld [dot] nl", ["pietersen", "gemeente-voorbeeld"]),
+    ("Terugbellen 06-38472916", ["38472916"]),
+    ("Declaratie NL91 ABNA 0417 1643 00", ["ABNA", "0417 1643", "0417164300"]),
+    ("Bel +31 20 555 0199", ["555 0199", "5550199"]),
+]
+TYPED_SECRETS = [secret for _, secrets in TYPED for secret in secrets]
+
+
+def hr_file(extra_employees: int = 0, *, broken: bool = False) -> str:
+    lines = ["Personeelsnummer;Naam;Afdeling;FTE;Opleiding;Categorie;Uren;Kosten;Datum"]
+    for i in range(6 + extra_employees):
+        course = TYPED[i % len(TYPED)][0]
+        lines.append(f"E2{i:04d};Jan Jansen;{SHOWN};1,00;{course};ICT;8;345,00;12-03-2024")
+    lines.append(f"E30001;Piet Geheim;{SUPPRESSED[0]};1,00;{TYPED[-1][0]};ICT;4;;01-02-2024")
+    lines.append(f"E30002;;{SUPPRESSED[1]};0,80;Telefoon 020-5550199;Overig;4;;01-02-2024")
+    lines.append(f"E30003;;{SUPPRESSED[1]};0,60;;;;;")
+    if broken:  # a bad row in a small file: the whole file goes to quarantine, scrubbed
+        lines.append("E30004;;Bel 06-38472916;abc;BSN 111222333;ICT;4;;01-02-2024")
+    return "\n".join(lines) + "\n"
+
+
+def raw_texts(warehouse: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in warehouse.rglob("*") if path.is_file()}
+
+
+@pytest.fixture(scope="module")
+def published_twice(tmp_path_factory, dbt_manifest) -> Path:
+    """Two runs: the first publishes, the second (one employee more) publishes again and keeps
+    the first file as a version."""
+    root = tmp_path_factory.mktemp("fresh")
+    data_raw = root / "data_raw"
+    shutil.copytree(FIXTURES / "handcomputed", data_raw)
+    landed = data_raw / "deliveries" / "GM0363" / "2024" / "training.csv"
+    landed.write_text(hr_file(), encoding="utf-8")
+    quarantined = data_raw / "deliveries" / "GM0088" / "2024" / "training.csv"
+    quarantined.write_text(hr_file(broken=True), encoding="utf-8")
+    assert run_benchmark(data_raw, root / "warehouse").success
+    landed.write_text(hr_file(extra_employees=1), encoding="utf-8")
+    assert run_benchmark(data_raw, root / "warehouse").success
+    return root / "warehouse"
+
+
+def test_typed_personal_data_is_in_no_byte_of_the_warehouse(published_twice: Path):
+    warehouse = published_twice
+    assert (warehouse / "landing" / "training" / "GM0363_2024_training.parquet").exists()
+    assert (warehouse / "quarantine" / "training" / "GM0088_2024_training.parquet").exists()
+    assert list((warehouse / "docs").rglob("*.html")), "Data Docs were written"
+    found = [
+        (str(path.relative_to(warehouse)), secret)
+        for path, data in raw_texts(warehouse).items()
+        for secret in TYPED_SECRETS
+        if secret.casefold().encode() in data.lower()
+    ]
+    assert not found
+    everything = every_text_in(warehouse).casefold()  # compressed pages, read as values
+    assert not [secret for secret in TYPED_SECRETS if secret.casefold() in everything]
+    assert "[verwijderd: naam en nummer]" in everything
+
+
+def test_the_published_file_and_its_versions_hold_only_what_their_tables_show(
+    published_twice: Path,
+):
+    warehouse = published_twice
+    pseudonyms = set()
+    for path in (warehouse / "landing" / "training").glob("GM*.parquet"):
+        pseudonyms |= set(pq.read_table(path, columns=["employee_key"])["employee_key"].to_pylist())
+    assert len(pseudonyms) >= 10
+    versions = sorted((warehouse / "versions").glob("benchmark-*.duckdb"))
+    assert versions, "the second run kept the first published file"
+    published = [warehouse / "benchmark.duckdb", *versions]
+    wanted = [*pseudonyms, *SUPPRESSED]
+    for path in published:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            shown = str(
+                [
+                    connection.execute(f'select * from "{table}"').fetchall()
+                    for (table,) in connection.execute("show tables").fetchall()
+                ]
+            )
+        assert SHOWN in shown  # the mart does show departments of five or more
+        assert not [text for text in wanted if text in shown]  # the tables show neither ...
+        data = path.read_bytes()
+        assert not [text for text in wanted if text.encode() in data], path.name  # ... nor bytes
+    # the check can see them: the build database, which keeps the intermediate tables, has them
+    build = (warehouse / "build" / "benchmark.duckdb").read_bytes()
+    assert [text for text in wanted if text.encode() in build]

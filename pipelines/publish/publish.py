@@ -1,10 +1,15 @@
-"""Publish the mart: copy the build into a fresh file, then move it over the published one at once.
+"""Publish the mart: write the BI tables into a brand-new file, then move it over the published one.
 
 BI readers open warehouse/benchmark.duckdb read-only. The pipeline never opens that file: it builds
-in warehouse/build/ in a format DuckDB 1.5 clients read, copies that file, drops all but the
-BI-facing schema from the copy, checkpoints it and renames it into place. A reader that has the
-old file open keeps reading the old version; the next open sees the new one. Nothing ever sees
-half a file.
+in warehouse/build/, creates a new file in the format DuckDB 1.5 clients read, writes into it only
+the BI-facing schema's tables and views (with their comments) from the build, checkpoints it and
+renames it into place. A reader that has the old file open keeps reading the old version; the next
+open sees the new one. Nothing ever sees half a file.
+
+The file is written fresh, never copied from the build: DuckDB does not clear the blocks a dropped
+or rewritten table leaves free, so a copy would keep the intermediate tables (employee pseudonyms,
+department names the mart suppresses) readable in its bytes. The new file holds only what its
+tables show, and so does every version kept of it.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,11 +41,7 @@ class Published:
 
 
 def publish(build_db: Path, published_db: Path) -> Published:
-    """Copy the build file, drop what is not for BI tools, and move it over the published file.
-
-    The build is made in the storage format BI clients read (see warehouse/build.py), so the copy
-    is a file copy: seconds faster than re-writing every table.
-    """
+    """Write the BI-facing tables of the build into a new file and move it over the published one."""
     staging = published_db.with_name(f".{published_db.name}.{os.getpid()}.new")
     staging.unlink(missing_ok=True)
     config = {"memory_limit": duckdb_memory_limit()}
@@ -55,22 +55,7 @@ def publish(build_db: Path, published_db: Path) -> Published:
             "run the build again, it is made in the right format"
         )
     try:
-        shutil.copyfile(build_db, staging)
-        with duckdb.connect(str(staging), config=config) as connection:
-            schemas = connection.execute(
-                "SELECT schema_name FROM duckdb_schemas() "
-                "WHERE database_name = current_database() AND NOT internal AND schema_name <> ?",
-                [BI_SCHEMA],
-            ).fetchall()
-            for (schema,) in schemas:
-                connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-            tables = dict(
-                connection.execute(
-                    "SELECT table_name, estimated_size FROM duckdb_tables() "
-                    "WHERE database_name = current_database() ORDER BY table_name"
-                ).fetchall()
-            )
-            connection.execute("CHECKPOINT")
+        tables = _write_fresh(build_db, staging, config)
     except BaseException:
         staging.unlink(missing_ok=True)
         raise
@@ -80,6 +65,71 @@ def publish(build_db: Path, published_db: Path) -> Published:
     _fsync(published_db.parent)
     export_parquet(published_db)
     return Published(published_db, tables)
+
+
+def _write_fresh(build_db: Path, target: Path, config: dict) -> dict[str, int]:
+    """A new database file at `target` with the BI schema of `build_db`: tables (their DDL, rows
+    in order), views and comments; {table: rows}."""
+    fresh_config = {**config, "storage_compatibility_version": STORAGE_VERSION}
+    with duckdb.connect(str(target), config=fresh_config) as connection:
+        connection.execute(f"ATTACH {_literal(build_db)} AS build (READ_ONLY)")
+        tables = connection.execute(
+            "SELECT table_name, sql, comment FROM duckdb_tables() "
+            "WHERE database_name = 'build' AND schema_name = ? ORDER BY table_name",
+            [BI_SCHEMA],
+        ).fetchall()
+        views = connection.execute(
+            "SELECT view_name, sql, comment FROM duckdb_views() "
+            "WHERE database_name = 'build' AND schema_name = ? AND NOT internal ORDER BY view_name",
+            [BI_SCHEMA],
+        ).fetchall()
+        columns = connection.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() "
+            "WHERE database_name = 'build' AND schema_name = ? AND comment IS NOT NULL "
+            "ORDER BY table_name, column_index",
+            [BI_SCHEMA],
+        ).fetchall()
+        connection.execute("BEGIN")
+        for name, ddl, _ in tables:
+            connection.execute(ddl)  # unqualified: created in the new file, the default database
+            connection.execute(
+                f'INSERT INTO main."{_name(name)}" SELECT * FROM build.{BI_SCHEMA}."{_name(name)}"'
+            )
+        for _, ddl, _ in views:
+            connection.execute(ddl)
+        for name, _, comment in [*tables, *views]:
+            if comment is not None:
+                kind = "TABLE" if any(name == t[0] for t in tables) else "VIEW"
+                connection.execute(f'COMMENT ON {kind} main."{_name(name)}" IS {_quoted(comment)}')
+        for table, column, comment in columns:
+            connection.execute(
+                f'COMMENT ON COLUMN main."{_name(table)}"."{_name(column)}" IS {_quoted(comment)}'
+            )
+        connection.execute("COMMIT")
+        connection.execute("DETACH build")
+        connection.execute("CHECKPOINT")
+        version = connected_storage_version(connection)
+        counts = {
+            name: connection.execute(f'SELECT count(*) FROM main."{_name(name)}"').fetchone()[0]
+            for name, _, _ in tables
+        }
+    if not in_bi_storage_format(version):
+        raise ValueError(
+            f"the new file was written in storage format {version}, not {STORAGE_VERSION}"
+        )
+    return counts
+
+
+def _name(identifier: str) -> str:
+    return identifier.replace('"', '""')
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _literal(path: Path) -> str:
+    return _quoted(str(path))
 
 
 def publication(published_db: Path) -> dict | None:
@@ -109,6 +159,27 @@ def keep_previous_version(published_db: Path, kept: int = VERSIONS_KEPT) -> None
     os.link(published_db, folder / f"benchmark-{stamp}.duckdb")
     for old in sorted(folder.glob("benchmark-*.duckdb"))[:-kept]:
         old.unlink()
+    for version in sorted(folder.glob("benchmark-*.duckdb")):
+        _rewrite_if_it_has_free_blocks(version)
+
+
+def _rewrite_if_it_has_free_blocks(version: Path) -> None:
+    """A version published by a copy of the build (before files were written fresh) keeps the
+    dropped intermediate tables in its free blocks: it is written fresh once, in place."""
+    config = {"memory_limit": duckdb_memory_limit()}
+    with duckdb.connect(str(version), read_only=True, config=config) as connection:
+        [free] = connection.execute("SELECT free_blocks FROM pragma_database_size()").fetchone()
+    if not free:
+        return
+    fresh = version.with_name(f".{version.name}.{os.getpid()}.new")
+    fresh.unlink(missing_ok=True)
+    try:
+        _write_fresh(version, fresh, config)
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        raise
+    _fsync(fresh)
+    os.replace(fresh, version)
 
 
 def rollback(published_db: Path) -> Path:
