@@ -20,11 +20,13 @@ import duckdb
 
 from pipelines.publish.export import export_parquet
 from pipelines.settings import duckdb_memory_limit
+from pipelines.storage import stop_points
 from pipelines.storage.duckdb_format import (
     STORAGE_VERSION,
     connected_storage_version,
     in_bi_storage_format,
 )
+from pipelines.storage.litter import owned_prefix
 
 BI_SCHEMA = "main"
 VERSIONS_KEPT = 3
@@ -42,7 +44,7 @@ def publish(build_db: Path, published_db: Path) -> Published:
     The build is made in the storage format BI clients read (see warehouse/build.py), so the copy
     is a file copy: seconds faster than re-writing every table.
     """
-    staging = published_db.with_name(f".{published_db.name}.{os.getpid()}.new")
+    staging = published_db.with_name(owned_prefix(f".{published_db.name}") + "new")
     staging.unlink(missing_ok=True)
     config = {"memory_limit": duckdb_memory_limit()}
     with duckdb.connect(str(build_db), config=config) as connection:
@@ -75,6 +77,7 @@ def publish(build_db: Path, published_db: Path) -> Published:
         staging.unlink(missing_ok=True)
         raise
     _fsync(staging)
+    stop_points.moment("publish")
     keep_previous_version(published_db)
     os.replace(staging, published_db)
     _fsync(published_db.parent)

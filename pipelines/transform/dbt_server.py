@@ -28,6 +28,7 @@ import traceback
 from pathlib import Path
 
 from pipelines.settings import available_cores
+from pipelines.storage.litter import DBT_SERVER_PREFIX, owned_prefix
 
 STATUS = struct.Struct("!i")
 
@@ -140,7 +141,7 @@ def start(dbt_executable: str) -> None:
     single core: there the imports would only delay the run."""
     if _started or available_cores() < 2:
         return
-    folder = Path(tempfile.mkdtemp(prefix="ictbench-dbt-"))
+    folder = Path(tempfile.mkdtemp(prefix=owned_prefix(DBT_SERVER_PREFIX)))
     socket_path = str(folder / "dbt.sock")
     # listening before the server exists: a launcher that comes while dbt is still being imported
     # waits for it; once the server is gone, nothing listens and the launcher starts dbt itself
