@@ -148,3 +148,44 @@ def test_a_damaged_build_database_and_landed_file_are_made_again(
         assert "the build database is damaged" in output
         assert "Published" in output
         assert published_tables(warehouse) == clean_build
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_run_in_one_line_and_leaves_no_process(drop_zone: Path, tmp_path: Path):
+    """As a terminal does it: SIGINT to the foreground process group of `ictbench run`, here
+    while dbt builds."""
+    warehouse, home, signal_file = tmp_path / "warehouse", tmp_path / "home", tmp_path / "stopped"
+    token = uuid.uuid4().hex
+    folders = ["--data-raw", str(drop_zone), "--warehouse", str(warehouse)]
+    run = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ictbench")), "run", *folders],
+        cwd=REPO,
+        env={
+            **os.environ,
+            "DAGSTER_HOME": str(home),
+            STOP_AT: "dbt",
+            STOP_SIGNAL: str(signal_file),
+            "ICTBENCH_TEST_RUN": token,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        process_group=0,  # the terminal's foreground group
+    )
+    deadline = time.monotonic() + 300
+    while not signal_file.exists():
+        assert run.poll() is None, run.stdout.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)
+    output, _ = run.communicate(timeout=60)
+
+    assert run.returncode == 130
+    assert output.strip().splitlines()[-1] == (
+        "Interrupted: nothing was published, the published mart is as it was. "
+        "Run `ictbench run` again to continue."
+    )
+    assert "Traceback" not in output and "terminate called" not in output
+    assert processes_with(token) == []
+    assert not (warehouse / "benchmark.duckdb").exists()
+    assert leftovers(warehouse) == []

@@ -19,6 +19,7 @@ import gc
 import json
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -60,11 +61,17 @@ def serve(listener_fd: int, folder: Path) -> None:
     """Import dbt once, then fork a child per request until stdin (the parent's pipe) closes.
     The launcher's folder goes with the server, also when the parent ended without stopping it."""
     server = os.getpid()
+    # stopped with its run (Ctrl-C under `ictbench run` stops the run's process group)
+    signal.signal(signal.SIGTERM, _exit)
     try:
         _serve(listener_fd)
     finally:
         if os.getpid() == server:  # not in a forked child on its way out
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _serve(listener_fd: int) -> None:
@@ -98,6 +105,7 @@ def _run_one(connection: socket.socket) -> None:
     request = json.loads(message)
     child = os.fork()
     if child == 0:  # the child exits here, whatever happens: it never serves
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # dbt, as if started on its own
         try:
             code = _child(request, fds)
         except BaseException:
