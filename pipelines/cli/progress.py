@@ -42,6 +42,8 @@ def run_with_progress(
     **options,
 ) -> dg.ExecuteInProcessResult:
     plan = plan_run(paths, instance, every_partition=every_partition)
+    for repair in plan.repairs:
+        console.print(f"[yellow]{repair}[/yellow]")
     if plan.partition_keys and default_workers() > 1:
         # the workers import the checking code while this process imports the definitions
         start_workers_early()

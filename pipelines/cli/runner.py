@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.ingest.discovery import DropZone
 from pipelines.settings import Paths
+from pipelines.storage.litter import sweep
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class RunPlan:
     partition_keys: list[str]
     drop_zone: DropZone
     models_left_out: frozenset[str] = frozenset()
+    # what the run put right before it started: damaged landed files, a killed run's leftovers
+    repairs: tuple[str, ...] = ()
 
     def tags(self) -> dict[str, str]:
         from pipelines.defs.ingest.partitions import range_tags
@@ -49,21 +53,34 @@ def plan_run(
     then pick the range that holds every one that changed."""
     from pipelines.defs.ingest.partitions import partition_key, register_partitions
     from pipelines.ingest.deliveries import slots_to_ingest
+    from pipelines.ingest.repair import repair_landing
     from pipelines.transform.selection import models_left_out
 
+    repairs = tuple(cleared(sweep(paths.warehouse), paths)) + tuple(repair_landing(paths))
     drop_zone = DropZone.listed(paths.deliveries)
     keys = register_partitions(instance, drop_zone)
     if not keys:
         raise ValueError(f"no deliveries under {paths.deliveries}")
     if every_partition:
-        return RunPlan(keys, drop_zone)
+        return RunPlan(keys, drop_zone, repairs=repairs)
     changes = slots_to_ingest(paths, drop_zone)
     left_out = models_left_out(paths, {kind for kinds in changes.values() for kind in kinds})
     changed = {partition_key(code, year) for code, year in changes}
     positions = [index for index, key in enumerate(keys) if key in changed]
     if not positions:
-        return RunPlan([], drop_zone, left_out)
-    return RunPlan(keys[positions[0] : positions[-1] + 1], drop_zone, left_out)
+        return RunPlan([], drop_zone, left_out, repairs)
+    return RunPlan(keys[positions[0] : positions[-1] + 1], drop_zone, left_out, repairs)
+
+
+def cleared(removed: list[Path], paths: Paths) -> list[str]:
+    if not removed:
+        return []
+    names = ", ".join(
+        str(p.relative_to(paths.warehouse)) if p.is_relative_to(paths.warehouse) else str(p)
+        for p in removed[:5]
+    )
+    more = f" and {len(removed) - 5} more" if len(removed) > 5 else ""
+    return [f"removed what an earlier run that was stopped left behind: {names}{more}"]
 
 
 def run_benchmark_job(

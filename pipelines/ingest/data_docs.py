@@ -25,6 +25,7 @@ from pipelines.contract.suites import suite_definition, with_fixed_parameters
 from pipelines.ingest.store import LandingStore
 from pipelines.ingest.validation import RecordedValidation
 from pipelines.settings import Paths
+from pipelines.storage.litter import owned_prefix
 
 if TYPE_CHECKING:  # imported where used: a run that validated nothing never loads GX
     import great_expectations as gx
@@ -47,7 +48,7 @@ def build_data_docs(paths: Paths, validations: Sequence[RecordedValidation]) -> 
     if not validations and index.exists():
         return index
     paths.warehouse.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".docs-", dir=paths.warehouse))
+    staging = Path(tempfile.mkdtemp(prefix=owned_prefix(".docs"), dir=paths.warehouse))
     try:
         _render(staging, validations)
         _replace_dir(staging, docs_dir(paths))

@@ -22,6 +22,7 @@ from pipelines.ingest.profiles import Profiles, ProfileUse
 from pipelines.ingest.store import LandingStore
 from pipelines.ingest.workers import check_and_store_all
 from pipelines.settings import Paths
+from pipelines.storage import stop_points
 from pipelines.storage.files import read_json, write_json_atomic, write_parquet_atomic
 
 
@@ -64,6 +65,7 @@ def ingest_kind(
         workers=workers,
         profiles=Profiles(listed),
     )
+    stop_points.moment("ingest")
     # one event per delivery would cost the event log more than the check itself at national scale
     for result in results:
         if result.status not in (ACCEPTED, UNCHANGED):

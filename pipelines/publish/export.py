@@ -10,7 +10,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.settings import duckdb_memory_limit
+from pipelines.storage import stop_points
 from pipelines.storage.files import read_json, write_json_atomic
+from pipelines.storage.litter import owned_prefix
 
 # Tables of ledger lines: millions of rows nationally, more than Excel opens, and a re-delivery
 # changes one municipality's share of them.
@@ -24,12 +26,13 @@ def export_parquet(published_db: Path) -> Path:
     """Every mart table as Parquet in warehouse/export/, for tools that cannot read DuckDB.
 
     The set is written to a new folder and the `export` link is switched over in one rename, so
-    a reader sees one complete set of files.
+    a reader sees one complete set of files. While it is written, the folder's name says which
+    process writes it: a run killed meanwhile leaves it to be swept (storage/litter.py).
     """
     parent = published_db.parent
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    target = parent / f".export-{stamp}"
-    target.mkdir()
+    writing = parent / (owned_prefix(".export") + stamp)
+    writing.mkdir()
     link = parent / "export"
     previous = link.resolve() if link.is_symlink() else None
     config = {"memory_limit": duckdb_memory_limit()}
@@ -38,11 +41,14 @@ def export_parquet(published_db: Path) -> Path:
         tables = [row[0] for row in connection.execute("SHOW TABLES").fetchall()]
         for table in tables:
             if table in EXPORTED_PER_MUNICIPALITY:
-                _export_per_municipality(connection, table, target, previous)
+                _export_per_municipality(connection, table, writing, previous)
                 continue
-            destination = _literal(target / f"{table}.parquet")
+            destination = _literal(writing / f"{table}.parquet")
             connection.execute(f'COPY (SELECT * FROM "{table}") TO {destination} (FORMAT parquet)')
-    temporary_link = parent / f".export-link-{stamp}"
+            stop_points.moment("export")
+    target = parent / f".export-{stamp}"
+    os.rename(writing, target)
+    temporary_link = parent / (owned_prefix(".export-link") + stamp)
     temporary_link.symlink_to(target.name)
     if link.exists() and not link.is_symlink():
         shutil.rmtree(link)

@@ -24,11 +24,13 @@ import duckdb
 
 from pipelines.publish.export import export_parquet
 from pipelines.settings import duckdb_memory_limit
+from pipelines.storage import stop_points
 from pipelines.storage.duckdb_format import (
     STORAGE_VERSION,
     connected_storage_version,
     in_bi_storage_format,
 )
+from pipelines.storage.litter import owned_prefix
 
 BI_SCHEMA = "main"
 VERSIONS_KEPT = 3
@@ -42,7 +44,7 @@ class Published:
 
 def publish(build_db: Path, published_db: Path) -> Published:
     """Write the BI-facing tables of the build into a new file and move it over the published one."""
-    staging = published_db.with_name(f".{published_db.name}.{os.getpid()}.new")
+    staging = published_db.with_name(owned_prefix(f".{published_db.name}") + "new")
     staging.unlink(missing_ok=True)
     config = {"memory_limit": duckdb_memory_limit()}
     with duckdb.connect(str(build_db), config=config) as connection:
@@ -60,6 +62,7 @@ def publish(build_db: Path, published_db: Path) -> Published:
         staging.unlink(missing_ok=True)
         raise
     _fsync(staging)
+    stop_points.moment("publish")
     keep_previous_version(published_db)
     os.replace(staging, published_db)
     _fsync(published_db.parent)
@@ -171,7 +174,7 @@ def _rewrite_if_it_has_free_blocks(version: Path) -> None:
         [free] = connection.execute("SELECT free_blocks FROM pragma_database_size()").fetchone()
     if not free:
         return
-    fresh = version.with_name(f".{version.name}.{os.getpid()}.new")
+    fresh = version.with_name(owned_prefix(f".{version.name}") + "new")
     fresh.unlink(missing_ok=True)
     try:
         _write_fresh(version, fresh, config)

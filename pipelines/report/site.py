@@ -9,6 +9,7 @@ from pathlib import Path
 from pipelines.report import html, queries
 from pipelines.report.page import build_page
 from pipelines.report.queries import Mart
+from pipelines.storage.litter import owned_prefix
 
 
 def page_name(code: str, year: int) -> str:
@@ -22,7 +23,7 @@ def _stamp(published_db: Path) -> dict[str, str]:
 
 def _write(path: Path, content: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(owned_prefix(f".{path.name}") + "tmp")
     temporary.write_text(content, encoding="utf-8")
     os.replace(temporary, path)
 

@@ -27,3 +27,26 @@ def connected_storage_version(connection: duckdb.DuckDBPyConnection) -> str | No
 def in_bi_storage_format(version: str | None) -> bool:
     """DuckDB tags a file in the 1.5 format 'v1.5.0+': readable by DuckDB 1.5.0 and later."""
     return version == f"{STORAGE_VERSION}+"
+
+
+# DuckDB's file starts with its main header and two database headers of 4 KiB each
+HEADER_BYTES = 3 * 4096
+
+
+def damage(database: Path) -> str | None:
+    """Why a database file cannot be used, or None.
+
+    A file cut short still opens (its headers are at the start) and fails only on the first block
+    it lacks, in the middle of a build; so its size is compared with the blocks it says it has."""
+    try:
+        with duckdb.connect(str(database), read_only=True) as connection:
+            block_size, blocks = connection.execute(
+                "SELECT block_size, total_blocks FROM pragma_database_size()"
+            ).fetchone()
+    except duckdb.Error as error:
+        return str(error).splitlines()[0][:200]
+    needed = HEADER_BYTES + block_size * blocks
+    size = database.stat().st_size
+    if size < needed:
+        return f"it holds {size:,} bytes of the {needed:,} its {blocks} blocks take"
+    return None

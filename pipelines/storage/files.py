@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import filecmp
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -12,10 +13,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.storage.litter import owned_prefix
+
 
 def _temp_beside(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, name = tempfile.mkstemp(
+        prefix=owned_prefix(f".{path.name}"), suffix=".tmp", dir=path.parent
+    )
     os.fchmod(handle, 0o644)  # readable by BI tools and controllers, like any other export
     os.close(handle)
     return Path(name)
@@ -84,6 +89,13 @@ def write_quarantine_csv(table: pa.Table, path: Path) -> None:
 
 
 def read_json(path: Path) -> dict | None:
-    if not path.exists():
+    """None when the file is missing, or damaged: every JSON file here is state that a run makes
+    again (a load result, a fingerprint, what a build was made from), so a damaged one is treated
+    as missing and the run redoes what it recorded."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
+        logging.getLogger(__name__).warning("%s is damaged (%s); made again", path, error)
+        return None

@@ -20,6 +20,7 @@ from typing import Any
 from pipelines.contract.kinds import KINDS, yearly_kinds
 from pipelines.contract.suites import contract_version
 from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.storage.duckdb_format import damage as database_damage
 from pipelines.storage.duckdb_format import in_bi_storage_format, storage_version
 from pipelines.storage.files import read_json, write_json_atomic
 from pipelines.transform.manifest import project_fingerprint
@@ -34,6 +35,7 @@ def built_from() -> dict:
 
 
 OTHER_FORMAT = "the build database is in another storage format; made again"
+DAMAGED = "the build database is damaged ({}); made again from the landing zone"
 
 
 def landed_sources(manifest: Mapping[str, Any]) -> dict[str, str]:
@@ -80,25 +82,30 @@ class BuildState:
         self.stamp = build_db.with_name("built_from.json")
         self.inputs = build_db.with_name("built_inputs.json")
         self.reason: str | None = None
+        self.damaged: set[str] = set()  # reasons that say the file cannot be opened
 
     def full_refresh_reason(self, *, forced: bool = False) -> str | None:
         """Why the incremental tables must be rebuilt whole, or None; changes nothing."""
-        if forced:
-            return "asked for"
         if not self.build_db.exists():
             return "first build"
+        if damage := database_damage(self.build_db):
+            self.damaged.add(reason := DAMAGED.format(damage))
+            return reason
         if not in_bi_storage_format(storage_version(self.build_db)):
             return OTHER_FORMAT
+        if forced:
+            return "asked for"
         if read_json(self.stamp) != built_from():
             return "the dbt project or the data contract changed since the last build"
         return None
 
     def needs_full_refresh(self, *, forced: bool = False) -> bool:
         """True when the incremental tables must be rebuilt whole; `reason` says why. A build
-        database in another storage format is deleted, to be made again."""
+        database in another storage format, or one that cannot be opened, is deleted, to be made
+        again (its tables are all made from the landing zone)."""
         self.build_db.parent.mkdir(parents=True, exist_ok=True)
         self.reason = self.full_refresh_reason(forced=forced)
-        if self.reason == OTHER_FORMAT:
+        if self.reason == OTHER_FORMAT or self.reason in self.damaged:
             self.build_db.unlink()
             self.build_db.with_name(self.build_db.name + ".wal").unlink(missing_ok=True)
         return self.reason is not None

@@ -19,6 +19,7 @@ import gc
 import json
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -28,6 +29,7 @@ import traceback
 from pathlib import Path
 
 from pipelines.settings import available_cores
+from pipelines.storage.litter import DBT_SERVER_PREFIX, owned_prefix
 
 STATUS = struct.Struct("!i")
 
@@ -59,11 +61,17 @@ def serve(listener_fd: int, folder: Path) -> None:
     """Import dbt once, then fork a child per request until stdin (the parent's pipe) closes.
     The launcher's folder goes with the server, also when the parent ended without stopping it."""
     server = os.getpid()
+    # stopped with its run (Ctrl-C under `ictbench run` stops the run's process group)
+    signal.signal(signal.SIGTERM, _exit)
     try:
         _serve(listener_fd)
     finally:
         if os.getpid() == server:  # not in a forked child on its way out
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _serve(listener_fd: int) -> None:
@@ -97,6 +105,7 @@ def _run_one(connection: socket.socket) -> None:
     request = json.loads(message)
     child = os.fork()
     if child == 0:  # the child exits here, whatever happens: it never serves
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # dbt, as if started on its own
         try:
             code = _child(request, fds)
         except BaseException:
@@ -140,7 +149,7 @@ def start(dbt_executable: str) -> None:
     single core: there the imports would only delay the run."""
     if _started or available_cores() < 2:
         return
-    folder = Path(tempfile.mkdtemp(prefix="ictbench-dbt-"))
+    folder = Path(tempfile.mkdtemp(prefix=owned_prefix(DBT_SERVER_PREFIX)))
     socket_path = str(folder / "dbt.sock")
     # listening before the server exists: a launcher that comes while dbt is still being imported
     # waits for it; once the server is gone, nothing listens and the launcher starts dbt itself

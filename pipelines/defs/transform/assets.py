@@ -9,7 +9,9 @@ from pipelines.contract.kinds import KINDS
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.project import dbt_project
 from pipelines.publish.publish import publication
+from pipelines.storage import stop_points
 from pipelines.storage.files import read_json
+from pipelines.storage.litter import sweep
 from pipelines.storage.lock import warehouse_writer
 from pipelines.transform.build_state import BuildState, landed_files_digest, landed_sources
 from pipelines.transform.selection import built_sources
@@ -91,12 +93,16 @@ def benchmark_models(
     command = ["build", "--exclude-resource-type", "unit_test", "--vars", variables]
     command += ["--no-write-json"]
     with warehouse_writer(paths.warehouse):
+        # runs started from the UI or a schedule do not pass through `ictbench run`'s planning
+        if removed := sweep(paths.warehouse):
+            context.log.warning(f"removed what a stopped run left behind: {removed}")
         build = BuildState(paths.build_db)
         landed = landed_files_digest(
             paths.landing, landed_sources(read_json(dbt_project.manifest_path))
         )
         if build.needs_full_refresh(forced=config.full_refresh):
-            context.log.info(f"full refresh: {build.reason}")
+            log = context.log.warning if build.reason in build.damaged else context.log.info
+            log(f"full refresh: {build.reason}")
             command.append("--full-refresh")
         elif not build.changed_sources(landed) and build.is_published(
             publication(paths.published_db)
@@ -108,7 +114,9 @@ def benchmark_models(
         # build, and its compiled SQL and log sit next to it instead of piling up
         target = paths.build_db.parent / "dbt_target"
         invocation = dbt.cli(command, context=context, target_path=target)
-        yield from invocation.stream()
+        for event in invocation.stream():
+            yield event
+            stop_points.moment("dbt")  # dbt is building
         selected = {key.to_user_string() for key in context.selected_asset_keys}
         whole = context.selected_asset_keys == context.assets_def.keys
         build.finish(landed, built_sources(invocation.manifest, landed, selected), whole=whole)

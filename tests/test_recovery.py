@@ -1,0 +1,191 @@
+"""A run killed dead (`kill -9`) at any moment, then run again: the published mart is the same,
+table for table, as a clean build's, and nothing the killed run made is left behind. A damaged
+build database or landed file is made again by the next run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.storage.litter import dbt_server_leftovers, leftovers
+from pipelines.storage.stop_points import MOMENTS, STOP_AT, STOP_SIGNAL
+from tests.damages import drop_zone_of_good_ledgers
+
+REPO = Path(__file__).resolve().parents[1]
+SLOTS = 4
+# columns that say when something happened, not what the figures are
+WHEN = {"checked_at", "published_at", "built_at", "loaded_at"}
+
+
+def ictbench_run(
+    data_raw: Path, warehouse: Path, home: Path, *options: str, **env: str
+) -> subprocess.Popen:
+    folders = ["--data-raw", str(data_raw), "--warehouse", str(warehouse)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli.app", "run", *options, *folders],
+        cwd=REPO,
+        env={**os.environ, "DAGSTER_HOME": str(home), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def finish(process: subprocess.Popen) -> str:
+    output, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, output
+    return output
+
+
+def published_tables(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse / "benchmark.duckdb"), read_only=True) as connection:
+        tables = {}
+        for (table,) in connection.execute("SHOW TABLES").fetchall():
+            columns = [
+                name
+                for name, *_ in connection.execute(f'DESCRIBE "{table}"').fetchall()
+                if name not in WHEN
+            ]
+            selected = ", ".join(f'"{name}"' for name in columns)
+            tables[table] = sorted(
+                connection.execute(f'SELECT {selected} FROM "{table}"').fetchall(), key=repr
+            )
+        return tables
+
+
+def processes_with(token: str) -> list[int]:
+    """Processes whose environment holds token: what a run started and left running."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if token.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def drop_zone(tmp_path_factory) -> Path:
+    data_raw = tmp_path_factory.mktemp("recovery") / "data_raw"
+    drop_zone_of_good_ledgers(data_raw, SLOTS)
+    return data_raw
+
+
+@pytest.fixture(scope="module")
+def clean_build(drop_zone: Path, tmp_path_factory) -> dict[str, list[tuple]]:
+    folder = tmp_path_factory.mktemp("clean")
+    finish(ictbench_run(drop_zone, folder / "warehouse", folder / "home"))
+    return published_tables(folder / "warehouse")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_a_run_killed_at_any_moment_is_made_whole_by_the_next(
+    moment: str, drop_zone: Path, clean_build: dict, tmp_path: Path
+):
+    warehouse, home, signal_file = tmp_path / "warehouse", tmp_path / "home", tmp_path / "stopped"
+    token = uuid.uuid4().hex
+    killed = ictbench_run(
+        drop_zone,
+        warehouse,
+        home,
+        **{STOP_AT: moment, STOP_SIGNAL: str(signal_file), "ICTBENCH_TEST_RUN": token},
+    )
+    deadline = time.monotonic() + 300
+    while not signal_file.exists():
+        assert killed.poll() is None, f"the run ended before {moment}: {killed.stdout.read()}"
+        assert time.monotonic() < deadline, f"the run did not reach {moment}"
+        time.sleep(0.05)
+    os.kill(killed.pid, signal.SIGKILL)  # the run's process alone, as the OOM killer would
+    killed.communicate(timeout=60)
+    if moment == "publish":
+        assert leftovers(warehouse), "a run killed while publishing leaves its staging file"
+
+    deadline = time.monotonic() + 30  # what the run started notices that it is gone
+    while processes_with(token) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_with(token) == []
+
+    output = finish(ictbench_run(drop_zone, warehouse, home))
+    assert "Published" in output
+    assert published_tables(warehouse) == clean_build
+    assert leftovers(warehouse) == []
+    assert [p for p in dbt_server_leftovers() if f".pid{killed.pid}." in p.name] == []
+
+
+def cut_in_half(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+@pytest.mark.slow
+def test_a_damaged_build_database_and_landed_file_are_made_again(
+    drop_zone: Path, clean_build: dict, tmp_path: Path
+):
+    warehouse, home = tmp_path / "warehouse", tmp_path / "home"
+    finish(ictbench_run(drop_zone, warehouse, home))
+    [landed, *_] = sorted((warehouse / "landing" / "ledger").glob("GM*.parquet"))
+    for options in ([], ["--full"]):
+        cut_in_half(warehouse / "build" / "benchmark.duckdb")
+        cut_in_half(landed)
+        cut_in_half(warehouse / "landing" / "ledger" / "_schema.parquet")
+        (warehouse / "load_results" / "fingerprints.json").write_text("{", encoding="utf-8")
+
+        output = finish(ictbench_run(drop_zone, warehouse, home, *options))
+        assert f"landing/ledger/{landed.name} was damaged" in output
+        assert f"{landed.stem} is landed again from data_raw" in output
+        assert "the build database is damaged" in output
+        assert "Published" in output
+        assert published_tables(warehouse) == clean_build
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_run_in_one_line_and_leaves_no_process(drop_zone: Path, tmp_path: Path):
+    """As a terminal does it: SIGINT to the foreground process group of `ictbench run`, here
+    while dbt builds."""
+    warehouse, home, signal_file = tmp_path / "warehouse", tmp_path / "home", tmp_path / "stopped"
+    token = uuid.uuid4().hex
+    folders = ["--data-raw", str(drop_zone), "--warehouse", str(warehouse)]
+    run = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ictbench")), "run", *folders],
+        cwd=REPO,
+        env={
+            **os.environ,
+            "DAGSTER_HOME": str(home),
+            STOP_AT: "dbt",
+            STOP_SIGNAL: str(signal_file),
+            "ICTBENCH_TEST_RUN": token,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        process_group=0,  # the terminal's foreground group
+    )
+    deadline = time.monotonic() + 300
+    while not signal_file.exists():
+        assert run.poll() is None, run.stdout.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)
+    output, _ = run.communicate(timeout=60)
+
+    assert run.returncode == 130
+    assert output.strip().splitlines()[-1] == (
+        "Interrupted: nothing was published, the published mart is as it was. "
+        "Run `ictbench run` again to continue."
+    )
+    assert "Traceback" not in output and "terminate called" not in output
+    assert processes_with(token) == []
+    assert not (warehouse / "benchmark.duckdb").exists()
+    assert leftovers(warehouse) == []
