@@ -160,10 +160,12 @@ def test_two_files_for_one_delivery_are_refused_and_the_last_good_one_stays(path
     ingest_kind(paths, "ledger")
     good = pq.read_table(ledger(paths))
     shutil.copy(paths.data_raw / LEDGER, paths.data_raw / LEDGER.with_suffix(".xaf"))
-    results = results_by_key(ingest_kind(paths, "ledger"))
-    assert "GM0363_2024_ledger" not in results
-    messages = [r["message"] or "" for r in write_load_results(paths).to_pylist()]
-    assert sum("more than one file for the same delivery" in m for m in messages) == 2
+    kept = results_by_key(ingest_kind(paths, "ledger"))["GM0363_2024_ledger"]
+    assert kept.status == "rejected" and kept.delivery_id is None
+    assert "more than one file for the same delivery" in kept.message
+    assert "the last good version stays in place" in kept.message
+    refused = [r for r in write_load_results(paths).to_pylist() if r["kind"] == "unknown"]
+    assert sum("more than one file for the same delivery" in r["message"] for r in refused) == 2
     assert pq.read_table(ledger(paths)).equals(good)
 
 

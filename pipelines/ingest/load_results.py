@@ -20,7 +20,7 @@ def record_refused(paths: Paths, refused) -> None:
         result = LoadResult(
             delivery_key=key,
             kind="unknown",
-            municipality_code=item.relative_path.split("/")[0],
+            municipality_code=item.municipality_code,
             fiscal_year=None,
             source_file=item.relative_path,
             delivery_id=None,

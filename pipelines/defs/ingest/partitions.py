@@ -43,9 +43,12 @@ def range_tags(keys: list[str]) -> dict[str, str]:
 
 
 def register_partitions(instance: dg.DagsterInstance, drop_zone: DropZone) -> list[str]:
-    """Add a partition for every delivered municipality-year; all keys, in partition order."""
+    """Add a partition for every delivered municipality-year (and one a refused file names);
+    all keys, in partition order."""
     delivered = {delivery_partition(d) for d in drop_zone.deliveries} | {
-        delivery_partition(r.delivery) for r in drop_zone.refused if r.delivery
+        partition_key(r.held.municipality_code, r.held.fiscal_year)
+        for r in drop_zone.refused
+        if r.held and r.held.fiscal_year is not None
     }
     delivered.discard(None)
     known = instance.get_dynamic_partitions(deliveries_partitions.name)
