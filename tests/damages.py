@@ -192,7 +192,7 @@ def _unreadable(path: Callable[[Path], Path]) -> Callable[[Path], None]:
     return apply
 
 
-DAMAGES += [
+DROP_ZONE_DAMAGES = [
     Damage(
         "link to /etc/passwd",
         _link_to(lambda _: Path("/etc/passwd")),
@@ -247,9 +247,10 @@ DAMAGES += [
     Damage("pipe in its place", _pipe_in_its_place, "not a regular file"),
 ]
 if os.geteuid() != 0:  # root reads a file without read permission: nothing to refuse
-    DAMAGES += [
+    DROP_ZONE_DAMAGES += [
         Damage("unreadable file", _unreadable(lambda ledger: ledger), "no read permission"),
         Damage(
             "unreadable year folder", _unreadable(lambda ledger: ledger.parent), "cannot be opened"
         ),
     ]
+DAMAGES += DROP_ZONE_DAMAGES

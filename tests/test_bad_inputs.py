@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from pipelines.cli.app import app
 from pipelines.contract.delivery import delivery_from_path
 from pipelines.ingest.check import CheckOptions, check_delivery
 from pipelines.ingest.deliveries import ingest_kind
+from pipelines.ingest.discovery import DropZone
 from pipelines.readers.pseudonymise import make_pseudonymiser
 from pipelines.settings import Paths
 from tests.conftest import FIXTURES, run_benchmark
@@ -182,6 +184,34 @@ def warehouse_beside(path: Path) -> Paths:
     """The drop zone of a file at data_raw/deliveries/<GMxxxx>/<year>/<file>, and a warehouse."""
     data_raw = path.parents[3]
     return Paths(data_raw, data_raw.parent / "warehouse")
+
+
+def the_run_says_the_same(path: Path, output: str) -> None:
+    """The run refuses the path (or its folder) in the drop zone with the reason validate gave."""
+    deliveries = next(folder for folder in path.parents if folder.name == "deliveries")
+    refused = DropZone.listed(deliveries).refusal_of(path)
+    assert refused is not None
+    assert json.loads(output)[0]["problems"][0]["message"] == refused.error.message
+
+
+def the_run_refuses_nothing(path: Path, output: str) -> None:
+    deliveries = next(folder for folder in path.parents if folder.name == "deliveries")
+    assert DropZone.listed(deliveries).refused == ()
+
+
+def _link_to_passwd(path: Path) -> None:
+    path.symlink_to("/etc/passwd")
+
+
+def _and_beside(*names: str) -> Callable[[Path], None]:
+    """A good ledger, with other files beside it in its year folder."""
+
+    def build(path: Path) -> None:
+        path.write_bytes(ledger(*LEDGER_LINES))
+        for name in names:
+            (path.parent / name).write_bytes(ledger(*LEDGER_LINES))
+
+    return build
 
 
 # -- the catalogue ----------------------------------------------------------------------------
@@ -657,6 +687,138 @@ CASES = [
         REJECTED,
         "'licenses' is not a known category code",
         (2, 0, 2),
+    ),
+    # -- the drop zone: refused means kept ----------------------------------------------------
+    # Refused before it is read; in a run the slot keeps its last good version (tests/damages.py).
+    Case(
+        "dropzone-link-to-etc-passwd",
+        L,
+        _link_to_passwd,
+        REJECTED,
+        "symbolic links are not accepted in the drop zone; deliver the file itself",
+        (0, 0, 0),
+        then=the_run_says_the_same,
+    ),
+    Case(
+        "dropzone-folder-named-like-the-file",
+        L,
+        lambda path: path.mkdir(),
+        REJECTED,
+        "'ledger.csv' is a folder where a file was expected; deliver the file itself",
+        (0, 0, 0),
+        then=the_run_says_the_same,
+    ),
+    Case(
+        "dropzone-file-in-a-subfolder",
+        "GM0363/2024/oud/ledger.csv",
+        ledger(*LEDGER_LINES),
+        REJECTED,
+        "'oud' is a folder inside the fiscal-year folder GM0363/2024, and such folders are not read",
+        (0, 0, 0),
+        then=the_run_says_the_same,
+    ),
+    Case(
+        "dropzone-hidden-by-two-dots",
+        "GM0363/2024/..ledger.csv",
+        ledger(*LEDGER_LINES),
+        REJECTED,
+        "the name starts with a dot, which hides the file, and hidden files are not read; "
+        "name it 'ledger.csv'",
+        (0, 0, 0),
+        then=the_run_says_the_same,
+    ),
+    Case(
+        "dropzone-second-file-for-the-slot",
+        L,
+        _and_beside("ledger.xaf"),
+        REJECTED,
+        "more than one file for the same delivery (GM0363/2024/ledger.csv, "
+        "GM0363/2024/ledger.xaf); keep one",
+        (0, 0, 0),
+        then=the_run_says_the_same,
+    ),
+    Case(
+        "dropzone-unknown-extension",
+        "GM0363/2024/ledger.txt",
+        ledger(*LEDGER_LINES),
+        REJECTED,
+        "'ledger.txt' is not a known delivery file (ledger.csv, ledger.xaf",
+        (0, 0, 0),
+        then=the_run_says_the_same,
+    ),
+    Case(
+        "dropzone-file-directly-in-deliveries",
+        "ledger.csv",
+        ledger(*LEDGER_LINES),
+        REJECTED,
+        "the file lies directly in the drop zone, outside any municipality folder; a delivery "
+        "goes in <GMxxxx>/<fiscal year>/ledger.csv",
+        (0, 0, 0),
+        then=the_run_says_the_same,
+    ),
+    Case(
+        "dropzone-ledger-in-the-municipality-folder",
+        "GM0363/ledger.csv",
+        ledger(*LEDGER_LINES),
+        REJECTED,
+        "'ledger.csv' lies in the municipality folder without a fiscal-year folder; put it in "
+        "GM0363/<fiscal year>/ledger.csv",
+        (0, 0, 0),
+        then=the_run_says_the_same,
+    ),
+    Case(
+        "dropzone-mapping-in-a-year-folder",
+        "GM0363/2024/account_mapping.csv",
+        mapping("4300;4399;;software_licences;Licenties"),
+        REJECTED,
+        "'account_mapping.csv' holds for every year: it belongs in the municipality folder, "
+        "GM0363/account_mapping.csv",
+        (0, 0, 0),
+        then=the_run_says_the_same,
+    ),
+    Case(
+        "dropzone-a-pipe-in-its-place",
+        L,
+        lambda path: os.mkfifo(path),
+        REJECTED,
+        "not a regular file (a pipe, socket or device); deliver the file itself",
+        (0, 0, 0),
+        then=the_run_says_the_same,
+    ),
+    *(
+        []
+        if os.geteuid() == 0  # root reads a file without read permission
+        else [
+            Case(
+                "dropzone-unreadable-file",
+                L,
+                lambda path: (path.write_bytes(ledger(*LEDGER_LINES)), path.chmod(0)),
+                REJECTED,
+                "the file cannot be opened by the pipeline (no read permission)",
+                (0, 0, 0),
+                then=the_run_says_the_same,
+            )
+        ]
+    ),
+    # what the drop zone takes as it is: a name in other letter case, and litter beside a file
+    Case(
+        "dropzone-upper-case-name",
+        "GM0363/2024/Ledger.CSV",
+        ledger(*LEDGER_LINES),
+        ACCEPTED,
+        None,
+        (2, 2, 0),
+    ),
+    Case(
+        "dropzone-litter-beside-the-file",
+        L,
+        _and_beside(
+            ".DS_Store", "._ledger.csv", "Thumbs.db", "~$ledger.xlsx", ".~lock.ledger.csv#"
+        ),
+        ACCEPTED,
+        None,
+        (2, 2, 0),
+        then=the_run_refuses_nothing,
     ),
 ]
 
