@@ -226,6 +226,16 @@ def test_ragged_row_names_its_record(tmp_path: Path):
     assert "3 fields where the header has 7" in caught.value.message
 
 
+def test_a_stray_quote_is_one_quarantined_row_with_its_text(tmp_path: Path):
+    good = "".join(f"PC{i:03d};Desktop;01-02-2021;899,00;In gebruik;7100;5\n" for i in range(50))
+    stray = 'NB001;Laptop;14-03-2022;1,00;In gebruik;"7100;5\n'
+    parsed = read_asset_register(deliver(tmp_path, TOPDESK + stray + good))
+    assert parsed.rows.num_rows == 50
+    [problem] = problems_by_rule(parsed)["unbalanced_quote"]
+    assert (problem.source_row, problem.column, problem.value) == (2, None, stray.strip())
+    assert "field 6 starts with a double quote that does not close" in problem.message
+
+
 def test_empty_file_is_unreadable(tmp_path: Path):
     with pytest.raises(UnreadableFile, match="empty"):
         read_asset_register(deliver(tmp_path, b""))

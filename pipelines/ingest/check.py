@@ -389,7 +389,8 @@ def _quarantine_table(
     for line in sorted(wanted):
         row_problems = problems.get(line, [])
         original = originals.get(line) or json.dumps(
-            {"line": next((p.value for p in row_problems if p.rule == "row_shape"), None)},
+            # a line that is no row (wrong field count, unbalanced quote, too long): its text
+            {"line": next((p.value for p in row_problems if p.column is None), None)},
             ensure_ascii=False,
         )
         reasons = [_reason(p) for p in row_problems] or ["delivery rejected as a whole"]

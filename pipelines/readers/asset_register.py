@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -37,6 +37,7 @@ from pipelines.contract.vocabulary import (
 from pipelines.readers.dutch_csv import (
     SOURCE_ROW,
     drop_blank_rows,
+    line_problems,
     read_text_csv,
     refuse_broken_rows,
     unique_names,
@@ -74,6 +75,7 @@ def read_asset_register(delivery: Delivery, profile: KindProfile | None = None) 
     )
     notes.extend(match.notes(unknown_outcome="kept with the original row only"))
     columns, problems, value_notes = _normalise(text, source_rows, match, profile)
+    problems += register.line_problems
     notes.extend(value_notes)
     delivery_id = delivery.content_hash()
     rows = with_lineage(ASSET_SCHEMA, columns, source_rows, delivery, delivery_id)
@@ -99,6 +101,7 @@ class RegisterText:
     header_row: int
     notes: list[str]
     meta: dict[str, object]  # format, and the encoding or the sheet
+    line_problems: list[RowProblem] = field(default_factory=list)  # CSV lines that are no row
 
 
 def read_register_text(
@@ -120,7 +123,9 @@ def read_register_text(
     csv_text = read_text_csv(path, file=label)
     refuse_broken_rows(csv_text, label)
     meta: dict[str, object] = {"format": "csv", "encoding": csv_text.encoding}
-    return RegisterText(csv_text.table, csv_text.source_rows, 1, csv_text.notes, meta)
+    return RegisterText(
+        csv_text.table, csv_text.source_rows, 1, csv_text.notes, meta, line_problems(csv_text)
+    )
 
 
 def _normalise(
