@@ -49,6 +49,8 @@ from pipelines.readers.dutch_values import (
     parse_date,
     parse_number,
 )
+from pipelines.readers.xlsx_formulas import uncomputed_formulas
+from pipelines.readers.zip_limits import check_zip
 
 _HEADER_SEARCH_ROWS = 30  # title and logo rows above the header in Excel exports
 _MIN_KNOWN_HEADERS = 3
@@ -253,6 +255,7 @@ def _read_xlsx_text(
     The sheet is the profile's, else the first whose top rows hold a header of the register
     (an export may start with a cover sheet), else the first (with guess_header: the fullest)."""
     _check_is_xlsx(path, label)
+    limits = check_zip(path, label)  # before calamine: it inflates and fills whatever it is given
     try:
         workbook = CalamineWorkbook.from_path(path)
         names = workbook.sheet_names
@@ -285,6 +288,8 @@ def _read_xlsx_text(
             file=label,
             hint="Open it in Excel, save it as .xlsx again and re-deliver it.",
         ) from error
+    if limits.formula_parts:
+        _refuse_uncomputed_formulas(path, label, sheet_name, limits.formula_parts)
     if guess_header and not recognised:
         header_index = _widest_top_row(cells, label)
     else:
@@ -305,6 +310,21 @@ def _read_xlsx_text(
         notes.append(f"header found on row {header_index + 1}; rows above it skipped")
     meta: dict[str, object] = {"format": "xlsx", "sheet": sheet_name}
     return table, source_rows, header_index + 1, notes, meta
+
+
+def _refuse_uncomputed_formulas(path: Path, label: str, sheet: str, parts: list[str]) -> None:
+    """A formula whose result was never computed reads as an empty cell: say what it is."""
+    cells = uncomputed_formulas(path, sheet, parts)
+    if not cells:
+        return
+    more = f" (and {len(cells) - 1} more cells)" if len(cells) > 1 else ""
+    raise UnreadableFile(
+        f"formula without a computed value in {sheet}!{cells[0]}{more}; open the workbook in "
+        "Excel and save it again",
+        file=label,
+        hint="The program that wrote the file did not calculate its formulas; Excel does so "
+        "when it saves.",
+    )
 
 
 def _check_is_xlsx(path: Path, label: str) -> None:
