@@ -133,8 +133,9 @@ def _inflate(
 ) -> None:
     """Inflate one part as a stream, counting what it really inflates to (one byte past the limit
     is enough to know: the declared size is not trusted) and the cells of a sheet."""
-    # zipfile stops reading a part at its declared size: declare the limit instead
-    bounded = _with_size(info, limits.max_part_bytes + 1)
+    # zipfile stops reading a part at its declared size (and checks the CRC there): declare
+    # more than the limit plus one chunk instead, so the loop below stops first
+    bounded = _with_size(info, limits.max_part_bytes + 2 * _CHUNK)
     sheet = _SheetScan(info.filename, label, limits.max_cells)
     inflated = 0
     with archive.open(bounded) as stream:
