@@ -20,6 +20,7 @@ from pipelines.contract.errors import TooLarge, UnreadableFile
 
 _MiB = 1 << 20
 _CHUNK = _MiB
+_MAX_TAG = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ class _SheetScan:
     def feed(self, chunk: bytes) -> None:
         data = self._carry + chunk
         cut = data.rfind(b"<")
-        if cut < 0 or len(data) - cut > _CHUNK:  # no tag, or a tag start no cell tag ever has
+        if cut < 0 or len(data) - cut > _MAX_TAG:  # no tag, or longer than any cell tag
             cut = len(data)
         self._scan(data[:cut])
         self._carry = data[cut:]
