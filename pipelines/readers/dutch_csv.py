@@ -190,10 +190,22 @@ def _arrow_read(
             ),
         )
 
-    table = read(use_threads=True)
+    # Quoted text with a `;` is an invalid row to Arrow, and only a single-threaded read numbers
+    # invalid rows: a file with quotes is read that way at once.
+    table = read(use_threads=not _has_quote(source))
     if any(number is None for number, _, _ in invalid):
         table = read(use_threads=False)  # only a single-threaded read numbers broken rows
     return table, invalid
+
+
+def _has_quote(source: Path | io.BufferedIOBase) -> bool:
+    if not isinstance(source, Path):
+        return True
+    with source.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            if b'"' in chunk:
+                return True
+    return False
 
 
 def _split_quotes(
@@ -210,7 +222,10 @@ def _split_quotes(
             opening.append(None)
             complete.append(None)
             continue
-        whole = pc.match_substring_regex(column, _COMPLETE)
+        # `"text"` with no other quote is whole; the regex is only needed past that
+        whole = pc.and_(pc.ends_with(column, '"'), pc.equal(pc.count_substring(column, '"'), 2))
+        if pc.any(pc.and_(starts, pc.invert(whole))).as_py():
+            whole = pc.match_substring_regex(column, _COMPLETE)
         opening.append(starts)
         complete.append(whole)
         suspect |= pc.and_(starts, pc.invert(whole)).to_numpy(zero_copy_only=False)
@@ -394,6 +409,9 @@ def _without_long_rows(
 ) -> tuple[pa.Table, np.ndarray, list[UnreadableLine]]:
     """Rows longer than MAX_LINE_BYTES that Arrow could still read: unreadable as well."""
     if table.num_rows == 0:
+        return table, lines, []
+    longest = sum(pc.max(pc.binary_length(column)).as_py() or 0 for column in table.columns)
+    if longest + table.num_columns - 1 <= MAX_LINE_BYTES:
         return table, lines, []
     size = np.full(table.num_rows, table.num_columns - 1, dtype=np.int64)
     for column in table.columns:
