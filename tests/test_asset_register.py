@@ -399,3 +399,23 @@ def test_assets_suite_flags_the_expected_rows(tmp_path: Path):
         "status_present": [5],
         "depreciation_years_plausible": [5],
     }
+
+
+def test_a_formula_with_a_computed_value_reads_as_its_value(tmp_path: Path):
+    """As Excel saves it: the result beside the formula; an empty text result is a result too."""
+    from tests.test_bad_inputs import SHEET_END, SHEET_START, workbook
+
+    rows = (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>NB001</t></is></c>'
+        '<c r="B2" t="inlineStr"><is><t>Laptop</t></is></c>'
+        '<c r="C2" t="inlineStr"><is><t>14-03-2022</t></is></c>'
+        '<c r="D2"><f>1000+234.56</f><v>1234.56</v></c>'
+        '<c r="E2" t="inlineStr"><is><t>In gebruik</t></is></c>'
+        '<c r="F2" t="str"><f>IF(1=1,"","x")</f><v></v></c></row>'
+    )
+    path = tmp_path / "GM0363" / "2024" / "assets.xlsx"
+    path.parent.mkdir(parents=True)
+    workbook(SHEET_START + rows.encode() + SHEET_END)(path)
+    parsed = read_asset_register(delivery_from_path(path))
+    assert parsed.rows.column("purchase_price").to_pylist() == [Decimal("1234.56")]
+    assert parsed.rows.column("cost_centre").to_pylist() == [None]

@@ -248,3 +248,9 @@ def test_a_header_line_too_long_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(dutch_csv, "MAX_LINE_BYTES", 10)
     with pytest.raises(UnreadableFile, match=r"the first line .* is longer than 10 characters"):
         read_text_csv(write(tmp_path, "abcdef;ghijkl\n1;2\n"))
+
+
+def test_spaces_after_a_closing_quote_are_padding(tmp_path: Path):
+    text = read_text_csv(write(tmp_path, 'a;b;c\n"x;y"  ;"z" \t;1\n'))
+    assert text.table.to_pylist() == [{"a": "x;y", "b": "z", "c": "1"}]
+    assert text.unreadable_lines == []

@@ -304,6 +304,8 @@ def _split_line(text: str) -> list[str] | tuple[str, int]:
             if match is None:
                 return ("open", len(fields) + 1)
             position = match.end()
+            while position < end and text[position] in " \t":  # `"text"  ;`: padding, not text
+                position += 1
             if position < end and text[position] != DELIMITER:
                 return ("after", len(fields) + 1)
             fields.append(match.group(1).replace('""', '"'))

@@ -29,7 +29,11 @@ def uncomputed_formulas(path: Path, sheet: str, formula_parts: list[str]) -> lis
                 if element.tag == _MAIN + "c":
                     formula = element.find(_MAIN + "f")
                     value = element.find(_MAIN + "v")
-                    if formula is not None and (value is None or not (value.text or "")):
+                    # an empty result of a text formula (`=IF(A2="";"";A2)`) is computed
+                    computed = value is not None and (
+                        bool(value.text) or element.get("t") in ("str", "inlineStr")
+                    )
+                    if formula is not None and not computed:
                         found.append(element.get("r") or "?")
                     element.clear()
                 elif element.tag == _MAIN + "row":
