@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 import os
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -419,3 +420,12 @@ def test_a_formula_with_a_computed_value_reads_as_its_value(tmp_path: Path):
     parsed = read_asset_register(delivery_from_path(path))
     assert parsed.rows.column("purchase_price").to_pylist() == [Decimal("1234.56")]
     assert parsed.rows.column("cost_centre").to_pylist() == [None]
+
+
+def test_a_workbook_laid_out_otherwise_is_not_checked_for_formulas(tmp_path: Path):
+    from pipelines.readers.xlsx_formulas import uncomputed_formulas
+
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("book/sheet.xml", "<worksheet/>")
+    assert uncomputed_formulas(path, "Objecten", ["book/sheet.xml"]) == []

@@ -42,9 +42,13 @@ def uncomputed_formulas(path: Path, sheet: str, formula_parts: list[str]) -> lis
 
 
 def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
-    """The part holding the sheet named `sheet`, by the workbook and its relationships."""
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    """The part holding the sheet named `sheet`, by the workbook and its relationships; None for
+    a workbook laid out otherwise (its formulas then read as calamine reads them)."""
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
     targets = {rel.get("Id"): rel.get("Target", "") for rel in relations.iter(_PACKAGE_RELS)}
     for element in workbook.iter(_MAIN + "sheet"):
         if element.get("name") == sheet:
