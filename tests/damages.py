@@ -109,3 +109,32 @@ DAMAGES: list[Damage] = [
     Damage("binary file", _replace(b"\x00\x01\x02" * 100), "UTF-16 or binary"),
     Damage("comma separated", _comma_separated, "separated by a comma"),
 ]
+
+
+# -- readers: lines, limits (one physical line is one row; a line over 1 MiB is no row) -------
+
+
+def _one_line_of_5_mb(ledger: Path) -> None:
+    ledger.write_text(f"{LEDGER_HEADER}\n01-03-2024;INK;1;4301;;{'x' * 5_000_000};10,00\n")
+
+
+def _every_description_opens_a_quote(ledger: Path) -> None:
+    """An export that opens a quote before each description and never closes it: once, this
+    folded the whole file into one quarantined row."""
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    damaged = [lines[0]]
+    for line in lines[1:]:
+        fields = line.split(";")
+        fields[5] = '"' + fields[5]
+        damaged.append(";".join(fields))
+    ledger.write_text("\n".join(damaged) + "\n", encoding="utf-8")
+
+
+DAMAGES += [
+    Damage("a 5 MB line", _one_line_of_5_mb, "the limit is 1 048 576 bytes (1 MiB) per line"),
+    Damage(
+        "quotes that never close",
+        _every_description_opens_a_quote,
+        "unbalanced double quote: field 6 starts with a double quote that does not close",
+    ),
+]

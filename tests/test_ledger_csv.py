@@ -109,15 +109,32 @@ def test_utf8_with_bom_and_crlf(tmp_path):
     assert parsed.notes == []
 
 
-def test_quoted_field_with_a_newline_keeps_line_numbers_right(tmp_path):
+def test_a_quoted_field_with_a_newline_is_two_quarantined_lines(tmp_path):
     path = write(
         tmp_path,
         f'{HEADER}\n01-03-2024;4310;7100;"twee\nregels";10,00\n01-03-2024;4310;7100;daarna;x\n',
     )
     parsed = read(path)
-    assert parsed.rows["description"].to_pylist()[0] == "twee\nregels"
-    assert parsed.rows["source_row"].to_pylist() == [2, 4]
-    assert [(p.source_row, p.column, p.value) for p in parsed.row_problems] == [(4, "bedrag", "x")]
+    assert parsed.rows["source_row"].to_pylist() == [4]
+    assert [(p.source_row, p.column, p.value, p.rule) for p in parsed.row_problems] == [
+        (2, None, '01-03-2024;4310;7100;"twee', "unbalanced_quote"),
+        (3, None, 'regels";10,00', "unbalanced_quote"),
+        (4, "bedrag", "x", "amount_format"),
+    ]
+
+
+def test_a_stray_quote_is_quarantined_alone_with_its_text(tmp_path):
+    lines = [f"01-03-2024;4310;7100;regel {i};10,00" for i in range(3000)]
+    lines[5] = '01-03-2024;4310;7100;"Kabels;10,00'
+    lines[2900] = '01-03-2024;4310;7100;Monitor 24";10,00'
+    parsed = read(write(tmp_path, HEADER + "\n" + "\n".join(lines) + "\n"))
+    assert parsed.rows.num_rows == 2999
+    [problem] = parsed.row_problems
+    assert (problem.source_row, problem.rule, problem.value) == (
+        7,
+        "unbalanced_quote",
+        '01-03-2024;4310;7100;"Kabels;10,00',
+    )
 
 
 def test_a_truncated_last_line_is_a_row_problem_with_its_line(tmp_path):

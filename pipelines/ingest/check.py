@@ -168,7 +168,10 @@ def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, options: CheckOptions)
     result.columns = parsed.header.get("canonical_columns")
     rows = parsed.rows
     result.failed_expectations = outcome.failed_expectations
-    if outcome.table_failures:
+    # every line refused by the reader (e.g. unreadable): its rows' reasons say more than what
+    # the suite says of an empty table ("only a header")
+    every_row_refused = rows.num_rows == 0 and bool(parsed.row_problems)
+    if outcome.table_failures and not every_row_refused:
         result.message = f"{delivery.relative_path}: " + "; ".join(outcome.table_failures)
         result.problems = [
             {"file": delivery.relative_path, "message": m} for m in outcome.table_failures
@@ -389,7 +392,8 @@ def _quarantine_table(
     for line in sorted(wanted):
         row_problems = problems.get(line, [])
         original = originals.get(line) or json.dumps(
-            {"line": next((p.value for p in row_problems if p.rule == "row_shape"), None)},
+            # a line that is no row (wrong field count, unbalanced quote, too long): its text
+            {"line": next((p.value for p in row_problems if p.column is None), None)},
             ensure_ascii=False,
         )
         reasons = [_reason(p) for p in row_problems] or ["delivery rejected as a whole"]

@@ -14,7 +14,7 @@ from pipelines.contract.errors import UnreadableFile, WrongLayout
 from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import LEDGER_SCHEMA, ParsedDelivery, RowProblem
 from pipelines.contract.vocabulary import column_aliases, required_columns
-from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv
+from pipelines.readers.dutch_csv import SOURCE_ROW, line_problems, read_text_csv
 from pipelines.readers.dutch_values import blank_to_null, parse_amount, parse_date
 
 TEXT_COLUMNS = (
@@ -138,7 +138,7 @@ def read_ledger_csv(delivery: Delivery, profile: KindProfile | None = None) -> P
             f"row has {row.fields} field(s), the header has {len(text.header)}",
         )
         for row in text.broken_rows
-    ]
+    ] + line_problems(text)
     notes = list(text.notes)
     ignored = [name for name in names if name not in columns.values()]
     if ignored:
