@@ -143,11 +143,13 @@ def _message(debit: Decimal, credit: Decimal, off: list[OffVoucher], per_voucher
     listed = "; ".join(
         f"{_name(v.journal, v.voucher)} (row {v.first_row}) {euros(v.total)}" for v in off[:SHOWN]
     )
-    first = f"the first {SHOWN}" if len(off) > SHOWN else "each"
+    if len(off) == 1:
+        return f"the ledger does not balance: {overall}; 1 voucher does not balance, with its sum: {listed}"
     count = f"{len(off):,}".replace(",", " ")
+    first = f"; the first {SHOWN}, each" if len(off) > SHOWN else ", each"
     return (
-        f"the ledger does not balance: {overall}; {count} voucher(s) do not balance, "
-        f"{first} with its sum: {listed}"
+        f"the ledger does not balance: {overall}; {count} vouchers do not balance{first} with "
+        f"its sum: {listed}"
     )
 
 
