@@ -127,8 +127,8 @@ def _cut_to_a_third(*, mid_line: bool) -> Callable[[Path], None]:
 
 def _one_voucher_off(ledger: Path) -> None:
     lines = ledger.read_text(encoding="utf-8").splitlines(keepends=True)
-    date, journal, number, account, centre, text, amount = lines[40].rstrip("\n").split(";")
-    lines[40] = ";".join([date, journal, number, account, centre, text, "1,00-"]) + "\n"
+    *fields, _amount = lines[40].rstrip("\n").split(";")
+    lines[40] = ";".join([*fields, "1,00-"]) + "\n"  # a creditor line: its voucher is now off
     ledger.write_text("".join(lines), encoding="utf-8")
 
 

@@ -19,13 +19,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.contract.errors import Unbalanced
+from pipelines.contract.suites import closing_rule
 
-TOLERANCE = Decimal("0.01")  # one cent: rounding that real exports carry, no more
-SHOWN = 20  # unbalanced vouchers listed in the message
-HINT = (
-    "Every voucher (boekstuk) and the year must balance to the cent; export the complete, "
-    "posted ledger of the fiscal year."
-)
+RULE = closing_rule("ledger")  # the suite holds the tolerance, so a change re-checks every ledger
+TOLERANCE = Decimal(RULE["tolerance"])  # one cent: rounding that real exports carry, no more
+SHOWN = int(RULE["vouchers_listed"])
+HINT = RULE["hint"]
 
 Voucher = tuple[str | None, str | None]  # journal, voucher number
 
