@@ -46,7 +46,7 @@ select
     cast(12 - len(months_with_lines) as integer) as months_without_lines,
     nullif(
         array_to_string(
-            list_filter(range(1, 13), m -> not list_contains(months_with_lines, m)), ', '
+            list_filter(range(1, 13), lambda m: not list_contains(months_with_lines, m)), ', '
         ),
         ''
     ) as missing_months
