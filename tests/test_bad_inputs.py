@@ -632,8 +632,9 @@ CASES = [
         X,
         xaf(xaf_line(1, "4310", "100.00", "D"), xaf_line(2, "1600", "99.00", "C")),
         REJECTED,
-        "the ledger does not balance",
-        (0, 0, 0),
+        "the ledger does not balance: debit 100.00 != credit 99.00, difference 1.00 EUR; "
+        "1 voucher does not balance, with its sum: journal 'INK' voucher '1' (row 1) 1.00",
+        (2, 0, 2),
     ),
     Case(
         "xaf-xxe",
