@@ -600,6 +600,15 @@ CASES = [
         (600, 599, 1),
     ),
     Case(
+        "ledger-total-row-at-the-end",  # some packages close the export with a total line
+        L,
+        ledger(*voucher_lines(), ";;;;;Totaal debet;17.769,71"),
+        REJECTED,
+        "every voucher closes, so the difference is in the 1 line(s) without a voucher number: "
+        "rows 362",
+        (361, 0, 361),
+    ),
+    Case(
         "ledger-booked-after-the-check-day",  # lands, flagged: its year is the fiscal year
         L,
         ledger(*voucher_lines()),

@@ -49,8 +49,9 @@ def test_lines_without_a_voucher_number_count_in_the_total():
         check_balance(rows, file="f.csv", per_voucher=True)
     assert caught.value.message == (
         "the ledger does not balance: debit 15.00 != credit 10.00, difference 5.00 EUR; every "
-        "voucher closes, so the difference is in lines without a voucher number"
+        "voucher closes, so the difference is in the 1 line(s) without a voucher number: rows 4"
     )
+    assert caught.value.row == 4
 
 
 def test_an_unreadable_amount_leaves_its_voucher_out_and_says_so():

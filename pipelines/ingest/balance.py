@@ -112,16 +112,25 @@ def check_balance(
         )
         total_off = False
     if off or total_off:
+        without = pc.is_null(counted["transaction_id"]) if per_voucher and not off else None
+        rows_without = counted["source_row"].filter(without) if without is not None else None
+        first = pc.min(rows_without).as_py() if rows_without is not None else None
         raise Unbalanced(
-            _message(debit, credit, off, per_voucher),
+            _message(debit, credit, off, per_voucher, rows_without),
             file=file,
-            row=off[0].first_row if off else None,
+            row=off[0].first_row if off else first,
             hint=HINT,
         )
     return notes
 
 
-def _message(debit: Decimal, credit: Decimal, off: list[OffVoucher], per_voucher: bool) -> str:
+def _message(
+    debit: Decimal,
+    credit: Decimal,
+    off: list[OffVoucher],
+    per_voucher: bool,
+    rows_without: pa.ChunkedArray | None = None,
+) -> str:
     if debit != credit:
         overall = (
             f"debit {euros(debit)} != credit {euros(credit)}, "
@@ -135,9 +144,11 @@ def _message(debit: Decimal, credit: Decimal, off: list[OffVoucher], per_voucher
             "(boekstuk), so the vouchers that do not close cannot be named"
         )
     if not off:
+        rows = rows_without.to_pylist()[:SHOWN] if rows_without is not None else []
+        listed = f": rows {', '.join(map(str, rows))}" if rows else ""
         return (
             f"the ledger does not balance: {overall}; every voucher closes, so the difference "
-            "is in lines without a voucher number"
+            f"is in the {len(rows_without or [])} line(s) without a voucher number{listed}"
         )
     listed = "; ".join(
         f"{_name(v.journal, v.voucher)} (row {v.first_row}) {euros(v.total)}" for v in off[:SHOWN]
