@@ -138,3 +138,39 @@ DAMAGES += [
         "unbalanced double quote: field 6 starts with a double quote that does not close",
     ),
 ]
+
+
+# -- the ledger closes: a good ledger cut short or altered is refused, its last good data stays
+
+
+def _cut_to_a_third(*, mid_line: bool) -> Callable[[Path], None]:
+    def apply(ledger: Path) -> None:
+        content = ledger.read_bytes()
+        boundary = content.index(b"\n", len(content) // 3) + 1
+        if not mid_line and content[:boundary].count(b"\n") % 2:  # vouchers are two lines
+            boundary = content.index(b"\n", boundary) + 1  # cut inside the next voucher
+        ledger.write_bytes(content[: boundary + 12] if mid_line else content[:boundary])
+
+    return apply
+
+
+def _one_voucher_off(ledger: Path) -> None:
+    lines = ledger.read_text(encoding="utf-8").splitlines(keepends=True)
+    *fields, _amount = lines[40].rstrip("\n").split(";")
+    lines[40] = ";".join([*fields, "1,00-"]) + "\n"  # a creditor line: its voucher is now off
+    ledger.write_text("".join(lines), encoding="utf-8")
+
+
+DAMAGES += [
+    Damage(
+        "truncated at a line boundary",
+        _cut_to_a_third(mid_line=False),
+        "the ledger does not balance",
+    ),
+    Damage(
+        "truncated mid-line",
+        _cut_to_a_third(mid_line=True),
+        "the file ends in the middle of a line",
+    ),
+    Damage("one voucher off", _one_voucher_off, "1 voucher does not balance, with its sum"),
+]
