@@ -855,9 +855,13 @@ CASES = [
 # -- readers: lines, limits, formulas ---------------------------------------------------------
 
 # A stray quote thousands of lines before the next one: once, it folded them all into one row.
-FAR_LINES = [f"0{1 + i % 9}-09-2024;MEM;9;4500;;Groenonderhoud {i};10,00" for i in range(3000)]
-FAR_LINES[10] = '02-09-2024;MEM;9;4500;;"Kabels en adapters;10,00'
-FAR_LINES[2990] = '02-09-2024;MEM;9;4500;;Monitor 27";10,00'
+# two-line vouchers that close, 3000 lines apart from the stray quote to the next quote
+FAR_LINES = [
+    f"0{1 + i % 9}-09-2024;MEM;{i // 2 + 1};4500;;Groenonderhoud {i};10,00{'-' * (i % 2)}"
+    for i in range(3000)
+]
+FAR_LINES[10] = '02-09-2024;MEM;6;4500;;"Kabels en adapters;10,00'
+FAR_LINES[2990] = '02-09-2024;MEM;1496;4500;;Monitor 27";10,00'
 NOT_CLOSED = "unbalanced double quote: field {} starts with a double quote that does not close"
 XLSX_PARTS = (
     (

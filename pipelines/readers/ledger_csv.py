@@ -20,6 +20,7 @@ from pipelines.readers.dutch_csv import (
     DELIMITER,
     SOURCE_ROW,
     BrokenRow,
+    UnreadableLine,
     line_problems,
     read_text_csv,
 )
@@ -185,7 +186,9 @@ def read_ledger_csv(delivery: Delivery, profile: KindProfile | None = None) -> P
             "encoding": text.encoding,
             "columns": text.header,
             "canonical_columns": sorted(columns),
-            "broken_row_vouchers": _vouchers_of(text.broken_rows, text.header, found),
+            "broken_row_vouchers": _vouchers_of(
+                [*text.broken_rows, *text.unreadable_lines], text.header, found
+            ),
         },
     )
 
@@ -215,10 +218,11 @@ def _ends_with_line_break(path: Path) -> bool:
 
 
 def _vouchers_of(
-    broken: list[BrokenRow], header: list[str], found: dict[str, str]
+    broken: list[BrokenRow | UnreadableLine], header: list[str], found: dict[str, str]
 ) -> dict[int, tuple[str | None, str | None]]:
-    """The journal and voucher number of each broken row, where its leading fields hold them:
-    the balance check then knows which voucher it cannot check."""
+    """The journal and voucher number of each row that is not in the table (the wrong number of
+    fields, an unbalanced quote, a line too long), where its leading fields hold them: the balance
+    check then knows which voucher it cannot check."""
     positions = {c: header.index(found[c]) for c in ("journal", "transaction_id") if c in found}
     vouchers = {}
     for row in broken:
