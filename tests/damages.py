@@ -254,3 +254,68 @@ if os.geteuid() != 0:  # root reads a file without read permission: nothing to r
         ),
     ]
 DAMAGES += DROP_ZONE_DAMAGES
+
+
+# -- readers: lines, limits (one physical line is one row; a line over 1 MiB is no row) -------
+
+
+def _one_line_of_5_mb(ledger: Path) -> None:
+    ledger.write_text(f"{LEDGER_HEADER}\n01-03-2024;INK;1;4301;;{'x' * 5_000_000};10,00\n")
+
+
+def _every_description_opens_a_quote(ledger: Path) -> None:
+    """An export that opens a quote before each description and never closes it: once, this
+    folded the whole file into one quarantined row."""
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    damaged = [lines[0]]
+    for line in lines[1:]:
+        fields = line.split(";")
+        fields[5] = '"' + fields[5]
+        damaged.append(";".join(fields))
+    ledger.write_text("\n".join(damaged) + "\n", encoding="utf-8")
+
+
+DAMAGES += [
+    Damage("a 5 MB line", _one_line_of_5_mb, "the limit is 1 048 576 bytes (1 MiB) per line"),
+    Damage(
+        "quotes that never close",
+        _every_description_opens_a_quote,
+        "unbalanced double quote: field 6 starts with a double quote that does not close",
+    ),
+]
+
+
+# -- the ledger closes: a good ledger cut short or altered is refused, its last good data stays
+
+
+def _cut_to_a_third(*, mid_line: bool) -> Callable[[Path], None]:
+    def apply(ledger: Path) -> None:
+        content = ledger.read_bytes()
+        boundary = content.index(b"\n", len(content) // 3) + 1
+        if not mid_line and content[:boundary].count(b"\n") % 2:  # vouchers are two lines
+            boundary = content.index(b"\n", boundary) + 1  # cut inside the next voucher
+        ledger.write_bytes(content[: boundary + 12] if mid_line else content[:boundary])
+
+    return apply
+
+
+def _one_voucher_off(ledger: Path) -> None:
+    lines = ledger.read_text(encoding="utf-8").splitlines(keepends=True)
+    *fields, _amount = lines[40].rstrip("\n").split(";")
+    lines[40] = ";".join([*fields, "1,00-"]) + "\n"  # a creditor line: its voucher is now off
+    ledger.write_text("".join(lines), encoding="utf-8")
+
+
+DAMAGES += [
+    Damage(
+        "truncated at a line boundary",
+        _cut_to_a_third(mid_line=False),
+        "the ledger does not balance",
+    ),
+    Damage(
+        "truncated mid-line",
+        _cut_to_a_third(mid_line=True),
+        "the file ends in the middle of a line",
+    ),
+    Damage("one voucher off", _one_voucher_off, "1 voucher does not balance, with its sum"),
+]

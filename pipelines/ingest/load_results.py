@@ -56,6 +56,7 @@ LOAD_RESULTS_SCHEMA = pa.schema(
         pa.field("rows_landed", pa.int64()),
         pa.field("rows_quarantined", pa.int64()),
         pa.field("rows_with_gaps", pa.int64()),
+        pa.field("rows_dated_after_check", pa.int64()),
         pa.field("failed_expectations", pa.list_(pa.string())),
         pa.field("message", pa.string()),
         pa.field("contract_version", pa.string()),
