@@ -252,7 +252,8 @@ class Redelivery:
 
 
 def redeliver(dropzone: Path, seed: int) -> Redelivery:
-    """The largest CSV municipality re-delivers its ledger with one ICT salary line 100 euro higher."""
+    """The largest CSV municipality re-delivers its ledger with one ICT salary line 100 euro higher
+    and the voucher's counter-entry 100 euro more on the credit side, so the ledger still closes."""
     from pipelines.demo.ledgers import CSV_DIALECTS, account_code, cost_centres
     from pipelines.demo.national import national_municipalities
 
@@ -275,6 +276,7 @@ def redeliver(dropzone: Path, seed: int) -> Redelivery:
         old = fields[amount_column]
         fields[amount_column] = _shift_amount(old, dialect)
         lines[number - 1] = _csv_line(fields)
+        _shift_counter_entry(lines, number, columns, dialect)
         break
     else:
         raise RuntimeError(f"{path}: no ICT salary line to change")
@@ -296,10 +298,35 @@ def reject_a_tenth(dropzone: Path, keep: str) -> int:
     return len(chosen)
 
 
-def _shift_amount(text: str, dialect) -> str:
+def _shift_counter_entry(lines: list[str], changed: int, columns: dict, dialect) -> None:
+    """Credit the voucher's counter-entry (a line of the changed line's voucher without a cost
+    centre) REDELIVERY_DELTA more: the changed voucher closes, as the contract asks."""
+
+    def voucher(fields: list[str]) -> tuple[str, ...]:
+        return tuple(fields[columns[c]] for c in ("journal", "transaction_id") if c in columns)
+
+    target = voucher(next(csv.reader([lines[changed - 1]], delimiter=";")))
+    for index, line in enumerate(lines[1:], start=1):
+        fields = next(csv.reader([line], delimiter=";"))
+        if index == changed - 1 or not line or voucher(fields) != target:
+            continue
+        if fields[columns["cost_centre"]].strip():
+            continue
+        if "amount" in columns:
+            fields[columns["amount"]] = _shift_amount(fields[columns["amount"]], dialect, -1)
+        elif fields[columns["credit"]].strip():
+            fields[columns["credit"]] = _shift_amount(fields[columns["credit"]], dialect)
+        else:
+            fields[columns["debit"]] = _shift_amount(fields[columns["debit"]], dialect, -1)
+        lines[index] = _csv_line(fields)
+        return
+    raise RuntimeError(f"voucher {target}: no counter-entry to change")
+
+
+def _shift_amount(text: str, dialect, sign: int = 1) -> str:
     from pipelines.demo.ledgers import format_amount
 
-    value = parse_dutch_amount(text) + REDELIVERY_DELTA
+    value = parse_dutch_amount(text) + sign * REDELIVERY_DELTA
     minus = "trailing" if dialect.amounts == "trailing_minus" else "leading"
     return format_amount(int(value * 100), thousands=dialect.thousands, minus=minus)
 

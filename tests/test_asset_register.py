@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 import os
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -226,6 +227,16 @@ def test_ragged_row_names_its_record(tmp_path: Path):
     assert "3 fields where the header has 7" in caught.value.message
 
 
+def test_a_stray_quote_is_one_quarantined_row_with_its_text(tmp_path: Path):
+    good = "".join(f"PC{i:03d};Desktop;01-02-2021;899,00;In gebruik;7100;5\n" for i in range(50))
+    stray = 'NB001;Laptop;14-03-2022;1,00;In gebruik;"7100;5\n'
+    parsed = read_asset_register(deliver(tmp_path, TOPDESK + stray + good))
+    assert parsed.rows.num_rows == 50
+    [problem] = problems_by_rule(parsed)["unbalanced_quote"]
+    assert (problem.source_row, problem.column, problem.value) == (2, None, stray.strip())
+    assert "field 6 starts with a double quote that does not close" in problem.message
+
+
 def test_empty_file_is_unreadable(tmp_path: Path):
     with pytest.raises(UnreadableFile, match="empty"):
         read_asset_register(deliver(tmp_path, b""))
@@ -389,3 +400,32 @@ def test_assets_suite_flags_the_expected_rows(tmp_path: Path):
         "status_present": [5],
         "depreciation_years_plausible": [5],
     }
+
+
+def test_a_formula_with_a_computed_value_reads_as_its_value(tmp_path: Path):
+    """As Excel saves it: the result beside the formula; an empty text result is a result too."""
+    from tests.test_bad_inputs import SHEET_END, SHEET_START, workbook
+
+    rows = (
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>NB001</t></is></c>'
+        '<c r="B2" t="inlineStr"><is><t>Laptop</t></is></c>'
+        '<c r="C2" t="inlineStr"><is><t>14-03-2022</t></is></c>'
+        '<c r="D2"><f>1000+234.56</f><v>1234.56</v></c>'
+        '<c r="E2" t="inlineStr"><is><t>In gebruik</t></is></c>'
+        '<c r="F2" t="str"><f>IF(1=1,"","x")</f><v></v></c></row>'
+    )
+    path = tmp_path / "GM0363" / "2024" / "assets.xlsx"
+    path.parent.mkdir(parents=True)
+    workbook(SHEET_START + rows.encode() + SHEET_END)(path)
+    parsed = read_asset_register(delivery_from_path(path))
+    assert parsed.rows.column("purchase_price").to_pylist() == [Decimal("1234.56")]
+    assert parsed.rows.column("cost_centre").to_pylist() == [None]
+
+
+def test_a_workbook_laid_out_otherwise_is_not_checked_for_formulas(tmp_path: Path):
+    from pipelines.readers.xlsx_formulas import uncomputed_formulas
+
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("book/sheet.xml", "<worksheet/>")
+    assert uncomputed_formulas(path, "Objecten", ["book/sheet.xml"]) == []

@@ -200,17 +200,21 @@ def test_adding_municipalities_leaves_the_others_alone(demo, tmp_path):
 
 
 def test_every_ledger_has_all_years_and_balances(demo, ledgers):
+    """Every voucher closes and every month has lines, as the contract asks of a full ledger."""
     _, summary = demo
     assert len(ledgers) == len(MUNICIPALITIES) * 3
     for key, path in ledgers.items():
         _, rows = read_ledger(path)
         assert len(rows) == summary["deliveries"][key]["lines"]
         per_document: dict[str, Decimal] = defaultdict(Decimal)
+        months = set()
         for row in rows:
             per_document[row["boekstuk"]] += amount_of(row)
             assert row["boekdatum"][-4:] == key[-4:], f"{key}: {row['boekdatum']}"
+            months.add(row["boekdatum"][3:5])
         unbalanced = {doc: total for doc, total in per_document.items() if total}
         assert not unbalanced, f"{key}: unbalanced documents {list(unbalanced)[:5]}"
+        assert len(months) == 12, f"{key}: lines in months {sorted(months)} only"
 
 
 def test_ict_per_inhabitant_is_realistic_and_matches_the_mapping(demo, ledgers):

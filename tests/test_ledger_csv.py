@@ -109,24 +109,57 @@ def test_utf8_with_bom_and_crlf(tmp_path):
     assert parsed.notes == []
 
 
-def test_quoted_field_with_a_newline_keeps_line_numbers_right(tmp_path):
+def test_a_quoted_field_with_a_newline_is_two_quarantined_lines(tmp_path):
     path = write(
         tmp_path,
         f'{HEADER}\n01-03-2024;4310;7100;"twee\nregels";10,00\n01-03-2024;4310;7100;daarna;x\n',
     )
     parsed = read(path)
-    assert parsed.rows["description"].to_pylist()[0] == "twee\nregels"
-    assert parsed.rows["source_row"].to_pylist() == [2, 4]
-    assert [(p.source_row, p.column, p.value) for p in parsed.row_problems] == [(4, "bedrag", "x")]
+    assert parsed.rows["source_row"].to_pylist() == [4]
+    assert [(p.source_row, p.column, p.value, p.rule) for p in parsed.row_problems] == [
+        (2, None, '01-03-2024;4310;7100;"twee', "unbalanced_quote"),
+        (3, None, 'regels";10,00', "unbalanced_quote"),
+        (4, "bedrag", "x", "amount_format"),
+    ]
 
 
-def test_a_truncated_last_line_is_a_row_problem_with_its_line(tmp_path):
-    path = write(tmp_path, f"{HEADER}\n01-03-2024;4310;7100;ok;10,00\n01-03-2024;43")
+def test_a_stray_quote_is_quarantined_alone_with_its_text(tmp_path):
+    lines = [f"01-03-2024;4310;7100;regel {i};10,00" for i in range(3000)]
+    lines[5] = '01-03-2024;4310;7100;"Kabels;10,00'
+    lines[2900] = '01-03-2024;4310;7100;Monitor 24";10,00'
+    parsed = read(write(tmp_path, HEADER + "\n" + "\n".join(lines) + "\n"))
+    assert parsed.rows.num_rows == 2999
+    [problem] = parsed.row_problems
+    assert (problem.source_row, problem.rule, problem.value) == (
+        7,
+        "unbalanced_quote",
+        '01-03-2024;4310;7100;"Kabels;10,00',
+    )
+
+
+def test_a_short_last_line_is_a_row_problem_with_its_line(tmp_path):
+    path = write(tmp_path, f"{HEADER}\n01-03-2024;4310;7100;ok;10,00\n01-03-2024;43\n")
     parsed = read(path)
     assert parsed.rows.num_rows == 1
     [problem] = parsed.row_problems
     assert (problem.source_row, problem.rule) == (3, "row_shape")
     assert "has 2 field(s), the header has 5" in problem.message
+
+
+def test_a_file_cut_off_mid_line_is_refused(tmp_path):
+    path = write(tmp_path, f"{HEADER}\n01-03-2024;4310;7100;ok;10,00\n01-03-2024;43")
+    with pytest.raises(UnreadableFile) as caught:
+        read(path)
+    assert caught.value.row == 3
+    assert caught.value.message == (
+        "the file ends in the middle of a line (no line break after the last row, which cannot "
+        "be read: row has 2 field(s), the header has 5): the export looks cut off"
+    )
+
+
+def test_a_last_line_without_line_break_that_reads_is_kept(tmp_path):
+    path = write(tmp_path, f"{HEADER}\n01-03-2024;4310;7100;ok;10,00\n01-03-2024;1600;;c;10,00-")
+    assert amounts(read(path)) == [Decimal("10.00"), Decimal("-10.00")]
 
 
 def test_an_amount_too_large_for_the_ledger_is_a_row_problem_not_a_crash(tmp_path):

@@ -37,6 +37,15 @@ def append_lines(path: Path, lines: list[str]) -> None:
     path.write_bytes((text + "".join(line + "\n" for line in lines)).encode("cp1252"))
 
 
+def padding(count: int = 150) -> list[str]:
+    """Lines of vouchers that close, two lines each, as a full general ledger has them."""
+    return [
+        f"0{1 + i // 2 % 9}-09-2024;MEM;{100 + i // 2};"
+        + (f"4500;;Groen {i};10,00" if i % 2 == 0 else "1600;;Crediteuren;10,00-")
+        for i in range(count)
+    ]
+
+
 def test_same_bytes_again_is_a_no_op(paths):
     first = results_by_key(ingest_kind(paths, "ledger"))
     assert first["GM0363_2024_ledger"].status == "accepted"
@@ -48,14 +57,20 @@ def test_same_bytes_again_is_a_no_op(paths):
 
 def test_a_changed_file_replaces_its_predecessor(paths):
     ingest_kind(paths, "ledger")
-    append_lines(paths.data_raw / LEDGER, ["01-09-2024;INK;8;4301;;Extra licentie;100,00"])
+    append_lines(
+        paths.data_raw / LEDGER,
+        [
+            "01-09-2024;INK;8;4301;;Extra licentie;100,00",
+            "01-09-2024;INK;8;1600;;Crediteuren;100,00-",
+        ],
+    )
     result = results_by_key(ingest_kind(paths, "ledger"))["GM0363_2024_ledger"]
     assert result.status == "accepted"
-    assert pq.read_table(ledger(paths)).num_rows == 15
+    assert pq.read_table(ledger(paths)).num_rows == 16
 
 
 def test_a_few_bad_rows_are_quarantined_and_the_rest_lands(paths):
-    lines = [f"0{1 + i % 9}-09-2024;INK;9;4500;;Groen {i};10,00" for i in range(150)]
+    lines = padding()
     lines.append("02-09-2024;INK;9;4301;;Licentie;12,3,4")
     append_lines(paths.data_raw / LEDGER, lines)
     result = results_by_key(ingest_kind(paths, "ledger"))["GM0363_2024_ledger"]
@@ -91,7 +106,10 @@ def test_the_threshold_is_configurable(paths):
 
 
 def test_dates_outside_the_fiscal_year_are_named(paths):
-    append_lines(paths.data_raw / LEDGER, ["15-01-2025;INK;9;4301;;Licentie;10,00"])
+    append_lines(
+        paths.data_raw / LEDGER,
+        ["15-01-2025;INK;9;4301;;Licentie;10,00", "15-12-2024;INK;9;1600;;Crediteuren;10,00-"],
+    )
     result = results_by_key(ingest_kind(paths, "ledger"))["GM0363_2024_ledger"]
     problem = next(p for p in result.problems if p["rule"] == "booking_date_in_fiscal_year")
     assert problem["row"] == 16 and problem["column"] == "booking_date"
@@ -99,7 +117,7 @@ def test_dates_outside_the_fiscal_year_are_named(paths):
 
 
 def test_quarantine_csv_neutralises_formulas(paths):
-    lines = [f"0{1 + i % 9}-09-2024;INK;9;4500;;Groen {i};10,00" for i in range(150)]
+    lines = padding()
     lines.append('02-09-2024;INK;9;4301;;=HYPERLINK("http://x");abc')
     append_lines(paths.data_raw / LEDGER, lines)
     ingest_kind(paths, "ledger")
@@ -160,10 +178,12 @@ def test_two_files_for_one_delivery_are_refused_and_the_last_good_one_stays(path
     ingest_kind(paths, "ledger")
     good = pq.read_table(ledger(paths))
     shutil.copy(paths.data_raw / LEDGER, paths.data_raw / LEDGER.with_suffix(".xaf"))
-    results = results_by_key(ingest_kind(paths, "ledger"))
-    assert "GM0363_2024_ledger" not in results
-    messages = [r["message"] or "" for r in write_load_results(paths).to_pylist()]
-    assert sum("more than one file for the same delivery" in m for m in messages) == 2
+    kept = results_by_key(ingest_kind(paths, "ledger"))["GM0363_2024_ledger"]
+    assert kept.status == "rejected" and kept.delivery_id is None
+    assert "more than one file for the same delivery" in kept.message
+    assert "the last good version stays in place" in kept.message
+    refused = [r for r in write_load_results(paths).to_pylist() if r["kind"] == "unknown"]
+    assert sum("more than one file for the same delivery" in r["message"] for r in refused) == 2
     assert pq.read_table(ledger(paths)).equals(good)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.storage.duckdb_format import damage as database_damage
 from pipelines.storage.litter import dbt_server_leftovers, leftovers
 from pipelines.storage.stop_points import MOMENTS, STOP_AT, STOP_SIGNAL
 from tests.damages import drop_zone_of_good_ledgers
@@ -189,3 +190,21 @@ def test_ctrl_c_stops_a_run_in_one_line_and_leaves_no_process(drop_zone: Path, t
     assert processes_with(token) == []
     assert not (warehouse / "benchmark.duckdb").exists()
     assert leftovers(warehouse) == []
+
+
+def test_a_database_file_cut_short_is_damaged_and_one_with_free_blocks_is_not(tmp_path: Path):
+    database = tmp_path / "build.duckdb"
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("CREATE TABLE kept AS SELECT range AS i FROM range(3000000)")
+        connection.execute("CREATE TABLE dropped AS SELECT range AS i FROM range(3000000)")
+        connection.execute("CHECKPOINT")
+        connection.execute("DROP TABLE dropped")
+        connection.execute("CHECKPOINT")
+    assert database_damage(database) is None
+    healthy = database.read_bytes()
+    database.write_bytes(healthy[: len(healthy) // 2])
+    assert database_damage(database) is not None
+    database.write_bytes(healthy[:-4096])
+    assert database_damage(database) is not None
+    database.write_bytes(b"not a database")
+    assert database_damage(database) is not None

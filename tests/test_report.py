@@ -236,3 +236,32 @@ def test_a_browser_shows_a_non_blank_page(page: Path, tmp_path: Path):
     # a blank page filters to long runs of zeros; a drawn one has varied bytes throughout
     assert len(set(pixels)) > 64
     assert sum(1 for byte in pixels if byte) > len(pixels) // 50
+
+
+def test_a_ledger_without_lines_in_some_months_is_flagged(published: Path, page: Path):
+    """The hand-computed GM0363 ledger has lines from March to August only: it is accepted, and
+    load_quality and the page say which months have none."""
+    with duckdb.connect(str(published), read_only=True) as connection:
+        flags = connection.execute(
+            "select status, months_without_lines, missing_months, rows_dated_after_check "
+            "from load_quality where delivery_key = 'GM0363_2024_ledger'"
+        ).fetchone()
+    assert flags == ("accepted", 6, "1, 2, 9, 10, 11, 12", 0)
+    html = page.read_text(encoding="utf-8")
+    assert "Geen boekingsregels in 6 maand(en): jan, feb, sep, okt, nov, dec." in html
+    assert "gedateerd na de dag van controle" not in html
+
+
+def test_lines_dated_after_the_check_are_flagged_on_the_page(published: Path, tmp_path: Path):
+    mart = tmp_path / "benchmark.duckdb"
+    shutil.copy(published, mart)
+    with duckdb.connect(str(mart)) as connection:
+        connection.execute(
+            "update load_quality set rows_dated_after_check = 1234 "
+            "where delivery_key = 'GM0363_2024_ledger'"
+        )
+    html = write_page(mart, "GM0363", 2024, tmp_path / "page.html", "en").read_text("utf-8")
+    assert (
+        "1,234 line(s) dated after the day the file was checked: check the booking dates." in html
+    )
+    assert "No ledger lines in 6 month(s): Jan, Feb, Sep, Oct, Nov, Dec." in html

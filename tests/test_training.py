@@ -176,3 +176,19 @@ def test_training_suite_flags_the_expected_rows(tmp_path: Path):
         "cost_plausible": [6],
         "training_date_in_fiscal_year": [5],
     }
+
+
+def test_a_stray_quote_is_one_row_problem_that_keeps_no_personal_text(tmp_path: Path):
+    text = (
+        DUTCH
+        + '100234;Jan de Vries;"j.devries@gm0363.example;Burgerzaken;0,89;Excel;ICT;7,5;;'
+        + "14-03-2024\n"
+        + "100235;Piet Bakker;p.bakker@gm0363.example;Financiën;1,00;;;;;\n"
+    )
+    parsed = read_training(deliver(tmp_path, text), PSEUDONYMISE)
+    assert parsed.rows.num_rows == 1
+    [problem] = parsed.row_problems
+    assert (problem.source_row, problem.rule, problem.value) == (2, "unbalanced_quote", None)
+    assert "field 3 starts with a double quote" in problem.message
+    returned = everything_returned(parsed)
+    assert not [s for s in ("Jan de Vries", "devries", "100234") if s in returned]

@@ -24,6 +24,7 @@ from pipelines.contract.errors import (
 )
 from pipelines.contract.schemas import LEDGER_SCHEMA
 from pipelines.demo.xaf_writer import XafLine, XafTransaction, write_xaf
+from pipelines.ingest.check import check_delivery
 from pipelines.readers import xaf
 from pipelines.readers.xaf import XAF_32, XAF_40_NAMESPACES, XAF_321, read_xaf
 
@@ -457,6 +458,14 @@ def test_unreadable_values_become_row_problems_not_crashes(tmp_path):
 # -- rejections ---------------------------------------------------------------------------------
 
 
+def rejected_message(delivery: Delivery) -> str:
+    """What check_delivery says of a delivery it rejects: the balance rule runs on the read lines."""
+    result = check_delivery(delivery).result
+    assert result.status == "rejected"
+    assert result.rows_read == result.rows_landed + result.rows_quarantined
+    return result.message
+
+
 def test_unbalanced_ledger_names_difference_and_first_transaction(tmp_path):
     content = auditfile(
         journal(
@@ -467,16 +476,13 @@ def test_unbalanced_ledger_names_difference_and_first_transaction(tmp_path):
             ),
         )
     )
-    with pytest.raises(Unbalanced) as caught:
-        read_xaf(deliver(tmp_path, content))
-    error = caught.value
-    assert error.message == (
-        "the ledger does not balance: debit 1 234.56 != credit 1 200.00, difference 34.56 EUR; "
-        "first unbalanced transaction: journal 'INK', nr '24-0012' "
-        "(debit 1 134.56 != credit 1 100.00, difference 34.56 EUR)"
+    delivery = deliver(tmp_path, content)
+    assert read_xaf(delivery).rows.num_rows == 4  # the reader reads; the rule judges
+    assert rejected_message(delivery) == (
+        "GM0363/2024/ledger.xaf, row 3: the ledger does not balance: debit 1 234.56 != credit "
+        "1 200.00, difference 34.56 EUR; 1 voucher does not balance, with its sum: "
+        "journal 'INK' voucher '24-0012' (row 3) 34.56"
     )
-    assert error.row == 3
-    assert error.file == "GM0363/2024/ledger.xaf"
 
 
 def test_transactions_must_balance_each_even_when_the_total_does(tmp_path):
@@ -487,11 +493,9 @@ def test_transactions_must_balance_each_even_when_the_total_does(tmp_path):
             transaction("2", line(1, "4310", "90.00", "D"), line(2, "1600", "100.00", "C")),
         )
     )
-    with pytest.raises(Unbalanced) as c:
-        read_xaf(deliver(tmp_path, content))
-    assert "debit and credit both add up to 190.00, but not per transaction" in c.value.message
-    assert "journal 'MEM', nr '1'" in c.value.message
-    assert "2 transactions do not balance" in c.value.message
+    message = rejected_message(deliver(tmp_path, content))
+    assert "debit and credit both add up to 190.00, but not per voucher" in message
+    assert "2 vouchers do not balance, each with its sum: journal 'MEM' voucher '1'" in message
 
 
 @pytest.mark.parametrize(
@@ -514,12 +518,10 @@ def test_official_test_file_is_rejected_as_unbalanced(tmp_path):
     path = tmp_path / "GM0363" / "2016" / "ledger.xaf"
     path.parent.mkdir(parents=True)
     shutil.copyfile(OFFICIAL_TEST_FILE, path)
-    with pytest.raises(Unbalanced) as caught:
-        read_xaf(delivery_from_path(path))
-    assert caught.value.message == (
-        "the ledger does not balance: debit 0.00 != credit 3.14, difference 3.14 EUR; "
-        "first unbalanced transaction: journal 'String', nr 'String' "
-        "(debit 0.00 != credit 3.14, difference 3.14 EUR)"
+    # its one line credits 3.14 and nothing debits it: the declared totals show that first
+    assert rejected_message(delivery_from_path(path)) == (
+        "GM0363/2016/ledger.xaf, column `transactions/totalDebit`: the header declares "
+        "totalDebit 3.14 but the lines add up to 0.00, difference 3.14 EUR"
     )
 
 

@@ -590,11 +590,12 @@ LEDGER = [
         rows=[
             ["202403", "4320", "I&A", "3.400,00", "Hosting Q1", "31-03-2024"],
             ["202403", "4320", "I&A", "-400,00", "Creditnota hosting", "31-03-2024"],
+            ["202403", "1600", "", "-3.000,00", "Crediteuren", "31-03-2024"],
         ],
         profile={"columns": {"description": "Tekst"}},
         expected={
-            "amount": ["3400.00", "-400.00"],
-            "description": ["Hosting Q1", "Creditnota hosting"],
+            "amount": ["3400.00", "-400.00", "-3000.00"],
+            "description": ["Hosting Q1", "Creditnota hosting", "Crediteuren"],
         },
     ),
     Layout(

@@ -58,14 +58,15 @@ def plan_run(
 
     repairs = tuple(cleared(sweep(paths.warehouse), paths)) + tuple(repair_landing(paths))
     drop_zone = DropZone.listed(paths.deliveries)
-    keys = register_partitions(instance, drop_zone)
+    changes = slots_to_ingest(paths, drop_zone)
+    changed = {partition_key(code, year) for code, year in changes}
+    # a slot no longer delivered needs its partition even in a new Dagster instance
+    keys = register_partitions(instance, drop_zone, also=changed)
     if not keys:
         raise ValueError(f"no deliveries under {paths.deliveries}")
     if every_partition:
         return RunPlan(keys, drop_zone, repairs=repairs)
-    changes = slots_to_ingest(paths, drop_zone)
     left_out = models_left_out(paths, {kind for kinds in changes.values() for kind in kinds})
-    changed = {partition_key(code, year) for code, year in changes}
     positions = [index for index, key in enumerate(keys) if key in changed]
     if not positions:
         return RunPlan([], drop_zone, left_out, repairs)

@@ -75,7 +75,8 @@ def status(published_db: Path, dagster_home: Path | None, console: Console) -> d
                 p["kind"],
                 p["status"],
                 str(p["rows_quarantined"] or 0),
-                (p["message"] or "")[:120],
+                # whole: a refused file's reason comes after its path
+                p["message"] or "",
             )
         console.print(table)
     return counts

@@ -103,6 +103,14 @@ def rule_rows(expectations_dir: Path = EXPECTATIONS_DIR) -> list[str]:
                 f"| {describe(expectation)} | {effect}: {meta.get('message', '')} "
                 f"| {meta.get('hint', '')} |"
             )
+        closes = suite.get("meta", {}).get("closes")
+        if closes:
+            rows.append(
+                f"| {suite['name']} | `{closes['rule']}` | every voucher (journal + voucher "
+                f"number) and the total sum to zero within {closes['tolerance']}; the first "
+                f"{closes['vouchers_listed']} that do not are listed with their sums "
+                f"| file rejected: {closes['message']} | {closes['hint']} |"
+            )
     return rows
 
 

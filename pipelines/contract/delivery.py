@@ -56,10 +56,16 @@ def fingerprint_files(root, previous: dict[str, list]) -> dict[str, list]:
     directory walk, not a read of every byte."""
     files = {}
     for path in sorted(root.rglob("*")) if root.is_dir() else []:
-        if not path.is_file() or any(p.startswith(".") for p in path.relative_to(root).parts):
+        if path.is_symlink() or not path.is_file():
+            continue  # a link is refused, never read: its target may be /dev/zero
+        if any(p.startswith(".") for p in path.relative_to(root).parts):
             continue
         relative = str(path.relative_to(root))
-        files[relative] = fingerprint(path, previous.get(relative))
+        try:
+            files[relative] = fingerprint(path, previous.get(relative))
+        except PermissionError:
+            stat = path.stat()
+            files[relative] = [stat.st_size, stat.st_mtime_ns, None]  # refused as unreadable
     return files
 
 
@@ -72,40 +78,89 @@ def _kind_named(name: str, *, per_year: bool) -> DeliveryKind | None:
     return None
 
 
+def kind_of_file_name(name: str) -> DeliveryKind | None:
+    """The kind whose delivery file has this name (`ledger.csv`, `Ledger.CSV`), if any."""
+    return _kind_named(name, per_year=True) or _kind_named(name, per_year=False)
+
+
 def _known_files(*, per_year: bool) -> str:
     return ", ".join(n for k in KINDS.values() if k.per_year == per_year for n in k.file_names)
 
 
+def is_fiscal_year_folder(name: str) -> bool:
+    return name.isdigit() and len(name) == 4
+
+
+def fiscal_year_of_folder(name: str) -> int | None:
+    """The fiscal year a folder is named for, if it is a possible one."""
+    if is_fiscal_year_folder(name) and FIRST_FISCAL_YEAR <= int(name) <= dt.date.today().year:
+        return int(name)
+    return None
+
+
 def delivery_from_path(path: Path, deliveries_root: Path | None = None) -> Delivery:
-    """Read municipality, year and kind from `<GMxxxx>/<year>/<kind>.<ext>` at the end of the path
-    (`<GMxxxx>/<kind>.<ext>` for a kind that holds for every year, like the account mapping)."""
+    """Read municipality, year and kind from `<GMxxxx>/<year>/<kind>.<ext>` (`<GMxxxx>/<kind>.<ext>`
+    for a kind that holds for every year, like the account mapping).
+
+    The layout is read from the drop zone down: from `deliveries_root`, else from the nearest
+    `deliveries` folder above the file, else from the nearest folder named like a municipality
+    code; the error names the first folder or name that is not what the layout expects."""
     path = Path(path)
-    parts = path.parts
-    standing = _kind_named(path.name, per_year=False)
-    if standing is not None and len(parts) >= 2:
-        return _standing_delivery(path, standing, deliveries_root)
-    if len(parts) < 3:
+    parts = _layout_parts(path, deliveries_root)
+    if parts is None:
         raise WrongDeliveryFolder(
             "expected <GMxxxx>/<fiscal year>/<file>, e.g. GM0363/2024/ledger.csv", file=path
         )
-    code, year_text, name = parts[-3], parts[-2], parts[-1]
+    name, code = parts[-1], parts[0]
+    relative = "/".join(parts)
+    # in a run, the message names the file as the controller sees it in the drop zone
+    path_named = relative if deliveries_root is not None else path
+    if len(parts) == 1:
+        kind = kind_of_file_name(name)
+        if kind is None:
+            place = "<GMxxxx>/<fiscal year>/<file>, e.g. GM0363/2024/ledger.csv"
+        else:
+            place = f"<GMxxxx>/{'<fiscal year>/' if kind.per_year else ''}{name}"
+        raise WrongDeliveryFolder(
+            "the file lies directly in the drop zone, outside any municipality folder; "
+            f"a delivery goes in {place}",
+            file=path_named,
+        )
     if not MUNICIPALITY_CODE.match(code):
         raise WrongDeliveryFolder(
-            f"folder '{code}' is not a CBS municipality code (GM followed by 4 digits)", file=path
+            f"folder '{code}' is not a CBS municipality code (GM followed by 4 digits)",
+            file=path_named,
         )
-    if not (year_text.isdigit() and len(year_text) == 4):
-        raise WrongDeliveryFolder(f"folder '{year_text}' is not a fiscal year", file=path)
+    if len(parts) == 2:
+        return _in_municipality_folder(path, code, name, relative, path_named)
+    year_text = parts[1]
+    if not is_fiscal_year_folder(year_text):
+        raise WrongDeliveryFolder(f"folder '{year_text}' is not a fiscal year", file=path_named)
     if not FIRST_FISCAL_YEAR <= int(year_text) <= dt.date.today().year:
         raise WrongDeliveryFolder(
             f"fiscal year {year_text} is not possible: a delivery covers a year from "
             f"{FIRST_FISCAL_YEAR} up to this year",
-            file=path,
+            file=path_named,
+        )
+    if len(parts) > 3:
+        raise WrongDeliveryFolder(
+            f"the file lies in a subfolder '{parts[2]}' of {code}/{year_text}/; a delivery is a "
+            f"file directly in the fiscal-year folder, e.g. {code}/{year_text}/ledger.csv",
+            file=path_named,
         )
     kind = _kind_named(name, per_year=True)
     if kind is None:
+        standing = _kind_named(name, per_year=False)
+        if standing is not None:
+            raise WrongDeliveryFolder(
+                f"'{name}' holds for every year: it belongs in the municipality folder, "
+                f"{code}/{name}, not in a fiscal-year folder",
+                file=path_named,
+            )
         allowed = _known_files(per_year=True)
-        raise WrongDeliveryFolder(f"'{name}' is not a known delivery file ({allowed})", file=path)
-    relative = str(path.relative_to(deliveries_root)) if deliveries_root else "/".join(parts[-3:])
+        raise WrongDeliveryFolder(
+            f"'{name}' is not a known delivery file ({allowed})", file=path_named
+        )
     return Delivery(
         path=path,
         municipality_code=code,
@@ -115,13 +170,38 @@ def delivery_from_path(path: Path, deliveries_root: Path | None = None) -> Deliv
     )
 
 
-def _standing_delivery(path: Path, kind: DeliveryKind, deliveries_root: Path | None) -> Delivery:
-    code = path.parts[-2]
-    if not MUNICIPALITY_CODE.match(code):
+def _layout_parts(path: Path, deliveries_root: Path | None) -> tuple[str, ...] | None:
+    """The parts of the path from the drop zone down, or None when nothing in it looks like the
+    layout (a loose file, e.g. ~/Downloads/ledger.csv)."""
+    if deliveries_root is not None:
+        return path.relative_to(deliveries_root).parts
+    parts = path.parts
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] == "deliveries":
+            return parts[index + 1 :]
+    for back in (2, 3):
+        if len(parts) > back and MUNICIPALITY_CODE.match(parts[-back]):
+            return parts[-back:]
+    if len(parts) > 3 and is_fiscal_year_folder(parts[-2]):
+        return parts[-3:]  # a year folder in a folder that should be a municipality code
+    return None
+
+
+def _in_municipality_folder(
+    path: Path, code: str, name: str, relative: str, path_named: Path | str
+) -> Delivery:
+    standing = _kind_named(name, per_year=False)
+    if standing is not None:
+        return Delivery(path, code, None, standing.name, relative)
+    yearly = _kind_named(name, per_year=True)
+    if yearly is not None:
         raise WrongDeliveryFolder(
-            f"folder '{code}' is not a CBS municipality code (GM followed by 4 digits)", file=path
+            f"'{name}' lies in the municipality folder without a fiscal-year folder; "
+            f"put it in {code}/<fiscal year>/{name}",
+            file=path_named,
         )
-    relative = (
-        str(path.relative_to(deliveries_root)) if deliveries_root else "/".join(path.parts[-2:])
+    raise WrongDeliveryFolder(
+        f"'{name}' is not a known delivery file ({_known_files(per_year=False)} in the "
+        f"municipality folder; {_known_files(per_year=True)} in a fiscal-year folder)",
+        file=path_named,
     )
-    return Delivery(path, code, None, kind.name, relative)

@@ -74,3 +74,9 @@ class UnsafeFile(DeliveryRejected):
     """The file tries something a data file never needs (XML entities, DTDs, symlinks)."""
 
     code = "unsafe"
+
+
+class TooLarge(DeliveryRejected):
+    """Over a documented size limit (a workbook's inflated size, parts or cells)."""
+
+    code = "too_large"

@@ -40,6 +40,7 @@ class DeliveryKind:
     dbt_source: str  # the landing source the dbt models read it from
     per_year: bool = True  # one delivery per fiscal year (a partition); else one for every year
     personal_data: bool = False  # the reader pseudonymises, so it gets the pseudonymiser
+    must_balance: bool = False  # a general ledger: every voucher and the year sum to zero
     suite_file: Path | None = field(default=None)  # default: expectations/<name>.json
 
     @property
@@ -100,6 +101,7 @@ KINDS: dict[str, DeliveryKind] = {
             asset_name="ledger_deliveries",
             description="General-ledger deliveries (CSV and XAF), validated and landed one Parquet file per delivery.",
             dbt_source="ledger_lines",
+            must_balance=True,
         ),
         DeliveryKind(
             name="assets",

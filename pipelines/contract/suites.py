@@ -58,6 +58,12 @@ def soft_fields(kind: str) -> dict[str, str]:
     return suite_definition(kind).get("meta", {}).get("soft_fields", {})
 
 
+def closing_rule(kind: str) -> dict | None:
+    """The suite's rule that the delivery closes (a ledger: every voucher and the year sum to
+    zero): its tolerance, how many failures a message lists, message and hint (`meta.closes`)."""
+    return suite_definition(kind).get("meta", {}).get("closes")
+
+
 def placeholders(value: object) -> set[str]:
     """The names of the `$name` placeholders in expectation kwargs."""
     if isinstance(value, str):

@@ -17,11 +17,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.contract.delivery import Delivery
-from pipelines.contract.errors import DeliveryRejected, WrongDeliveryFolder, WrongLayout
+from pipelines.contract.errors import (
+    DeliveryRejected,
+    Unbalanced,
+    WrongDeliveryFolder,
+    WrongLayout,
+)
 from pipelines.contract.kinds import kind as delivery_kind
 from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import GAPS_FIELD, ParsedDelivery, RowProblem
 from pipelines.contract.suites import contract_version, soft_fields, suite_parameters
+from pipelines.ingest.balance import check_balance
 from pipelines.ingest.validation import RecordedValidation, SuiteOutcome, run_suite_batch
 
 ACCEPTED = "accepted"
@@ -70,6 +76,7 @@ class LoadResult:
     rows_landed: int = 0
     rows_quarantined: int = 0
     rows_with_gaps: int = 0  # landed without a soft value that was missing or broke a rule
+    rows_dated_after_check: int = 0  # ledger lines landed with a booking date after checked_at
     failed_expectations: list[str] = field(default_factory=list)
     message: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -119,6 +126,11 @@ class CheckOptions:
     delivery_id: str | None = None
 
 
+def now() -> dt.datetime:
+    """When a delivery is checked; a booking date after this day cannot be a posted line."""
+    return dt.datetime.now(dt.UTC)
+
+
 def new_result(delivery: Delivery, options: CheckOptions) -> LoadResult:
     return LoadResult(
         delivery_key=delivery.key,
@@ -130,7 +142,7 @@ def new_result(delivery: Delivery, options: CheckOptions) -> LoadResult:
         status=REJECTED,
         contract_version=contract_version(delivery.kind),
         profile=options.profile_digest,
-        checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        checked_at=now().isoformat(timespec="seconds"),
     )
 
 
@@ -168,7 +180,10 @@ def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, options: CheckOptions)
     result.columns = parsed.header.get("canonical_columns")
     rows = parsed.rows
     result.failed_expectations = outcome.failed_expectations
-    if outcome.table_failures:
+    # every line refused by the reader (e.g. unreadable): its rows' reasons say more than what
+    # the suite says of an empty table ("only a header")
+    every_row_refused = rows.num_rows == 0 and bool(parsed.row_problems)
+    if outcome.table_failures and not every_row_refused:
         result.message = f"{delivery.relative_path}: " + "; ".join(outcome.table_failures)
         result.problems = [
             {"file": delivery.relative_path, "message": m} for m in outcome.table_failures
@@ -188,6 +203,22 @@ def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, options: CheckOptions)
         for row in sorted(problems)
         for p in problems[row]
     ]
+    if delivery_kind(delivery.kind).must_balance:
+        columns = parsed.header.get("canonical_columns")
+        try:
+            result.notes = result.notes + check_balance(
+                rows,
+                file=delivery.relative_path,
+                per_voucher=columns is None or "transaction_id" in columns,
+                broken=parsed.header.get("broken_row_vouchers"),
+            )
+        except Unbalanced as error:
+            result.message = error.describe()
+            result.problems = [error.as_dict(), *result.problems]
+            everything = _quarantine_table(delivery, parsed, problems, set(), rejected_whole=True)
+            result.rows_quarantined = everything.num_rows
+            return CheckedDelivery(result, None, everything)
+
     if bad_rows:
         keep = pc.invert(pc.is_in(rows["source_row"], pa.array(bad_rows, pa.int64())))
         accepted = rows.filter(keep)
@@ -221,6 +252,8 @@ def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, options: CheckOptions)
             f"{len(gaps)} row(s) landed without a value that was missing or wrong, which the "
             "figures that need it leave out. " + _most_common(gaps),
         ]
+    if "booking_date" in accepted.column_names:
+        _flag_dated_after_check(result, accepted)
     quarantine = _quarantine_table(delivery, parsed, problems, set(gaps), rejected_whole=False)
     result.status = PARTIAL if bad_rows else ACCEPTED
     result.rows_landed = accepted.num_rows
@@ -231,6 +264,25 @@ def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, options: CheckOptions)
             f"first: {unusable[bad_rows[0]][0].message} (row {bad_rows[0]})"
         )
     return CheckedDelivery(result, accepted, quarantine)
+
+
+def _flag_dated_after_check(result: LoadResult, accepted: pa.Table) -> None:
+    """Count and name the landed lines booked after the day the file was checked. They land: their
+    date lies in the fiscal year (other lines are quarantined), so their amount is the year's, and
+    leaving them out would unbalance their vouchers in the mart; the count tells the controller."""
+    checked_on = dt.date.fromisoformat(result.checked_at[:10])
+    ahead = pc.fill_null(pc.greater(accepted["booking_date"], pa.scalar(checked_on)), False)
+    count = pc.sum(ahead.cast(pa.int64())).as_py() or 0
+    if not count:
+        return
+    result.rows_dated_after_check = count
+    first = accepted.filter(ahead).sort_by("source_row").slice(0, 1).to_pylist()[0]
+    result.notes = [
+        *result.notes,
+        f"{count} line(s) are dated after {checked_on:%d-%m-%Y}, the day the file was checked "
+        f"(first: row {first['source_row']}, {first['booking_date']:%d-%m-%Y}); a posted line "
+        "cannot lie ahead: they landed and are counted in load_quality, check the booking dates",
+    ]
 
 
 def _without_gap_values(rows: pa.Table, gaps: dict[int, list[RowProblem]]) -> pa.Table:
@@ -389,7 +441,8 @@ def _quarantine_table(
     for line in sorted(wanted):
         row_problems = problems.get(line, [])
         original = originals.get(line) or json.dumps(
-            {"line": next((p.value for p in row_problems if p.rule == "row_shape"), None)},
+            # a line that is no row (wrong field count, unbalanced quote, too long): its text
+            {"line": next((p.value for p in row_problems if p.column is None), None)},
             ensure_ascii=False,
         )
         reasons = [_reason(p) for p in row_problems] or ["delivery rejected as a whole"]

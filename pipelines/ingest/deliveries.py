@@ -12,6 +12,7 @@ from pipelines.contract.kinds import yearly_kinds
 from pipelines.ingest.check import (
     ACCEPTED,
     DEFAULT_POLICY,
+    REJECTED,
     UNCHANGED,
     CheckOptions,
     LoadPolicy,
@@ -72,20 +73,78 @@ def ingest_kind(
             log(f"{result.source_file}: {result.status} {result.message or ''}".rstrip())
     counts = ", ".join(f"{n} {status}" for status, n in status_counts(results).items())
     log(f"{kind}: {len(results)} deliveries, {counts or 'none'}")
-    # a slot with two files keeps its last good version until the sender removes one
-    slots = listed.of_kind(kind)
-    slots += [r.delivery for r in listed.refused if r.delivery and r.delivery.kind == kind]
-    prune(paths, kind, {d.key for d in slots}, only)
-    return results
+    delivered = {d.key for d in listed.of_kind(kind)}
+    kept = keep_held_slots(store, kind, listed, delivered, only)
+    for result in kept:
+        log(f"{result.delivery_key}: {result.message}")
+    prune(paths, kind, delivered | {r.delivery_key for r in kept}, only)
+    return sorted(results + kept, key=lambda r: r.delivery_key)
+
+
+def warehouse_slots(paths: Paths, kind: str) -> dict[str, tuple[str, int | None]]:
+    """delivery key -> (municipality, fiscal year) of every slot of `kind` the warehouse holds
+    something of: a landed file or a load result."""
+    keys = {
+        path.name.removesuffix(suffix)
+        for folder, suffix in (
+            (paths.landing / kind, ".parquet"),
+            (paths.load_results / kind, ".json"),
+        )
+        for path in (folder.glob(f"*_{kind}{suffix}") if folder.exists() else [])
+        if not path.name.startswith("_")
+    }
+    slots = {}
+    for key in keys:
+        code, _, year = key.removesuffix(f"_{kind}").partition("_")
+        slots[key] = (code, int(year) if year.isdigit() else None)
+    return slots
+
+
+def keep_held_slots(
+    store: LandingStore,
+    kind: str,
+    listed: DropZone,
+    delivered: set[str],
+    only: set[tuple[str, int]] | None = None,
+) -> list[LoadResult]:
+    """Slots of `kind` without a delivery now that a refused file could be (a link, a folder, an
+    unreadable or hidden file, an unknown name, a second file in its place): the last good
+    version stays landed, and the slot's load result says why it was not replaced."""
+    kept = []
+    for key, (code, year) in sorted(warehouse_slots(store.paths, kind).items()):
+        if key in delivered or (only is not None and (code, year) not in only):
+            continue
+        refused = listed.holder(code, year, kind)
+        if refused is None:
+            continue
+        stays = (
+            "the last good version stays in place"
+            if (store.paths.landing / kind / f"{key}.parquet").exists()
+            else "nothing of this delivery had landed before"
+        )
+        result = LoadResult(
+            delivery_key=key,
+            kind=kind,
+            municipality_code=code,
+            fiscal_year=year,
+            source_file=refused.relative_path,
+            delivery_id=None,  # so that the file is read again as soon as it is back
+            status=REJECTED,
+            message=f"{refused.relative_path} was refused ({refused.error.message}); {stays}",
+            problems=[refused.error.as_dict()],
+        )
+        write_json_atomic(result.as_dict(), store.paths.load_results / kind / f"{key}.json")
+        kept.append(result)
+    return kept
 
 
 def slots_to_ingest(
     paths: Paths, drop_zone: DropZone | None = None
 ) -> dict[tuple[str, int], set[str]]:
     """The (municipality, fiscal year) slots whose delivered files differ from what the warehouse
-    holds, with the kinds that differ: new or changed bytes, a contract version that moved, a
-    delivery that was removed, or two files competing for one slot. The others would load as
-    `unchanged`.
+    holds, with the kinds that differ: new or changed bytes, a contract version that moved, or a
+    delivery that is no longer there (removed, or refused: a link, a second file, ...). The others
+    would load as `unchanged`.
 
     Account mappings have no fiscal year; they are checked on every run. A file whose size and
     modification time are what they were at the last look is not read again (`ictbench run
@@ -111,16 +170,12 @@ def slots_to_ingest(
         profile = profiles.digest(d.municipality_code)
         if not store.is_unchanged(d, fingerprints[d.relative_path][2], profile):
             changed(d.municipality_code, d.fiscal_year, d.kind)
-    for item in listed.refused:
-        if item.delivery and item.delivery.fiscal_year is not None:
-            changed(item.delivery.municipality_code, item.delivery.fiscal_year, item.delivery.kind)
+    # a slot no longer delivered: withdrawn, or kept while a refused file could be its delivery
     delivered = {(d.kind, d.key) for d in yearly}
     for kind in (k.name for k in yearly_kinds()):
-        for path in (paths.load_results / kind).glob(f"*_{kind}.json"):
-            key = path.name.removesuffix(".json")
-            code, year, *_ = key.split("_")
-            if (kind, key) not in delivered and year.isdigit():
-                changed(code, int(year), kind)
+        for key, (code, year) in warehouse_slots(paths, kind).items():
+            if (kind, key) not in delivered and year is not None:
+                changed(code, year, kind)
     return slots
 
 

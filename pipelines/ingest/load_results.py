@@ -20,7 +20,7 @@ def record_refused(paths: Paths, refused) -> None:
         result = LoadResult(
             delivery_key=key,
             kind="unknown",
-            municipality_code=item.relative_path.split("/")[0],
+            municipality_code=item.municipality_code,
             fiscal_year=None,
             source_file=item.relative_path,
             delivery_id=None,
@@ -56,6 +56,7 @@ LOAD_RESULTS_SCHEMA = pa.schema(
         pa.field("rows_landed", pa.int64()),
         pa.field("rows_quarantined", pa.int64()),
         pa.field("rows_with_gaps", pa.int64()),
+        pa.field("rows_dated_after_check", pa.int64()),
         pa.field("failed_expectations", pa.list_(pa.string())),
         pa.field("message", pa.string()),
         pa.field("contract_version", pa.string()),

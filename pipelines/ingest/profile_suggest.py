@@ -287,6 +287,12 @@ def _read(target: Target, profile: KindProfile) -> _Read:
             f"{len(text.broken_rows)} rows do not have the header's number of fields (first "
             f"on row {first.line}); they are left out here"
         )
+    if text.unreadable_lines:
+        first_line = text.unreadable_lines[0]
+        notes.append(
+            f"{len(text.unreadable_lines)} lines cannot be read as a row (first on row "
+            f"{first_line.line}: {first_line.message}); they are left out here"
+        )
     header = text.header if target.kind == "ledger" else text.table.column_names
     described = f"{_encoding(text.encoding)}, {_rows(text.table.num_rows)}"
     return _Read(text.table, header, text.source_rows, described, notes)

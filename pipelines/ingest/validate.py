@@ -3,15 +3,16 @@ also on a file that is not (yet) in the drop-zone layout."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.contract.delivery import MUNICIPALITY_CODE, Delivery, delivery_from_path
-from pipelines.contract.errors import DeliveryRejected
+from pipelines.contract.errors import DeliveryRejected, UnreadableFile
 from pipelines.contract.kinds import KINDS
 from pipelines.ingest.check import CheckOptions, LoadResult, check_delivery
 from pipelines.ingest.deliveries import known_municipalities
-from pipelines.ingest.discovery import DropZone
+from pipelines.ingest.discovery import DropZone, readable
 from pipelines.ingest.profiles import Profiles
 
 
@@ -29,16 +30,44 @@ def validate_files(
     paths: list[Path], given: Given = Given(), data_raw: Path | None = None
 ) -> list[LoadResult]:
     """Check each file as it would be checked in a run, with the municipality list and the
-    delivery profile of the drop zone it is in (or of `data_raw`); ValueError: a usage error."""
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise ValueError("not a file: " + ", ".join(missing))
+    delivery profile of the drop zone it is in (or of `data_raw`); ValueError: a usage error.
+
+    A path in a drop zone that a run would refuse (a link, a folder, a hidden or unreadable file,
+    an unknown name, a second file for one delivery) gets the run's reason, unless the options
+    say what the file is."""
     if given.kind is not None and given.kind not in KINDS:
         raise ValueError(f"--kind must be one of {', '.join(KINDS)}, not {given.kind!r}")
     if given.municipality_code and not MUNICIPALITY_CODE.match(given.municipality_code):
         raise ValueError(f"--municipality {given.municipality_code} is not a CBS code (GM0363)")
+    # links are not followed before the drop zone had its say: it refuses them
+    paths = [Path(os.path.abspath(p)) for p in paths]
+    listings: dict[Path, DropZone] = {}
+
+    def listing(zone: Path) -> DropZone:
+        if zone not in listings:
+            listings[zone] = DropZone.listed(zone / "deliveries")
+        return listings[zone]
+
+    described = any((given.municipality_code, given.fiscal_year, given.kind))
+    refusals = {}
+    for path in paths:
+        own_zone = drop_zone_of(path)
+        if own_zone is not None and not described:
+            refusals[path] = listing(own_zone).refusal_of(path)
+    missing = [str(p) for p in paths if not refusals.get(p) and not p.is_file()]
+    if missing:
+        raise ValueError("not a file: " + ", ".join(missing))
     results = []
     for path in paths:
+        if refused := refusals.get(path):
+            results.append(_refused(path, refused.error))
+            continue
+        if not readable(path):
+            error = UnreadableFile(
+                "the file cannot be opened (no read permission); give read access", file=path
+            )
+            results.append(_refused(path, error))
+            continue
         try:
             delivery = _delivery(path.resolve(), given)
         except DeliveryRejected as error:
@@ -47,7 +76,7 @@ def validate_files(
         zone = data_raw or drop_zone_of(path.resolve())
         options = CheckOptions(pseudonymiser=_validation_pseudonymiser())
         if zone is not None:
-            profile = Profiles(DropZone.listed(zone / "deliveries")).for_delivery(delivery)
+            profile = Profiles(listing(zone)).for_delivery(delivery)
             options = CheckOptions(
                 pseudonymiser=options.pseudonymiser,
                 known_municipalities=known_municipalities(zone / "reference"),

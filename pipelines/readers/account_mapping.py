@@ -9,7 +9,12 @@ from pipelines.contract.delivery import Delivery
 from pipelines.contract.errors import UnreadableFile, WrongLayout
 from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import MAPPING_SCHEMA, ParsedDelivery
-from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv, refuse_broken_rows
+from pipelines.readers.dutch_csv import (
+    SOURCE_ROW,
+    read_text_csv,
+    refuse_broken_rows,
+    refuse_unreadable_lines,
+)
 from pipelines.readers.dutch_values import blank_to_null
 from pipelines.readers.ledger_csv import constant, normalise_header
 
@@ -27,6 +32,7 @@ MAPPING_COLUMNS = {
 def read_account_mapping(delivery: Delivery, profile: KindProfile | None = None) -> ParsedDelivery:
     text = read_text_csv(delivery.path, file=delivery.relative_path)
     refuse_broken_rows(text, delivery.relative_path)  # a lost rule would reclassify spend
+    refuse_unreadable_lines(text, delivery.relative_path)
     by_name: dict[str, str] = {}
     for name, column in zip(text.header, text.table.column_names, strict=True):
         key = normalise_header(name)

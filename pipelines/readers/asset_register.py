@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -39,6 +39,7 @@ from pipelines.contract.vocabulary import (
 from pipelines.readers.dutch_csv import (
     SOURCE_ROW,
     drop_blank_rows,
+    line_problems,
     read_text_csv,
     refuse_broken_rows,
     unique_names,
@@ -51,6 +52,8 @@ from pipelines.readers.dutch_values import (
     parse_number,
 )
 from pipelines.readers.scrub import scrub_array, scrub_note, scrub_table
+from pipelines.readers.xlsx_formulas import uncomputed_formulas
+from pipelines.readers.zip_limits import check_zip
 
 _HEADER_SEARCH_ROWS = 30  # title and logo rows above the header in Excel exports
 _MIN_KNOWN_HEADERS = 3
@@ -87,6 +90,8 @@ def read_asset_register(delivery: Delivery, profile: KindProfile | None = None) 
         notes.append(f"columns with personal data dropped, never stored: {listed}")
     notes.extend(match.duplicates)
     columns, problems, value_notes = _normalise(text, source_rows, match, profile)
+    # a line that cannot be split into columns cannot lose its user column: no text kept
+    problems += [replace(p, value=None) if personal else p for p in register.line_problems]
     notes.extend(value_notes)
     delivery_id = delivery.content_hash()
     rows = with_lineage(ASSET_SCHEMA, columns, source_rows, delivery, delivery_id)
@@ -145,6 +150,7 @@ class RegisterText:
     header_row: int
     notes: list[str]
     meta: dict[str, object]  # format, and the encoding or the sheet
+    line_problems: list[RowProblem] = field(default_factory=list)  # CSV lines that are no row
 
 
 def read_register_text(
@@ -166,7 +172,9 @@ def read_register_text(
     csv_text = read_text_csv(path, file=label)
     refuse_broken_rows(csv_text, label)
     meta: dict[str, object] = {"format": "csv", "encoding": csv_text.encoding}
-    return RegisterText(csv_text.table, csv_text.source_rows, 1, csv_text.notes, meta)
+    return RegisterText(
+        csv_text.table, csv_text.source_rows, 1, csv_text.notes, meta, line_problems(csv_text)
+    )
 
 
 def _normalise(
@@ -294,6 +302,7 @@ def _read_xlsx_text(
     The sheet is the profile's, else the first whose top rows hold a header of the register
     (an export may start with a cover sheet), else the first (with guess_header: the fullest)."""
     _check_is_xlsx(path, label)
+    limits = check_zip(path, label)  # before calamine: it inflates and fills whatever it is given
     try:
         workbook = CalamineWorkbook.from_path(path)
         names = workbook.sheet_names
@@ -326,6 +335,8 @@ def _read_xlsx_text(
             file=label,
             hint="Open it in Excel, save it as .xlsx again and re-deliver it.",
         ) from error
+    if limits.formula_parts:
+        _refuse_uncomputed_formulas(path, label, sheet_name, limits.formula_parts)
     if guess_header and not recognised:
         header_index = _widest_top_row(cells, label)
     else:
@@ -346,6 +357,21 @@ def _read_xlsx_text(
         notes.append(f"header found on row {header_index + 1}; rows above it skipped")
     meta: dict[str, object] = {"format": "xlsx", "sheet": sheet_name}
     return table, source_rows, header_index + 1, notes, meta
+
+
+def _refuse_uncomputed_formulas(path: Path, label: str, sheet: str, parts: list[str]) -> None:
+    """A formula whose result was never computed reads as an empty cell: say what it is."""
+    cells = uncomputed_formulas(path, sheet, parts)
+    if not cells:
+        return
+    more = f" (and {len(cells) - 1} more cells)" if len(cells) > 1 else ""
+    raise UnreadableFile(
+        f"formula without a computed value in {sheet}!{cells[0]}{more}; open the workbook in "
+        "Excel and save it again",
+        file=label,
+        hint="The program that wrote the file did not calculate its formulas; Excel does so "
+        "when it saves.",
+    )
 
 
 def _check_is_xlsx(path: Path, label: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -14,7 +16,14 @@ from pipelines.contract.errors import UnreadableFile, WrongLayout
 from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import LEDGER_SCHEMA, ParsedDelivery, RowProblem
 from pipelines.contract.vocabulary import column_aliases, required_columns
-from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv
+from pipelines.readers.dutch_csv import (
+    DELIMITER,
+    SOURCE_ROW,
+    BrokenRow,
+    UnreadableLine,
+    line_problems,
+    read_text_csv,
+)
 from pipelines.readers.dutch_values import blank_to_null, parse_amount, parse_date
 
 TEXT_COLUMNS = (
@@ -138,7 +147,7 @@ def read_ledger_csv(delivery: Delivery, profile: KindProfile | None = None) -> P
             f"row has {row.fields} field(s), the header has {len(text.header)}",
         )
         for row in text.broken_rows
-    ]
+    ] + line_problems(text)
     notes = list(text.notes)
     ignored = [name for name in names if name not in columns.values()]
     if ignored:
@@ -162,6 +171,10 @@ def read_ledger_csv(delivery: Delivery, profile: KindProfile | None = None) -> P
         value = typed.get(field.name, pa.nulls(source.num_rows, field.type))
         rows = rows.append_column(field, pc.cast(value, field.type))
 
+    last_row = max(
+        [*text.source_rows.to_pylist()[-1:], *(r.line for r in text.broken_rows)], default=0
+    )
+    _refuse_cut_off(delivery, problems, last_row)
     return ParsedDelivery(
         delivery=delivery,
         delivery_id=delivery_id,
@@ -173,8 +186,53 @@ def read_ledger_csv(delivery: Delivery, profile: KindProfile | None = None) -> P
             "encoding": text.encoding,
             "columns": text.header,
             "canonical_columns": sorted(columns),
+            "broken_row_vouchers": _vouchers_of(
+                [*text.broken_rows, *text.unreadable_lines], text.header, found
+            ),
         },
     )
+
+
+def _refuse_cut_off(delivery: Delivery, problems: list[RowProblem], last_row: int) -> None:
+    """A file whose last row has no line break and cannot be read was cut off mid-line: the rest
+    of the ledger is missing, however well the lines before the cut balance."""
+    cut = [problem for problem in problems if problem.source_row == last_row]
+    if not cut or _ends_with_line_break(delivery.path):
+        return
+    raise UnreadableFile(
+        "the file ends in the middle of a line (no line break after the last row, which cannot "
+        f"be read: {cut[0].message}): the export looks cut off",
+        file=delivery.relative_path,
+        row=last_row,
+        hint="Export the complete ledger again and deliver the whole file.",
+    )
+
+
+def _ends_with_line_break(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        if handle.tell() == 0:
+            return True
+        handle.seek(-1, 2)
+        return handle.read(1) in (b"\n", b"\r")
+
+
+def _vouchers_of(
+    broken: list[BrokenRow | UnreadableLine], header: list[str], found: dict[str, str]
+) -> dict[int, tuple[str | None, str | None]]:
+    """The journal and voucher number of each row that is not in the table (the wrong number of
+    fields, an unbalanced quote, a line too long), where its leading fields hold them: the balance
+    check then knows which voucher it cannot check."""
+    positions = {c: header.index(found[c]) for c in ("journal", "transaction_id") if c in found}
+    vouchers = {}
+    for row in broken:
+        fields = next(csv.reader([row.text], delimiter=DELIMITER), [])
+        values = {
+            canonical: (fields[at].strip() or None) if at < len(fields) - 1 else None
+            for canonical, at in positions.items()
+        }
+        vouchers[row.line] = (values.get("journal"), values.get("transaction_id"))
+    return vouchers
 
 
 def _lineage(delivery: Delivery, delivery_id: str, source: pa.Table) -> dict[str, pa.Array]:

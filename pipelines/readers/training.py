@@ -33,7 +33,12 @@ from pipelines.contract.vocabulary import (
     required_columns,
     value_words,
 )
-from pipelines.readers.dutch_csv import SOURCE_ROW, read_text_csv, refuse_broken_rows
+from pipelines.readers.dutch_csv import (
+    SOURCE_ROW,
+    line_problems,
+    read_text_csv,
+    refuse_broken_rows,
+)
 from pipelines.readers.dutch_values import (
     blank,
     lookup_values,
@@ -79,6 +84,8 @@ def read_training(
     keys = pseudonymise_array(pc.if_else(blank(ids), None, ids), pseudonymise)
     text = _replace_ids(text, id_header, keys)
     columns, problems, value_notes = _normalise(text, source_rows, match, keys, profile)
+    # a line that cannot be split into columns cannot lose its personal ones: no text kept
+    problems += line_problems(csv_text, keep_text=False)
     notes.extend(value_notes)
     delivery_id = delivery.content_hash()
     rows = with_lineage(TRAINING_SCHEMA, columns, source_rows, delivery, delivery_id)

@@ -17,8 +17,9 @@ that declares UTF-8 (or ISO-8859-1) but holds Windows-1252 bytes, empty optional
 repeated line numbers inside a transaction, a `linesCount` that counts transactions. A line whose
 amount, D/C indicator or date cannot be read is kept with a null and a RowProblem. What cannot be
 tolerated rejects the delivery: a DTD (UnsafeFile), XML that is not well-formed (UnreadableFile),
-another format (WrongLayout), another fiscal year (DeliveryRejected), and a ledger whose debit
-and credit differ, per transaction or against the header's declared totals (Unbalanced).
+another format (WrongLayout), another fiscal year (DeliveryRejected), and lines that differ from
+the header's declared totals (Unbalanced). That every transaction closes is the rule of every
+ledger format, checked on the read lines (pipelines/ingest/balance.py).
 
 XAF 4.0 (2025) renamed and dropped line elements (`costID` became `cost`, `sourceID` became
 `Source`, ...) and its published documents disagree on its namespace; it is refused with a
@@ -258,15 +259,6 @@ class _Tags:
         return cls(*(f"{{{namespace}}}{name}" for name in cls.__dataclass_fields__))
 
 
-@dataclass
-class _Unbalanced:
-    journal: str | None
-    nr: str | None
-    debit: int
-    credit: int
-    source_row: int
-
-
 class _XafReader:
     def __init__(self, delivery: Delivery, batch_size: int) -> None:
         self.delivery = delivery
@@ -293,8 +285,6 @@ class _XafReader:
         self.transactions = 0
         self.debit = 0  # cents, lines with a readable amount and D/C only
         self.credit = 0
-        self.unbalanced = 0
-        self.first_unbalanced: _Unbalanced | None = None
         self.unreconciled = 0
         self.repeated_nr = 0
         self.first_repeated: tuple[str | None, str | None, str | None] | None = None
@@ -559,10 +549,6 @@ class _XafReader:
                 self.first_repeated = (self.journal, nr, repeated)
         if not readable:
             self.unreconciled += 1
-        elif debit != credit:
-            self.unbalanced += 1
-            if self.first_unbalanced is None:
-                self.first_unbalanced = _Unbalanced(self.journal, nr, debit, credit, first_row)
         if len(self.pending["amount"]) >= self.batch_size:
             self._flush(whole_batches_only=True)
 
@@ -733,8 +719,6 @@ class _XafReader:
         )
 
     def _reconcile(self) -> None:
-        if self.unbalanced:
-            raise self._unbalanced_error()
         declared = self.declared
         if not declared:
             self.notes.append(
@@ -751,31 +735,6 @@ class _XafReader:
             return
         for name, read in (("totalDebit", self.debit), ("totalCredit", self.credit)):
             self._check_total(name, declared.get(name), read)
-
-    def _unbalanced_error(self) -> Unbalanced:
-        first = self.first_unbalanced
-        debit, credit = self.debit, self.credit
-        if debit != credit:
-            overall = (
-                f"debit {_euros(debit)} != credit {_euros(credit)}, "
-                f"difference {_euros(abs(debit - credit))} EUR"
-            )
-        else:
-            overall = f"debit and credit both add up to {_euros(debit)}, but not per transaction"
-        message = (
-            f"the ledger does not balance: {overall}; first unbalanced transaction: journal "
-            f"'{first.journal}', nr '{first.nr}' (debit {_euros(first.debit)} != credit "
-            f"{_euros(first.credit)}, difference {_euros(abs(first.debit - first.credit))} EUR)"
-        )
-        if self.unbalanced > 1:
-            message += f"; {self.unbalanced:,} transactions do not balance".replace(",", " ")
-        return Unbalanced(
-            message,
-            file=self.file,
-            row=first.source_row,
-            hint="Every transaction must balance to the cent; export the complete, posted "
-            "ledger of the fiscal year.",
-        )
 
     def _check_lines_count(self, text: str | None) -> None:
         if text is None:

@@ -29,6 +29,7 @@ def _helpers(lang: str) -> dict[str, Any]:
         "t": lambda key, **values: labels.text(key, lang, **values),
         "kpi_label": lambda kpi: labels.kpi_label(kpi, lang),
         "missing_label": lambda key: labels.vocabulary(labels.MISSING, key, lang),
+        "months": lambda numbers: labels.month_names(numbers, lang),
         "kind": lambda key: labels.vocabulary(labels.KINDS, key, lang),
         "reason": lambda value: labels.reason(value, lang),
         "money": lambda value, digits=0: numbers.money(value, lang, digits),

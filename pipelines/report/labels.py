@@ -133,6 +133,14 @@ TEXT: dict[str, dict[str, str]] = {
     "rows_landed": {"nl": "Geladen", "en": "Landed"},
     "rows_quarantined": {"nl": "In quarantaine", "en": "Quarantined"},
     "message": {"nl": "Toelichting", "en": "Note"},
+    "months_without_lines": {
+        "nl": "Geen boekingsregels in {count} maand(en): {months}.",
+        "en": "No ledger lines in {count} month(s): {months}.",
+    },
+    "dated_after_check": {
+        "nl": "{count} regel(s) gedateerd na de dag van controle: controleer de boekdatums.",
+        "en": "{count} line(s) dated after the day the file was checked: check the booking dates.",
+    },
     "unclassified_share": {
         "nl": "Niet geclassificeerde ICT-kosten",
         "en": "Unclassified ICT cost",
@@ -303,6 +311,19 @@ def reason(value: str | None, lang: str) -> str:
     # the current-boundaries series joins its predecessors' reasons: "GM0001: ...; GM0002: ..."
     parts = (re.fullmatch(r"(GM\d{4}: )?(.*)", part, re.DOTALL) for part in value.split("; "))
     return "; ".join((part[1] or "") + _dutch_reason(part[2]) for part in parts)
+
+
+MONTHS = {
+    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def month_names(numbers: str | None, lang: str) -> str:
+    """`5, 6, 12` from the mart as the months' short names: `mei, jun, dec`."""
+    if not numbers:
+        return ""
+    return ", ".join(MONTHS[lang][int(number) - 1] for number in numbers.split(", "))
 
 
 def text(key: str, lang: str, **values: object) -> str:

@@ -229,10 +229,18 @@ def side_kpis(mart: Mart, row: Row) -> list[Row]:
     return result
 
 
+LEDGER_FLAGS = ("months_without_lines", "missing_months", "rows_dated_after_check")
+
+
 def deliveries(mart: Mart, code: str, year: int) -> list[Row]:
+    """Each delivery of the municipality-year with its result; a ledger with the months it has
+    no line in and its lines dated after the check (null where the mart predates them)."""
+    flags = ", ".join(
+        name if mart.has("load_quality", name) else f"null as {name}" for name in LEDGER_FLAGS
+    )
     return mart.rows(
         "select kind, source_file, status, rows_read, rows_landed, rows_quarantined, "
-        "failed_expectations, message from load_quality where municipality_code = ? "
+        f"failed_expectations, message, {flags} from load_quality where municipality_code = ? "
         "and (fiscal_year = ? or fiscal_year is null) order by kind",
         [code, year],
     )

@@ -37,16 +37,18 @@ def damage(database: Path) -> str | None:
     """Why a database file cannot be used, or None.
 
     A file cut short still opens (its headers are at the start) and fails only on the first block
-    it lacks, in the middle of a build; so its size is compared with the blocks it says it has."""
+    it lacks, in the middle of a build. Every block in use lies inside the file, so a file smaller
+    than its blocks in use is cut short. (Its total blocks may lie beyond the end: DuckDB leaves
+    free blocks at the end out of the file.)"""
     try:
         with duckdb.connect(str(database), read_only=True) as connection:
-            block_size, blocks = connection.execute(
-                "SELECT block_size, total_blocks FROM pragma_database_size()"
+            block_size, used = connection.execute(
+                "SELECT block_size, used_blocks FROM pragma_database_size()"
             ).fetchone()
     except duckdb.Error as error:
         return str(error).splitlines()[0][:200]
-    needed = HEADER_BYTES + block_size * blocks
+    needed = HEADER_BYTES + block_size * used
     size = database.stat().st_size
     if size < needed:
-        return f"it holds {size:,} bytes of the {needed:,} its {blocks} blocks take"
+        return f"it holds {size:,} bytes of the {needed:,} its {used} blocks in use take"
     return None

@@ -42,11 +42,13 @@ def range_tags(keys: list[str]) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
 
 
-def register_partitions(instance: dg.DagsterInstance, drop_zone: DropZone) -> list[str]:
-    """Add a partition for every delivered municipality-year; all keys, in partition order."""
-    delivered = {delivery_partition(d) for d in drop_zone.deliveries} | {
-        delivery_partition(r.delivery) for r in drop_zone.refused if r.delivery
-    }
+def register_partitions(
+    instance: dg.DagsterInstance, drop_zone: DropZone, also: set[str] = frozenset()
+) -> list[str]:
+    """Add a partition for every delivered municipality-year, and for the keys `also` names (slots
+    the warehouse holds that are no longer delivered, to withdraw or keep); all keys, in
+    partition order."""
+    delivered = {delivery_partition(d) for d in drop_zone.deliveries} | set(also)
     delivered.discard(None)
     known = instance.get_dynamic_partitions(deliveries_partitions.name)
     new = sorted(delivered - set(known))

@@ -23,6 +23,7 @@ renamed as (
         cast(rows_landed as bigint) as rows_landed,
         cast(rows_quarantined as bigint) as rows_quarantined,
         cast(coalesce(rows_with_gaps, 0) as bigint) as rows_with_gaps,
+        cast(coalesce(rows_dated_after_check, 0) as bigint) as rows_dated_after_check,
         failed_expectations,
         message,
         contract_version
