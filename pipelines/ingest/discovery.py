@@ -309,12 +309,3 @@ def is_profile(relative: Path) -> bool:
         and relative.name == PROFILE_FILE
         and MUNICIPALITY_CODE.match(relative.parts[0]) is not None
     )
-
-
-def inside(path: Path, root: Path) -> bool:
-    """True when path (after resolving links) is inside root."""
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-# DuckDB 2.x writes a format 1.x clients (and many BI drivers) cannot open; the build is made in
-# the older format (profiles.yml) so that publishing can copy the file as it is.
+# DuckDB 2.x writes a format 1.x clients (and many BI drivers) cannot open; the published file is
+# written in the older format, and the build is made in it too (profiles.yml), which publishing
+# checks.
 STORAGE_VERSION = "v1.5.0"
 
 
