@@ -124,10 +124,13 @@ def test_published_mart_has_only_bi_tables(built):
     _, warehouse, _, _ = built
     tables = {row[0] for row in query(warehouse / "benchmark.duckdb", "show tables")}
     assert tables == {
+        "application_overlap",
         "dim_municipality",
+        "fct_application",
         "fct_hardware_asset",
         "fct_ict_cost_line",
         "fct_training",
+        "gemma_reference_components",
         "ict_benchmark",
         "ict_benchmark_current_boundaries",
         "ict_categories",
@@ -135,6 +138,7 @@ def test_published_mart_has_only_bi_tables(built):
         "load_quality",
         "municipality_successors",
         "peer_benchmark",
+        "portfolio_benchmark",
         "replacement_cycles",
     }
 

@@ -55,10 +55,12 @@
     The headline KPIs that get peer statistics, an index, a rank, a year-on-year change and a
     quality flag. sources: what must be delivered (and fully accepted) for a complete figure;
     monetary: in euro, so it also gets a real-terms value; zero_reason: why the figure is NULL when
-    every source is there but the denominator is zero.
+    every source is there but the denominator is zero; mart: the mart whose row carries its
+    benchmark columns (ict_benchmark, or portfolio_benchmark for the application portfolio and
+    regie). mart=none: all of them.
 -#}
-{% macro headline_kpis() %}
-    {{ return([
+{% macro headline_kpis(mart=none) %}
+    {%- set kpis = [
         {'name': 'ict_cost_per_inhabitant', 'sources': ['ledger', 'inhabitants'], 'monetary': true,
          'zero_reason': 'no CBS inhabitant count for 1 January of this year'},
         {'name': 'ict_cost_per_fte', 'sources': ['ledger', 'training'], 'monetary': true,
@@ -75,15 +77,64 @@
          'zero_reason': 'the HR records give no FTE'},
         {'name': 'people_vs_technology_ratio', 'sources': ['ledger'], 'monetary': false,
          'zero_reason': 'the ledger has no hardware or software cost'},
-    ]) }}
+        {'name': 'applications_per_10k_inhabitants', 'sources': ['applications', 'inhabitants'],
+         'monetary': false, 'mart': 'portfolio_benchmark',
+         'zero_reason': 'no CBS inhabitant count for 1 January of this year'},
+        {'name': 'applications_per_100_fte', 'sources': ['applications', 'training'],
+         'monetary': false, 'mart': 'portfolio_benchmark',
+         'zero_reason': 'the HR records give no FTE'},
+        {'name': 'saas_share_of_applications', 'sources': ['applications'], 'monetary': false,
+         'mart': 'portfolio_benchmark',
+         'zero_reason': 'no application in use has a known hosting'},
+        {'name': 'saas_share_of_licence_cost', 'sources': ['applications'], 'monetary': false,
+         'mart': 'portfolio_benchmark',
+         'zero_reason': 'no application in use has both a known hosting and a licence cost'},
+        {'name': 'licence_cost_per_application', 'sources': ['applications'], 'monetary': true,
+         'mart': 'portfolio_benchmark',
+         'zero_reason': 'no application in use has a licence cost'},
+        {'name': 'licence_cost_per_user', 'sources': ['applications'], 'monetary': true,
+         'mart': 'portfolio_benchmark',
+         'zero_reason': 'no application in use has both a licence cost and a number of users'},
+        {'name': 'overlapping_components', 'sources': ['applications'], 'monetary': false,
+         'mart': 'portfolio_benchmark', 'zero_reason': 'the register has no applications'},
+        {'name': 'applications_phasing_out', 'sources': ['applications'], 'monetary': false,
+         'mart': 'portfolio_benchmark', 'zero_reason': 'the register has no applications'},
+        {'name': 'contracts_ended', 'sources': ['applications'], 'monetary': false,
+         'mart': 'portfolio_benchmark', 'zero_reason': 'the register has no applications'},
+        {'name': 'top5_supplier_share', 'sources': ['applications'], 'monetary': false,
+         'mart': 'portfolio_benchmark',
+         'zero_reason': 'no application in use has a licence cost'},
+        {'name': 'licence_register_to_ledger_ratio', 'sources': ['applications', 'ledger'],
+         'monetary': false, 'mart': 'portfolio_benchmark',
+         'zero_reason': 'the ledger has no software or SaaS cost, or the register no licence cost'},
+        {'name': 'regie_fte_per_1000_inhabitants', 'sources': ['training', 'inhabitants'],
+         'monetary': false, 'mart': 'portfolio_benchmark',
+         'zero_reason': 'the HR records name no ICT roles (no role column, or every cell empty)'},
+        {'name': 'ict_operations_fte_per_1000_inhabitants', 'sources': ['training', 'inhabitants'],
+         'monetary': false, 'mart': 'portfolio_benchmark',
+         'zero_reason': 'the HR records name no ICT roles (no role column, or every cell empty)'},
+        {'name': 'regie_to_operations_ratio', 'sources': ['training'], 'monetary': false,
+         'mart': 'portfolio_benchmark',
+         'zero_reason': 'the HR records name no ICT roles, or nobody in ICT operations'},
+    ] -%}
+    {%- if mart is none %}{{ return(kpis) }}{% endif -%}
+    {{ return(kpis | selectattr('mart', 'defined') | selectattr('mart', 'equalto', mart) | list
+              if mart != 'ict_benchmark'
+              else kpis | rejectattr('mart', 'defined') | list) }}
+{% endmacro %}
+
+{#- The HR roles that direct ICT (regie) rather than run it; ict_operations runs it. -#}
+{% macro regie_roles() %}
+    {{ return(['information_management', 'functional_management', 'information_security',
+               'privacy', 'data_bi']) }}
 {% endmacro %}
 
 {#- Pivot the long KPI positions of one series back to one row per municipality and year. -#}
-{% macro pivot_kpi_positions(boundaries) %}
+{% macro pivot_kpi_positions(boundaries, mart='ict_benchmark') %}
     select
         municipality_code,
         fiscal_year,
-        {%- for kpi in headline_kpis() %}
+        {%- for kpi in headline_kpis(mart) %}
         any_value(peer_median) filter (where kpi = '{{ kpi.name }}') as {{ kpi.name }}_peer_median,
         any_value(index_vs_peer_median) filter (where kpi = '{{ kpi.name }}') as {{ kpi.name }}_index,
         any_value(peer_rank) filter (where kpi = '{{ kpi.name }}') as {{ kpi.name }}_rank,
@@ -102,8 +153,8 @@
 {% endmacro %}
 
 {#- The per-KPI benchmark columns of a mart, typed for its contract. -#}
-{% macro kpi_benchmark_columns(kpis='kpis', positions='positions') %}
-    {%- for kpi in headline_kpis() %}
+{% macro kpi_benchmark_columns(kpis='kpis', positions='positions', mart='ict_benchmark') %}
+    {%- for kpi in headline_kpis(mart) %}
     {%- set money = 'decimal(18, 2)' if kpi.monetary else 'double' %}
     {{ kpis }}.{{ kpi.name }}_quality,
     {{ kpis }}.{{ kpi.name }}_quality_reason,
@@ -117,4 +168,9 @@
     {%- endfor %}
     cast({{ positions }}.price_index as double) as price_index,
     {{ positions }}.real_terms_missing_reason
+{%- endmacro %}
+
+{#- A GEMMA component name as a key: case, accents, spaces and punctuation ignored. -#}
+{% macro component_key(text) -%}
+    regexp_replace(strip_accents(lower({{ text }})), '[^a-z0-9]', '', 'g')
 {%- endmacro %}

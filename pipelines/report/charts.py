@@ -308,3 +308,32 @@ def people_technology(rows: list[dict], lang: str) -> Spec:
             "order": {"field": "order"},
         },
     }
+
+
+def applications_per_domain(rows: list[dict], lang: str) -> Spec:
+    """Applications in use per GEMMA domain, the largest first."""
+    values = [
+        {"domain": r["domain"] or text("unknown_domain", lang), "applications": r["applications"]}
+        for r in rows
+    ]
+    return {
+        "title": text("per_domain", lang),
+        "width": WIDTH - 330,
+        "data": {"values": values},
+        "mark": {"type": "bar", "color": OWN, "height": {"band": 0.6}},
+        "encoding": {
+            "y": {
+                "field": "domain",
+                "type": "nominal",
+                "sort": [v["domain"] for v in values],
+                "title": None,
+                "axis": {"labelLimit": 330},
+            },
+            "x": {
+                "field": "applications",
+                "type": "quantitative",
+                "title": text("applications", lang),
+                "axis": {"tickMinStep": 1, "format": "d"},
+            },
+        },
+    }

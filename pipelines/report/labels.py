@@ -104,6 +104,172 @@ TEXT: dict[str, dict[str, str]] = {
         "{ratio} euro on people per euro on technology.",
     },
     "people_side": {"nl": "Mensen", "en": "People"},
+    "kpi_applications_in_use": {"nl": "Applicaties in gebruik", "en": "Applications in use"},
+    "kpi_applications_per_10k": {
+        "nl": "Applicaties per 10.000 inwoners",
+        "en": "Applications per 10,000 inhabitants",
+    },
+    "kpi_applications_per_100_fte": {
+        "nl": "Applicaties per 100 fte",
+        "en": "Applications per 100 FTE",
+    },
+    "kpi_saas_share_of_applications": {
+        "nl": "Aandeel SaaS (aantal applicaties)",
+        "en": "SaaS share (applications)",
+    },
+    "kpi_saas_share_of_licence_cost": {
+        "nl": "Aandeel SaaS (licentiekosten)",
+        "en": "SaaS share (licence cost)",
+    },
+    "kpi_licence_cost_per_application": {
+        "nl": "Licentiekosten per applicatie",
+        "en": "Licence cost per application",
+    },
+    "kpi_licence_cost_per_user": {
+        "nl": "Licentiekosten per gebruiker",
+        "en": "Licence cost per user",
+    },
+    "kpi_overlapping_components": {
+        "nl": "Referentiecomponenten met overlap",
+        "en": "Reference components with overlap",
+    },
+    "kpi_applications_phasing_out": {
+        "nl": "Applicaties in uitfasering",
+        "en": "Applications being phased out",
+    },
+    "kpi_contracts_ended": {
+        "nl": "In gebruik met afgelopen contract",
+        "en": "In use after the contract ended",
+    },
+    "kpi_top5_supplier_share": {
+        "nl": "Aandeel top-5 leveranciers in licentiekosten",
+        "en": "Top-5 suppliers' share of licence cost",
+    },
+    "kpi_licence_register_to_ledger_ratio": {
+        "nl": "Licenties register / grootboek",
+        "en": "Licences register / ledger",
+    },
+    "kpi_regie_fte": {
+        "nl": "Fte regie per 1.000 inwoners",
+        "en": "FTE in regie per 1,000 inhabitants",
+    },
+    "kpi_operations_fte": {
+        "nl": "Fte ICT-beheer per 1.000 inwoners",
+        "en": "FTE in ICT operations per 1,000 inhabitants",
+    },
+    "kpi_regie_to_operations": {
+        "nl": "Fte regie per fte ICT-beheer",
+        "en": "FTE in regie per FTE in ICT operations",
+    },
+    "portfolio": {
+        "nl": "Regie en applicatielandschap",
+        "en": "Regie and the application landscape",
+    },
+    "portfolio_lead": {
+        "nl": "Hoeveel applicaties de gemeente draait, hoeveel daarvan SaaS is, wat ze kosten, waar "
+        "ze overlappen, en hoeveel mensen ICT regisseren tegenover beheren; naast elk cijfer de "
+        "mediaan van vergelijkbare gemeenten.",
+        "en": "How many applications the municipality runs, how much of it is SaaS, what it costs, "
+        "where applications overlap, and how many people direct ICT against how many run it; "
+        "beside every figure the median of comparable municipalities.",
+    },
+    "no_portfolio": {
+        "nl": "Geen applicatieportfolio: {reason}.",
+        "en": "No application portfolio: {reason}.",
+    },
+    "verdict_people": {
+        "nl": "{name} investeert meer in mensen en regie dan vergelijkbare gemeenten: {basis}.",
+        "en": "{name} invests more in people and regie than comparable municipalities: {basis}.",
+    },
+    "verdict_technology": {
+        "nl": "{name} investeert vooral in techniek, minder in mensen en regie dan vergelijkbare "
+        "gemeenten: {basis}.",
+        "en": "{name} invests mainly in technology, less in people and regie than comparable "
+        "municipalities: {basis}.",
+    },
+    "verdict_balanced": {
+        "nl": "{name} investeert in mensen en regie en in techniek zoals vergelijkbare gemeenten: "
+        "{basis}.",
+        "en": "{name} invests in people and regie and in technology as comparable municipalities "
+        "do: {basis}.",
+    },
+    "verdict_mixed": {
+        "nl": "{name} geeft een gemengd beeld: {basis}.",
+        "en": "{name} shows a mixed picture: {basis}.",
+    },
+    "verdict_unknown": {
+        "nl": "Of {name} meer in mensen en regie of in techniek investeert, is niet te zeggen: "
+        "{basis}.",
+        "en": "Whether {name} invests more in people and regie or in technology cannot be said: "
+        "{basis}.",
+    },
+    "basis_regie": {
+        "nl": "{value} fte regie per 1.000 inwoners (mediaan {median})",
+        "en": "{value} FTE in regie per 1,000 inhabitants (median {median})",
+    },
+    "basis_people": {
+        "nl": "{value} euro aan mensen per euro aan techniek (mediaan {median})",
+        "en": "{value} euro on people per euro on technology (median {median})",
+    },
+    "basis_applications": {
+        "nl": "{value} applicaties per 10.000 inwoners (mediaan {median})",
+        "en": "{value} applications per 10,000 inhabitants (median {median})",
+    },
+    "basis_missing": {
+        "nl": "{what}: {reason}",
+        "en": "{what}: {reason}",
+    },
+    "no_comparison": {"nl": "geen vergelijking", "en": "no comparison"},
+    "median_group": {"nl": "Mediaan", "en": "Median"},
+    "applications_in_use": {"nl": "Applicaties in gebruik", "en": "Applications in use"},
+    "per_domain": {"nl": "Applicaties per GEMMA-domein", "en": "Applications per GEMMA domain"},
+    "unknown_domain": {
+        "nl": "Zonder bekende referentiecomponent",
+        "en": "No known reference component",
+    },
+    "applications": {"nl": "Applicaties", "en": "Applications"},
+    "overlap": {
+        "nl": "Overlap: kandidaten voor rationalisatie",
+        "en": "Overlap: candidates for rationalisation",
+    },
+    "overlap_lead": {
+        "nl": "Referentiecomponenten die door meer dan één applicatie in gebruik worden ingevuld.",
+        "en": "Reference components that more than one application in use fulfils.",
+    },
+    "no_overlap": {
+        "nl": "Geen referentiecomponent wordt door meer dan één applicatie in gebruik ingevuld.",
+        "en": "No reference component is fulfilled by more than one application in use.",
+    },
+    "component": {"nl": "Referentiecomponent", "en": "Reference component"},
+    "licence_cost": {"nl": "Licentiekosten", "en": "Licence cost"},
+    "reconciliation": {
+        "nl": "Licenties in het register {register}, software en SaaS in het grootboek {ledger}: "
+        "{verdict}.",
+        "en": "Licences in the register {register}, software and SaaS in the ledger {ledger}: "
+        "{verdict}.",
+    },
+    "within_tolerance": {
+        "nl": "binnen de marge van {tolerance}",
+        "en": "within the tolerance of {tolerance}",
+    },
+    "register_above_ledger": {
+        "nl": "het register ligt meer dan {tolerance} hoger; controleer of alle licenties in het "
+        "grootboek als software of SaaS zijn ingedeeld",
+        "en": "the register is more than {tolerance} higher; check that every licence in the "
+        "ledger is mapped as software or SaaS",
+    },
+    "register_below_ledger": {
+        "nl": "het register ligt meer dan {tolerance} lager; controleer of het register compleet is",
+        "en": "the register is more than {tolerance} lower; check that the register is complete",
+    },
+    "not_comparable": {
+        "nl": "niet te vergelijken (een van beide is nul)",
+        "en": "not comparable (one of them is zero)",
+    },
+    "regie_side": {
+        "nl": "Regie (fte per 1.000 inwoners)",
+        "en": "Regie (FTE per 1,000 inhabitants)",
+    },
     "technology_side": {"nl": "Techniek", "en": "Technology"},
     "personnel_share": {"nl": "Aandeel personeel", "en": "Personnel share"},
     "saas_share": {"nl": "Aandeel SaaS in software", "en": "SaaS share of software"},
@@ -200,6 +366,21 @@ KPIS = {
     "ict_training_hours_share": "ict_training",
     "share_past_cycle": "share_past_cycle",
     "people_vs_technology_ratio": "people",
+    "applications_in_use": "kpi_applications_in_use",
+    "applications_per_10k_inhabitants": "kpi_applications_per_10k",
+    "applications_per_100_fte": "kpi_applications_per_100_fte",
+    "saas_share_of_applications": "kpi_saas_share_of_applications",
+    "saas_share_of_licence_cost": "kpi_saas_share_of_licence_cost",
+    "licence_cost_per_application": "kpi_licence_cost_per_application",
+    "licence_cost_per_user": "kpi_licence_cost_per_user",
+    "overlapping_components": "kpi_overlapping_components",
+    "applications_phasing_out": "kpi_applications_phasing_out",
+    "contracts_ended": "kpi_contracts_ended",
+    "top5_supplier_share": "kpi_top5_supplier_share",
+    "licence_register_to_ledger_ratio": "kpi_licence_register_to_ledger_ratio",
+    "regie_fte_per_1000_inhabitants": "kpi_regie_fte",
+    "ict_operations_fte_per_1000_inhabitants": "kpi_operations_fte",
+    "regie_to_operations_ratio": "kpi_regie_to_operations",
 }
 
 MISSING = {
@@ -208,6 +389,7 @@ MISSING = {
     "ledger": {"nl": "Grootboek", "en": "General ledger"},
     "people": {"nl": "Personeel en opleiding (HR)", "en": "Staff and training (HR)"},
     "hardware": {"nl": "Hardwareregister", "en": "Hardware register"},
+    "portfolio": {"nl": "Applicatieportfolio", "en": "Application portfolio"},
     "real_terms": {"nl": "Reële bedragen", "en": "Real-terms values"},
 }
 
@@ -286,6 +468,29 @@ REASONS: dict[str, str] = {
     "an asset register": "een hardwareregister",
     "asset register": "hardwareregister",
     "HR training records": "HR-opleidingsgegevens",
+    "no application portfolio delivered for this year": (
+        "geen applicatieportfolio geleverd voor dit jaar"
+    ),
+    "no application in use has a known hosting": "geen applicatie in gebruik heeft een bekende hosting",
+    "no application in use has both a known hosting and a licence cost": (
+        "geen applicatie in gebruik heeft zowel een bekende hosting als licentiekosten"
+    ),
+    "no application in use has a licence cost": "geen applicatie in gebruik heeft licentiekosten",
+    "no application in use has both a licence cost and a number of users": (
+        "geen applicatie in gebruik heeft zowel licentiekosten als een aantal gebruikers"
+    ),
+    "the register has no applications": "het register bevat geen applicaties",
+    "the ledger has no software or SaaS cost, or the register no licence cost": (
+        "het grootboek bevat geen kosten voor software of SaaS, of het register geen licentiekosten"
+    ),
+    "the HR records name no ICT roles (no role column, or every cell empty)": (
+        "de HR-gegevens noemen geen ICT-rollen (geen kolom Rol, of alle cellen leeg)"
+    ),
+    "the HR records name no ICT roles, or nobody in ICT operations": (
+        "de HR-gegevens noemen geen ICT-rollen, of niemand in ICT-beheer"
+    ),
+    "an application portfolio": "een applicatieportfolio",
+    "application portfolio": "applicatieportfolio",
 }
 
 

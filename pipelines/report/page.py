@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.report import charts, queries
+from pipelines.report import charts, portfolio, queries
 from pipelines.report.labels import text
 from pipelines.report.queries import Mart
 
@@ -60,4 +60,5 @@ def build_page(mart: Mart, code: str, year: int, lang: str) -> dict[str, Any]:
         "suppressed": queries.suppressed(mart, row),
         "missing": queries.missing_reasons(row),
         "charts": chart,
+        "portfolio": portfolio.section(mart, row, lang),
     }

@@ -18,8 +18,9 @@
     'devices_of_unknown_kind',
     'fte', 'employees', 'employees_trained', 'training_hours', 'ict_training_hours',
     'training_spend', 'courses', 'categorised_training_hours', 'courses_without_hours',
-    'courses_without_category', 'courses_of_unknown_category'] -%}
-{%- set sources = ['ledger', 'assets', 'training'] -%}
+    'courses_without_category', 'courses_of_unknown_category',
+    'regie_fte', 'ict_operations_fte', 'employees_with_role'] -%}
+{%- set sources = ['ledger', 'assets', 'training', 'applications'] -%}
 
 -- depends_on: {{ ref('ict_categories') }}
 
@@ -34,6 +35,13 @@ parts as (
 municipality_years as (
 
     select * from {{ ref('int_municipality_years_resolved') }}
+
+),
+
+-- not additive (overlap, supplier dependence): computed per series from the applications
+portfolios as (
+
+    select * from {{ ref('int_application_portfolio_summed') }}
 
 ),
 
@@ -186,6 +194,61 @@ kpis as (
         cast(ict_training_hours / nullif(categorised_training_hours, 0) as double)
             as ict_training_hours_share,
 
+        -- application portfolio (counts of applications in use on 31 December)
+        cast(applications_listed as bigint) as applications_listed,
+        cast(applications_in_use as bigint) as applications_in_use,
+        cast(applications_planned as bigint) as applications_planned,
+        cast(applications_phased_out as bigint) as applications_phased_out,
+        cast(saas_applications as bigint) as saas_applications,
+        cast(licence_cost_in_use as decimal(18, 2)) as licence_cost_in_use,
+        cast(applications_in_use * 10000 / inhabitants as double)
+            as applications_per_10k_inhabitants,
+        cast(applications_in_use * 100 / nullif(fte, 0) as double) as applications_per_100_fte,
+        cast(saas_applications / nullif(applications_with_hosting, 0) as double)
+            as saas_share_of_applications,
+        cast(saas_licence_cost / nullif(licence_cost_with_hosting, 0) as double)
+            as saas_share_of_licence_cost,
+        cast(licence_cost_in_use / nullif(applications_with_cost, 0) as decimal(18, 2))
+            as licence_cost_per_application,
+        cast(licence_cost_with_users / nullif(users_with_cost, 0) as decimal(18, 2))
+            as licence_cost_per_user,
+        cast(overlapping_components as bigint) as overlapping_components,
+        cast(applications_in_overlap as bigint) as applications_in_overlap,
+        cast(applications_phasing_out as bigint) as applications_phasing_out,
+        cast(contracts_ended as bigint) as contracts_ended,
+        cast(top5_supplier_cost / nullif(licence_cost_in_use, 0) as double) as top5_supplier_share,
+        -- the register's licences against the ledger's software licences and SaaS
+        cast(cost_software_licences + cost_saas_cloud as decimal(18, 2)) as ledger_software_cost,
+        cast(
+            nullif(licence_cost_in_use, 0) / nullif(cost_software_licences + cost_saas_cloud, 0)
+            as double
+        ) as licence_register_to_ledger_ratio,
+        case
+            when not has_applications or not has_ledger then null
+            when nullif(licence_cost_in_use, 0) is null
+                or nullif(cost_software_licences + cost_saas_cloud, 0) is null then 'not_comparable'
+            when abs(licence_cost_in_use / (cost_software_licences + cost_saas_cloud) - 1)
+                <= {{ var('licence_reconciliation_tolerance') }} then 'within_tolerance'
+            when licence_cost_in_use > cost_software_licences + cost_saas_cloud
+                then 'register_above_ledger'
+            else 'register_below_ledger'
+        end as licence_reconciliation,
+        cast(applications_with_unknown_component as bigint) as applications_with_unknown_component,
+        cast(applications_without_component as bigint) as applications_without_component,
+        cast(applications_without_cost as bigint) as applications_without_cost,
+        cast(applications_without_hosting as bigint) as applications_without_hosting,
+
+        -- regie: FTE that direct ICT against FTE that run it
+        cast(regie_fte as double) as regie_fte,
+        cast(ict_operations_fte as double) as ict_operations_fte,
+        cast(case when employees_with_role > 0 then regie_fte * 1000 / inhabitants end as double)
+            as regie_fte_per_1000_inhabitants,
+        cast(
+            case when employees_with_role > 0 then ict_operations_fte * 1000 / inhabitants end
+            as double
+        ) as ict_operations_fte_per_1000_inhabitants,
+        cast(regie_fte / nullif(ict_operations_fte, 0) as double) as regie_to_operations_ratio,
+
         -- hardware
         cast(active_devices as bigint) as active_devices,
         cast(active_workstations as bigint) as active_workstations,
@@ -202,6 +265,7 @@ kpis as (
         has_ledger,
         has_assets,
         has_training,
+        has_applications,
         {%- for source in sources %}
         {{ source }}_partial_reason,
         {%- endfor %}
@@ -224,6 +288,9 @@ kpis as (
             when not has_assets then 'no asset register delivered for this year'
             when active_devices = 0 then 'the asset register has no devices in use'
         end as hardware_missing_reason,
+        case
+            when not has_applications then 'no application portfolio delivered for this year'
+        end as portfolio_missing_reason,
         cast(ict_ledger_lines as bigint) as ict_ledger_lines,
         cast(ledger_lines as bigint) as ledger_lines,
 
@@ -261,6 +328,7 @@ kpis as (
         ), '') as training_left_out_reason
 
     from unioned
+    left join portfolios using (boundaries, municipality_code, fiscal_year)
 
 ),
 
@@ -268,8 +336,10 @@ kpis as (
     'ledger': 'ledger_missing_reason',
     'inhabitants': "case when inhabitants is null then 'no CBS inhabitant count for 1 January of this year' end",
     'training': 'people_missing_reason',
-    'assets': 'hardware_missing_reason'} %}
-{%- set source_label = {'ledger': 'a ledger', 'assets': 'an asset register', 'training': 'HR training records'} %}
+    'assets': 'hardware_missing_reason',
+    'applications': 'portfolio_missing_reason'} %}
+{%- set source_label = {'ledger': 'a ledger', 'assets': 'an asset register', 'training': 'HR training records',
+                        'applications': 'an application portfolio'} %}
 
 qualified as (
 

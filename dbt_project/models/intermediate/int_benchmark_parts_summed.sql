@@ -7,6 +7,7 @@
 -#}
 
 -- depends_on: {{ ref('ict_categories') }}
+{%- set regie = "('" ~ regie_roles() | join("', '") ~ "')" %}
 
 with
 
@@ -25,6 +26,13 @@ assets as (
 employees as (
 
     select * from {{ ref('int_training_employees') }}
+
+),
+
+portfolios as (
+
+    select * from {{ ref('int_application_portfolio_summed') }}
+    where boundaries = 'as_reported'
 
 ),
 
@@ -100,7 +108,10 @@ people as (
         sum(courses_without_hours) as courses_without_hours,
         sum(courses_without_category) as courses_without_category,
         sum(courses_of_unknown_category) as courses_of_unknown_category,
-        sum(training_cost) as training_spend
+        sum(training_cost) as training_spend,
+        coalesce(sum(fte) filter (where role in {{ regie }}), 0) as regie_fte,
+        coalesce(sum(fte) filter (where role = 'ict_operations'), 0) as ict_operations_fte,
+        count(role) as employees_with_role
 
     from employees
     group by municipality_code, fiscal_year
@@ -114,7 +125,7 @@ load_status as (
     select
         municipality_code,
         fiscal_year,
-        {%- for kind in ['ledger', 'assets', 'training'] %}
+        {%- for kind in ['ledger', 'assets', 'training', 'applications'] %}
         any_value(status) filter (where kind = '{{ kind }}') as {{ kind }}_status,
         any_value(rows_quarantined) filter (where kind = '{{ kind }}') as {{ kind }}_rows_quarantined
         {{- ',' if not loop.last }}
@@ -133,6 +144,8 @@ municipality_years as (
     select municipality_code, fiscal_year from hardware
     union
     select municipality_code, fiscal_year from people
+    union
+    select municipality_code, fiscal_year from portfolios
 
 )
 
@@ -146,11 +159,13 @@ select
     spend.municipality_code is not null as has_ledger,
     hardware.municipality_code is not null as has_assets,
     people.municipality_code is not null as has_training,
+    portfolios.municipality_code is not null as has_applications,
     load_status.ledger_status,
     load_status.ledger_rows_quarantined,
     {%- for kind, delivered, label in [('ledger', 'spend', 'ledger'),
                                        ('assets', 'hardware', 'asset register'),
-                                       ('training', 'people', 'HR training records')] %}
+                                       ('training', 'people', 'HR training records'),
+                                       ('applications', 'portfolios', 'application portfolio')] %}
     case
         when {{ delivered }}.municipality_code is null then null
         when load_status.{{ kind }}_status = 'partially_accepted'
@@ -163,6 +178,7 @@ from municipality_years
 left join spend using (municipality_code, fiscal_year)
 left join hardware using (municipality_code, fiscal_year)
 left join people using (municipality_code, fiscal_year)
+left join portfolios using (municipality_code, fiscal_year)
 left join inhabitants
     on inhabitants.municipality_code = municipality_years.municipality_code
     and inhabitants.reference_year = municipality_years.fiscal_year

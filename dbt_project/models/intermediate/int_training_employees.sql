@@ -13,6 +13,8 @@ select
     fiscal_year,
     employee_key,
     any_value(department) as department,
+    -- one role per employee, as FTE; a file that gives one person two roles: the commonest
+    mode(role) as role,
     max(fte) as fte,
     count(course) > 0 as is_trained,
     count(course) as courses,
