@@ -136,3 +136,21 @@ def test_a_kind_declared_once_is_ingested_end_to_end(meters, paths):
     assert (slot["kind"], slot["status"]) == ("meter_readings", "partially_accepted")
     assert (slot["rows_read"], slot["rows_landed"], slot["rows_quarantined"]) == (3, 2, 1)
     assert (paths.warehouse / "docs" / "index.html").exists()  # its GX run is in the Data Docs
+
+
+def test_the_empty_landing_file_follows_a_kinds_schema_when_a_column_is_added(tmp_path):
+    """A warehouse made before a column was added: the models must see the column even when
+    nobody has delivered the kind since."""
+    from pipelines.ingest.deliveries import ensure_landing_schema
+
+    paths = Paths(tmp_path / "data_raw", tmp_path / "warehouse")
+    target = paths.landing / "training" / "_schema.parquet"
+    target.parent.mkdir(parents=True)
+    schema = kinds.kind("training").schema
+    older = pa.schema([field for field in schema if field.name != "course"])
+    pq.write_table(older.empty_table(), target)
+    ensure_landing_schema(paths, "training")
+    assert pq.read_schema(target).equals(schema, check_metadata=False)
+    written = target.stat().st_mtime_ns
+    ensure_landing_schema(paths, "training")
+    assert target.stat().st_mtime_ns == written  # unchanged schema: left alone

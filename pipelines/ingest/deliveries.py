@@ -6,6 +6,9 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from pipelines.contract.delivery import Delivery, fingerprint
 from pipelines.contract.kinds import kind as delivery_kind
 from pipelines.contract.kinds import yearly_kinds
@@ -28,10 +31,18 @@ from pipelines.storage.files import read_json, write_json_atomic, write_parquet_
 
 
 def ensure_landing_schema(paths: Paths, kind: str) -> None:
-    """An empty file with the schema, so that models over a kind nobody delivered yet still run."""
+    """An empty file with the schema, so that models over a kind nobody delivered yet still run;
+    written again when the kind's schema has changed (a column added), or the models would miss
+    the new column until a delivery of the kind lands."""
+    schema = delivery_kind(kind).schema
     target = paths.landing / kind / "_schema.parquet"
-    if not target.exists():
-        write_parquet_atomic(delivery_kind(kind).schema.empty_table(), target)
+    if target.exists():
+        try:
+            if pq.read_schema(target).equals(schema, check_metadata=False):
+                return
+        except (OSError, pa.ArrowInvalid):
+            pass  # damaged: written again
+    write_parquet_atomic(schema.empty_table(), target)
 
 
 def ingest_kind(
