@@ -34,10 +34,11 @@ import pipelines.ingest.check
 from pipelines.cli.app import app
 from pipelines.contract.delivery import delivery_from_path
 from pipelines.contract.errors import TooLarge
+from pipelines.contract.vocabulary import column_aliases
 from pipelines.ingest.check import CheckOptions, check_delivery
 from pipelines.ingest.deliveries import ingest_kind
 from pipelines.ingest.discovery import DropZone
-from pipelines.readers import asset_register
+from pipelines.readers import register_text
 from pipelines.readers.pseudonymise import make_pseudonymiser
 from pipelines.settings import Paths
 from tests.conftest import FIXTURES, run_benchmark
@@ -1470,11 +1471,13 @@ def test_a_zip_bomb_is_refused_before_any_parser_with_little_memory(
         def from_path(*args: object) -> None:
             raise AssertionError("the workbook reached the parser")
 
-    monkeypatch.setattr(asset_register, "CalamineWorkbook", NoParser)
+    monkeypatch.setattr(register_text, "CalamineWorkbook", NoParser)
     tracemalloc.start()
     try:
         with pytest.raises(TooLarge, match=r"over a limit: the part xl/worksheets/sheet1\.xml"):
-            asset_register.read_register_text(path, "GM0363/2024/assets.xlsx")
+            register_text.read_register_text(
+                path, "GM0363/2024/assets.xlsx", column_aliases("assets")
+            )
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -69,6 +69,12 @@ def with_profile(
     }
 
 
+def personal_headers(headers: Sequence[str], personal: Mapping[str, Sequence[str]]) -> list[str]:
+    """The headers that name personal data (a kind's `personal` aliases): dropped, never stored."""
+    keys = {normalise_header(alias) for aliases in personal.values() for alias in aliases}
+    return [name for name in headers if normalise_header(name) in keys]
+
+
 def count_known(header: Sequence[object], aliases: Mapping[str, Sequence[str]]) -> int:
     """How many distinct canonical columns a candidate header row names (to find the header)."""
     lookup = _lookup(aliases)
