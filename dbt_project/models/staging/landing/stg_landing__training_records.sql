@@ -19,6 +19,7 @@ renamed as (
 
         -- attributes
         department,
+        role,
         course,
         course_category,
 
