@@ -107,10 +107,10 @@ def _comma_separated(ledger: Path) -> None:
 
 # the application portfolio exported into the ledger's slot by mistake
 APPLICATIONS = (
-    "Applicatie;Leverancier;Versie;GEMMA referentiecomponent;Hosting;Licentiekosten per jaar;"
-    "Aantal gebruikers;Afdeling;Einddatum contract;Status\n"
-    "Zaaksysteem;Centric;5.2;Zaaksysteem;SaaS;12.345,67;250;Dienstverlening;31-12-2025;In gebruik\n"
-).encode()
+    b"Applicatie;Leverancier;Versie;GEMMA referentiecomponent;Hosting;Licentiekosten per jaar;"
+    b"Aantal gebruikers;Afdeling;Einddatum contract;Status\n"
+    b"Zaaksysteem;Centric;5.2;Zaaksysteem;SaaS;12.345,67;250;Dienstverlening;31-12-2025;In gebruik\n"
+)
 
 DAMAGES: list[Damage] = [
     Damage("empty file", _replace(b""), "the file is empty"),
