@@ -153,7 +153,7 @@ def test_a_topdesk_cmdb_export_with_english_headers(tmp_path: Path):
 
 def test_an_owner_column_with_names_is_dropped_and_never_stored(tmp_path: Path):
     text = csv(
-        DEMO_HEADER + ";Applicatiebeheerder;Functioneel beheerder;Opmerking",
+        DEMO_HEADER + ";Applicatiebeheerder;Functioneel beheerder (naam);Opmerking",
         DEMO_ROWS[0] + ";Jan Jansen;Piet Pietersen;bel Jan Jansen 06-12345678",
         # a bad row, so the quarantine file holds its original text too
         "Verseon;Circle;;;SaaS;1.000,00;12;Griffie;;Weg;Karin Klaassen;K. Klaassen;",
@@ -172,7 +172,7 @@ def test_an_owner_column_with_names_is_dropped_and_never_stored(tmp_path: Path):
         assert secret not in everything
     assert (
         "columns with personal data dropped, never stored: `Applicatiebeheerder`, "
-        "`Functioneel beheerder`" in parsed.notes
+        "`Functioneel beheerder (naam)`" in parsed.notes
     )
     checked = check(parsed.delivery)
     assert checked.result.status == "partially_accepted"

@@ -80,7 +80,8 @@ def read_application_portfolio(
         header_row=register.header_row,
         profile_columns=profile.columns,
     )
-    personal = personal_headers(match.unknown, personal_columns(KIND))
+    # people's columns come in many spellings; an unknown column naming one is dropped too
+    personal = personal_headers(match.unknown, personal_columns(KIND), within=True)
     notes.extend(_column_notes(match, personal))
     # Nothing of a person's column is kept from here on: not in raw, problems or notes.
     text = text.drop_columns(personal)
