@@ -47,11 +47,11 @@ from pipelines.readers.register_text import MIN_KNOWN_HEADERS, read_register_tex
 from pipelines.storage.files import write_bytes_atomic
 
 # the file formats whose headers a profile can name (an XAF audit file has fixed element names)
+_TABULAR = (".csv", ".xlsx")
 MAPPABLE_SUFFIXES = {
-    "assets": (".csv", ".xlsx"),
-    "training": (".csv",),
-    "ledger": (".csv",),
-    "applications": (".csv", ".xlsx"),
+    k.name: tuple(s for s in k.suffixes if s in _TABULAR)
+    for k in KINDS.values()
+    if has_columns(k.name)
 }
 
 
