@@ -105,8 +105,20 @@ def _comma_separated(ledger: Path) -> None:
     ledger.write_text(ledger.read_text(encoding="utf-8").replace(";", ","), encoding="utf-8")
 
 
+# the application portfolio exported into the ledger's slot by mistake
+APPLICATIONS = (
+    b"Applicatie;Leverancier;Versie;GEMMA referentiecomponent;Hosting;Licentiekosten per jaar;"
+    b"Aantal gebruikers;Afdeling;Einddatum contract;Status\n"
+    b"Zaaksysteem;Centric;5.2;Zaaksysteem;SaaS;12.345,67;250;Dienstverlening;31-12-2025;In gebruik\n"
+)
+
 DAMAGES: list[Damage] = [
     Damage("empty file", _replace(b""), "the file is empty"),
+    Damage(
+        "the application portfolio as ledger.csv",
+        _replace(APPLICATIONS),
+        "this is not a general-ledger export",
+    ),
     Damage("binary file", _replace(b"\x00\x01\x02" * 100), "UTF-16 or binary"),
     Damage("comma separated", _comma_separated, "separated by a comma"),
 ]

@@ -34,10 +34,11 @@ import pipelines.ingest.check
 from pipelines.cli.app import app
 from pipelines.contract.delivery import delivery_from_path
 from pipelines.contract.errors import TooLarge
+from pipelines.contract.vocabulary import column_aliases
 from pipelines.ingest.check import CheckOptions, check_delivery
 from pipelines.ingest.deliveries import ingest_kind
 from pipelines.ingest.discovery import DropZone
-from pipelines.readers import asset_register
+from pipelines.readers import register_text
 from pipelines.readers.pseudonymise import make_pseudonymiser
 from pipelines.settings import Paths
 from tests.conftest import FIXTURES, run_benchmark
@@ -60,6 +61,13 @@ TRAINING_ROWS = (
     "1002;Piet de Vries;p.devries@gemeente.nl;Burgerzaken;0,89;;;;;",
 )
 MAPPING_HEADER = "rekening_van;rekening_tot;kostenplaats;categorie;toelichting"
+APPLICATIONS_HEADER = (
+    "Applicatie;Leverancier;Versie;GEMMA referentiecomponent;Hosting;Licentiekosten per jaar;"
+    "Aantal gebruikers;Afdeling;Einddatum contract;Status"
+)
+APPLICATION_ROWS = (
+    "Zaaksysteem;Centric;5.2;Zaaksysteem;SaaS;12.345,67;250;Dienstverlening;31-12-2025;In gebruik",
+)
 
 # Enough good rows that one bad row stays under the 1% threshold and is quarantined alone.
 PADDING = 150
@@ -125,6 +133,14 @@ def assets(*rows: str, header: str = ASSETS_HEADER, padded: bool = False) -> byt
 
 def training(*rows: str, header: str = TRAINING_HEADER, padded: bool = False) -> bytes:
     padding = [f"2{i:03d};;;Financien;1,00;;;;;" for i in range(PADDING)]
+    return csv_bytes(header, *(padding if padded else []), *rows)
+
+
+def applications(*rows: str, header: str = APPLICATIONS_HEADER, padded: bool = False) -> bytes:
+    padding = [
+        f"Pakket {i};Leverancier {i % 7};1.0;Zaaksysteem;SaaS;1.000,00;10;I&A;31-12-2025;In gebruik"
+        for i in range(PADDING)
+    ]
     return csv_bytes(header, *(padding if padded else []), *rows)
 
 
@@ -300,6 +316,20 @@ def _and_beside(*names: str) -> Callable[[Path], None]:
     return build
 
 
+def _workbook_with_cover(path: Path) -> None:
+    """A GEMMA-style landscape export: a cover sheet, then the sheet with a title row."""
+    book = openpyxl.Workbook()
+    book.active.title = "Voorblad"
+    book.active.append(["Applicatielandschap gemeente Amsterdam, peildatum 31-12-2024"])
+    sheet = book.create_sheet("Applicaties")
+    sheet.append(["Export uit de GEMMA Softwarecatalogus"])
+    sheet.append(APPLICATIONS_HEADER.split(";"))
+    row = APPLICATION_ROWS[0].split(";")
+    row[3] = "Zaaksysteem\nDocumentmanagementsysteem"
+    sheet.append(row)
+    book.save(path)
+
+
 # -- the catalogue ----------------------------------------------------------------------------
 
 
@@ -316,13 +346,15 @@ class Case:
     checked_on: dt.date | None = None  # the day validate runs on, when the case needs one
 
 
-L, X, A, AX, T, M = (
+L, X, A, AX, T, M, P, PX = (
     "GM0363/2024/ledger.csv",
     "GM0363/2024/ledger.xaf",
     "GM0363/2024/assets.csv",
     "GM0363/2024/assets.xlsx",
     "GM0363/2024/training.csv",
     "GM0363/account_mapping.csv",
+    "GM0363/2024/applications.csv",
+    "GM0363/2024/applications.xlsx",
 )
 
 CASES = [
@@ -969,6 +1001,79 @@ CASES = [
         (152, 152, 0),
         then=never_scrubbed("jansen", "pietersen", "06-12345678"),
     ),
+    # -- application portfolio ----------------------------------------------------------------
+    Case(
+        "applications-header-only",
+        P,
+        applications(),
+        REJECTED,
+        "the file has no applications, only a header",
+        (0, 0, 0),
+    ),
+    Case(
+        "applications-no-status-column",
+        P,
+        applications(*APPLICATION_ROWS, header=APPLICATIONS_HEADER.replace(";Status", ";Toestand")),
+        REJECTED,
+        "required column `lifecycle_status` is missing (accepted names: Status",
+        (0, 0, 0),
+    ),
+    Case(
+        "applications-unknown-status",
+        P,
+        applications("Verseon;Circle;;;SaaS;1.000,00;12;Griffie;;Weg", padded=True),
+        PARTIAL,
+        "column `Status`: 'Weg' is not a known lifecycle status",
+        (151, 150, 1),
+    ),
+    Case(
+        "applications-no-name",
+        P,
+        applications(";Circle;;;SaaS;1.000,00;12;Griffie;;In gebruik", padded=True),
+        PARTIAL,
+        "column `Applicatie`: empty; every row needs the application",
+        (151, 150, 1),
+    ),
+    Case(
+        "applications-the-same-application-twice",
+        P,
+        applications(*APPLICATION_ROWS, *APPLICATION_ROWS, padded=True),
+        PARTIAL,
+        "the same application, version and department as row 152",
+        (152, 151, 1),
+    ),
+    Case(  # a soft field: the application lands, without its cost
+        "applications-negative-licence-cost",
+        P,
+        applications(APPLICATION_ROWS[0].replace("12.345,67", "-12.345,67")),
+        ACCEPTED,
+        "is not a plausible yearly licence cost for one application",
+        (1, 1, 0),
+        then=landed("licence_cost", [None]),
+    ),
+    Case(
+        "applications-owner-and-contact-columns-dropped",
+        P,
+        applications(
+            f"{APPLICATION_ROWS[0]};Jan Jansen;jan.jansen@gemeente.nl;bel Jan Jansen 06-12345678",
+            "Verseon;Circle;;;SaaS;1.000,00;12;Griffie;;Weg;Karin Klaassen;k.klaassen@gemeente.nl;",
+            header=APPLICATIONS_HEADER + ";Applicatie-eigenaar;E-mail;Opmerking",
+            padded=False,
+        ),
+        REJECTED,  # one bad row of two: every row goes to quarantine, nothing of a person does
+        "columns with personal data dropped, never stored: `Applicatie-eigenaar`, `E-mail`",
+        (2, 0, 2),
+        then=never_scrubbed("Jansen", "Klaassen", "gemeente.nl", "06-12345678"),
+    ),
+    Case(
+        "applications-xlsx-cover-sheet-and-title-rows",
+        PX,
+        lambda path: _workbook_with_cover(path),
+        ACCEPTED,
+        "header found on row 2; rows above it skipped",
+        (1, 1, 0),
+        then=landed("gemma_components", [["Zaaksysteem", "Documentmanagementsysteem"]]),
+    ),
     # -- account mapping ----------------------------------------------------------------------
     Case(
         "mapping-header-only",
@@ -1451,7 +1556,7 @@ def test_bad_input(case: Case, drop_zone: Path, monkeypatch: pytest.MonkeyPatch)
 
 def test_the_catalogue_covers_every_kind_and_outcome():
     kinds = {Path(case.file).stem.split(".")[0] for case in CASES}
-    assert {"ledger", "assets", "training", "account_mapping"} <= kinds
+    assert {"ledger", "assets", "training", "account_mapping", "applications"} <= kinds
     assert {case.status for case in CASES} == {ACCEPTED, PARTIAL, REJECTED}
     assert len(CASES) >= 30
     assert len({case.name for case in CASES}) == len(CASES)
@@ -1470,11 +1575,13 @@ def test_a_zip_bomb_is_refused_before_any_parser_with_little_memory(
         def from_path(*args: object) -> None:
             raise AssertionError("the workbook reached the parser")
 
-    monkeypatch.setattr(asset_register, "CalamineWorkbook", NoParser)
+    monkeypatch.setattr(register_text, "CalamineWorkbook", NoParser)
     tracemalloc.start()
     try:
         with pytest.raises(TooLarge, match=r"over a limit: the part xl/worksheets/sheet1\.xml"):
-            asset_register.read_register_text(path, "GM0363/2024/assets.xlsx")
+            register_text.read_register_text(
+                path, "GM0363/2024/assets.xlsx", column_aliases("assets")
+            )
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

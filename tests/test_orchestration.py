@@ -117,7 +117,12 @@ def test_the_ui_shows_assets_checks_schedule_and_sensor(tmp_path, dbt_manifest):
     assert ("ledger_deliveries", "deliveries_meet_contract") in checks
     assert ("ledger_deliveries", "accounting_closes") in checks
     partitioned = {"/".join(n["assetKey"]["path"]) for n in nodes if n["isPartitioned"]}
-    assert partitioned == {"ledger_deliveries", "asset_registers", "training_records"}
+    assert partitioned == {
+        "ledger_deliveries",
+        "asset_registers",
+        "training_records",
+        "application_portfolios",
+    }
     repository = data["repositoriesOrError"]["nodes"][0]
     assert [s["name"] for s in repository["schedules"]] == ["nightly_benchmark"]
     assert repository["schedules"][0]["cronSchedule"] == "0 2 * * *"

@@ -7,6 +7,7 @@ import pytest
 
 from pipelines.contract.delivery import Delivery, delivery_from_path
 from pipelines.contract.errors import WrongLayout
+from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import TRAINING_SCHEMA
 from pipelines.demo.assets_training import write_assets_and_training
 from pipelines.readers.pseudonymise import make_pseudonymiser
@@ -192,3 +193,78 @@ def test_a_stray_quote_is_one_row_problem_that_keeps_no_personal_text(tmp_path: 
     assert "field 3 starts with a double quote" in problem.message
     returned = everything_returned(parsed)
     assert not [s for s in ("Jan de Vries", "devries", "100234") if s in returned]
+
+
+ROLE = "Personeelsnummer;Afdeling;FTE;Rol;Opleiding;Categorie;Uren;Kosten;Datum\n"
+
+
+def test_the_role_column_maps_words_onto_codes(tmp_path: Path):
+    text = (
+        ROLE
+        + "1;I&A;1,00;Informatiemanagement;Azure;ICT;8;;01-04-2024\n"
+        + "1;I&A;1,00;Informatiemanagement;;;;;\n"
+        + "2;I&A;0,80;Functioneel beheer;;;;;\n"
+        + "3;I&A;1,00;CISO;;;;;\n"
+        + "4;Juridisch;0,50;FG;;;;;\n"
+        + "5;I&A;1,00;Data en BI;;;;;\n"
+        + "6;I&A;1,00;ICT-beheer;;;;;\n"
+        + "7;Burgerzaken;1,00;;;;;;\n"
+    )
+    parsed = read_training(deliver(tmp_path, text), PSEUDONYMISE)
+    assert parsed.row_problems == []
+    assert parsed.rows.column("role").to_pylist() == [
+        "information_management",
+        "information_management",
+        "functional_management",
+        "information_security",
+        "privacy",
+        "data_bi",
+        "ict_operations",
+        None,  # blank: no ICT role
+    ]
+    assert parsed.rows.column("gaps").to_pylist() == [[]] * 8
+
+
+def test_an_unknown_role_counts_as_other_with_a_gap_and_a_note(tmp_path: Path):
+    text = ROLE + "1;I&A;1,00;Scrum master;;;;;\n2;I&A;1,00;Architect;;;;;\n"
+    parsed = read_training(deliver(tmp_path, text), PSEUDONYMISE)
+    assert parsed.rows.column("role").to_pylist() == ["other", "other"]
+    assert parsed.rows.column("gaps").to_pylist() == [["role_unknown"], ["role_unknown"]]
+    assert (
+        "column `Rol`: unknown roles counted as other (map them in the delivery profile): "
+        "'Architect' (1), 'Scrum master' (1)" in parsed.notes
+    )
+
+
+def test_an_unknown_role_and_category_are_both_gaps(tmp_path: Path):
+    text = ROLE + "1;I&A;1,00;Scrum master;Agile;Methodiek;8;;01-04-2024\n"
+    parsed = read_training(deliver(tmp_path, text), PSEUDONYMISE)
+    assert parsed.rows.column("gaps").to_pylist() == [["course_category_unknown", "role_unknown"]]
+
+
+def test_a_file_without_a_role_column_reads_as_before(tmp_path: Path):
+    text = DUTCH + "1;Jan;j@x.nl;I&A;1,00;Azure;ICT;8;;01-04-2024\n"
+    parsed = read_training(deliver(tmp_path, text), PSEUDONYMISE)
+    assert parsed.rows.column("role").to_pylist() == [None]
+    assert "role" not in parsed.header["columns"]
+    assert not [note for note in parsed.notes if "role" in note.lower()]
+
+
+def test_a_profile_maps_its_own_role_header_and_words(tmp_path: Path):
+    text = (
+        "Personeelsnummer;Afdeling;FTE;Functiecluster;Opleiding;Categorie;Uren;Kosten;Datum\n"
+        "1;I&A;1,00;Regie informatievoorziening;;;;;\n"
+        "2;I&A;1,00;Beheer werkplek;;;;;\n"
+    )
+    profile = KindProfile(
+        columns={"role": "Functiecluster"},
+        values={
+            "role": {
+                "Regie informatievoorziening": "information_management",
+                "Beheer werkplek": "ict_operations",
+            }
+        },
+    )
+    parsed = read_training(deliver(tmp_path, text), PSEUDONYMISE, profile=profile)
+    assert parsed.rows.column("role").to_pylist() == ["information_management", "ict_operations"]
+    assert parsed.rows.column("gaps").to_pylist() == [[], []]

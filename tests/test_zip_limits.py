@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from pipelines.contract.errors import TooLarge, UnreadableFile
-from pipelines.readers.asset_register import read_register_text
+from pipelines.contract.vocabulary import column_aliases
+from pipelines.readers.register_text import read_register_text
 from pipelines.readers.zip_limits import XLSX_LIMITS, ZipLimits, check_zip
 from tests.test_bad_inputs import SHEET_END, SHEET_START, workbook
 
@@ -38,7 +39,7 @@ def test_a_register_of_5000_devices_and_30_columns_passes_easily(tmp_path: Path)
     limits = XLSX_LIMITS
     assert cells * 10 < limits.max_cells
     assert summary.inflated_bytes * 10 < limits.max_total_bytes
-    assert read_register_text(path, LABEL).table.num_rows == 5000
+    assert read_register_text(path, LABEL, column_aliases("assets")).table.num_rows == 5000
 
 
 def test_cells_are_counted_without_references_too(tmp_path: Path):

@@ -338,7 +338,9 @@ def profile_suggest(
     kind: Annotated[
         str | None,
         typer.Option(
-            "--kind", help="The kind of a file not named assets, training or ledger: one of those."
+            "--kind",
+            help="The kind of a file not named assets, training, ledger or applications: one "
+            "of those.",
         ),
     ] = None,
     write: Annotated[

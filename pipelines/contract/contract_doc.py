@@ -1,5 +1,6 @@
-"""The generated tables of docs/data-contract.md: the category codes from the dbt seed and the
-rules from the JSON suites, so the document cannot drift from what a delivery is checked against."""
+"""The generated tables of docs/data-contract.md: the category codes from the dbt seed, the
+columns and words of each register kind from the vocabularies, and the rules from the JSON
+suites, so the document cannot drift from what a delivery is checked against."""
 
 from __future__ import annotations
 
@@ -8,8 +9,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+
 from pipelines.contract.categories import DIRECTIVES, UNCLASSIFIED, categories
+from pipelines.contract.kinds import kind as delivery_kind
 from pipelines.contract.suites import with_fixed_parameters
+from pipelines.contract.vocabulary import (
+    column_aliases,
+    columns_with_words,
+    personal_columns,
+    required_columns,
+    value_words,
+)
 from pipelines.settings import EXPECTATIONS_DIR, REPO_ROOT
 
 DOC = REPO_ROOT / "docs" / "data-contract.md"
@@ -52,6 +63,51 @@ def category_rows() -> list[str]:
         if c.code != UNCLASSIFIED
     ]
     rows += [f"| `{code}` | {meaning} | |" for code, meaning in DIRECTIVES.items()]
+    return rows
+
+
+def _value_type(value_type: pa.DataType) -> str:
+    if pa.types.is_list(value_type):
+        return "text; several separated by `;`, `\\|` or a line break"
+    if pa.types.is_decimal(value_type):
+        return "amount in euro (`12.345,67`)"
+    if pa.types.is_integer(value_type):
+        return "whole number"
+    if pa.types.is_floating(value_type):
+        return "number (`0,89`)"
+    if pa.types.is_date(value_type):
+        return "date (`dd-mm-yyyy`; `yyyy-mm-dd` too)"
+    return "text"
+
+
+def column_rows(kind: str) -> list[str]:
+    """The columns of a kind's files: the accepted headers (vocabularies/columns.yml), the type
+    of the value (the kind's schema) and whether the file must have the column."""
+    schema = delivery_kind(kind).schema
+    with_words = columns_with_words(kind)
+    required = required_columns(kind)
+    rows = ["| column | accepted headers | value | required |", "|---|---|---|---|"]
+    for name, headers in column_aliases(kind).items():
+        value = _value_type(schema.field(name).type) if name in schema.names else "text"
+        if name in with_words:
+            value += ", a word of the list below"
+        accepted = ", ".join(f"`{header}`" for header in headers if header != name)
+        rows.append(f"| `{name}` | {accepted} | {value} | {'yes' if name in required else 'no'} |")
+    for name, headers in personal_columns(kind).items():
+        accepted = ", ".join(f"`{header}`" for header in headers)
+        rows.append(f"| ({name}: personal data) | {accepted} | dropped, never stored | no |")
+    return rows
+
+
+def word_rows(kind: str) -> list[str]:
+    """The words a kind's vocabulary columns accept per code (vocabularies/values.yml)."""
+    rows = [
+        "| column | code | accepted words (any case, spaces and punctuation) |",
+        "|---|---|---|",
+    ]
+    for column in columns_with_words(kind):
+        for code, words in value_words(kind, column).items():
+            rows.append(f"| `{column}` | `{code}` | {', '.join(f'`{w}`' for w in words)} |")
     return rows
 
 
@@ -118,7 +174,27 @@ CATEGORIES = Table(
     "categories", "dbt_project/seeds/ict_categories.csv", "Category codes", category_rows
 )
 RULES = Table("rules", "expectations/*.json", "Validation rules", rule_rows)
-TABLES = (CATEGORIES, RULES)
+# the register kinds whose columns and words the document lists
+REGISTERS = ("assets", "training", "applications")
+VOCABULARIES = tuple(
+    table
+    for kind in REGISTERS
+    for table in (
+        Table(
+            f"columns-{kind}",
+            "pipelines/contract/vocabularies/columns.yml",
+            f"Columns: {kind}",
+            lambda kind=kind: column_rows(kind),
+        ),
+        Table(
+            f"words-{kind}",
+            "pipelines/contract/vocabularies/values.yml",
+            f"Words: {kind}",
+            lambda kind=kind: word_rows(kind),
+        ),
+    )
+)
+TABLES = (CATEGORIES, *VOCABULARIES, RULES)
 
 
 def update(doc: Path = DOC) -> bool:

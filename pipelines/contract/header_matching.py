@@ -69,6 +69,22 @@ def with_profile(
     }
 
 
+def personal_headers(
+    headers: Sequence[str], personal: Mapping[str, Sequence[str]], *, within: bool = False
+) -> list[str]:
+    """The headers that name personal data (a kind's `personal` aliases): dropped, never stored.
+
+    within: a header that holds an alias (`Applicatiebeheerder (naam)`, `E-mail eigenaar`) counts
+    too; aliases shorter than five letters only as the whole header."""
+    keys = {normalise_header(alias) for aliases in personal.values() for alias in aliases}
+
+    def named(header: str) -> bool:
+        key = normalise_header(header)
+        return key in keys or (within and any(len(k) >= 5 and k in key for k in keys))
+
+    return [name for name in headers if named(name)]
+
+
 def count_known(header: Sequence[object], aliases: Mapping[str, Sequence[str]]) -> int:
     """How many distinct canonical columns a candidate header row names (to find the header)."""
     lookup = _lookup(aliases)

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from pipelines.contract.schemas import ASSET_SCHEMA, LEDGER_SCHEMA, MAPPING_SCHEMA, TRAINING_SCHEMA
+from pipelines.contract.schemas import (
+    APPLICATION_SCHEMA,
+    ASSET_SCHEMA,
+    LEDGER_SCHEMA,
+    MAPPING_SCHEMA,
+    TRAINING_SCHEMA,
+)
 from pipelines.settings import EXPECTATIONS_DIR
 
 if TYPE_CHECKING:
@@ -124,6 +130,18 @@ KINDS: dict[str, DeliveryKind] = {
             description="HR training records, pseudonymised at parse time (no names or e-mail addresses), validated and landed.",
             dbt_source="training_records",
             personal_data=True,
+        ),
+        DeliveryKind(
+            name="applications",
+            file_stem="applications",
+            readers={
+                ".csv": "pipelines.readers.application_portfolio:read_application_portfolio",
+                ".xlsx": "pipelines.readers.application_portfolio:read_application_portfolio",
+            },
+            schema=APPLICATION_SCHEMA,
+            asset_name="application_portfolios",
+            description="Application portfolios (CSV or XLSX, the landscape on 31 December), validated and landed.",
+            dbt_source="applications",
         ),
     )
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -79,11 +80,29 @@ TRAINING_SCHEMA = pa.schema(
         pa.field("employee_key", pa.string()),  # keyed pseudonym of the employee id
         pa.field("department", pa.string()),
         pa.field("fte", pa.float64()),
+        pa.field("role", pa.string()),  # ICT role of the employee; null: no ICT role
         pa.field("course", pa.string()),  # null: employee without training this year
         pa.field("course_category", pa.string()),  # ict | other
         pa.field("hours", pa.float64()),
         pa.field("cost", AMOUNT),
         pa.field("training_date", pa.date32()),
+        GAPS_FIELD,
+    ]
+)
+
+APPLICATION_SCHEMA = pa.schema(
+    [
+        *LINEAGE_FIELDS,
+        pa.field("application_name", pa.string()),
+        pa.field("supplier", pa.string()),
+        pa.field("version", pa.string()),
+        pa.field("gemma_components", pa.list_(pa.string())),  # as delivered; [] when blank
+        pa.field("hosting", pa.string()),  # on_premises | private_cloud | saas
+        pa.field("licence_cost", AMOUNT),  # per year, in euro
+        pa.field("users", pa.int64()),
+        pa.field("department", pa.string()),
+        pa.field("contract_end_date", pa.date32()),
+        pa.field("lifecycle_status", pa.string()),  # planned | in_use | phasing_out | phased_out
         GAPS_FIELD,
     ]
 )
@@ -145,6 +164,17 @@ def gaps_where(mask: pa.Array, rule: str) -> pa.Array:
     """The gaps column: [rule] where mask is true, else no gap."""
     kind = GAPS_FIELD.type
     return pc.if_else(pc.fill_null(mask, False), pa.scalar([rule], kind), pa.scalar([], kind))
+
+
+def gaps_of(masks: dict[str, pa.Array]) -> pa.Array:
+    """The gaps column: for each row, the rules (keys) whose mask is true there, in key order."""
+    rules = list(masks)
+    hits = np.column_stack(
+        [pc.fill_null(mask, False).to_numpy(zero_copy_only=False) for mask in masks.values()]
+    )
+    offsets = np.concatenate([[0], np.cumsum(hits.sum(axis=1))]).astype(np.int32)
+    names = pa.array(np.array(rules, dtype=object)[np.nonzero(hits)[1]], pa.string())
+    return pa.ListArray.from_arrays(pa.array(offsets), names, type=GAPS_FIELD.type)
 
 
 def problems_where(

@@ -193,7 +193,12 @@ def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, options: CheckOptions)
     problems = _merge(parsed.row_problems, outcome.row_problems)
     soft = soft_fields(delivery.kind)
     gaps = {row: ps for row, ps in problems.items() if all(p.field in soft for p in ps)}
-    unusable = {row: ps for row, ps in problems.items() if row not in gaps}
+    # what keeps each row from landing (a gap in the same row is not the reason)
+    unusable = {
+        row: [p for p in ps if p.field not in soft]
+        for row, ps in problems.items()
+        if row not in gaps
+    }
     bad_rows = sorted(unusable)
     present = pc.is_in(pa.array(bad_rows, pa.int64()), rows["source_row"]).to_pylist()
     broken_only = [row for row, found in zip(bad_rows, present, strict=True) if not found]
@@ -388,7 +393,9 @@ def _most_common(problems: dict[int, list[RowProblem]]) -> str:
             by_rule[problem.rule].append(problem)
     rule, examples = max(by_rule.items(), key=lambda item: len(item[1]))
     first = examples[0]
-    column = f"column `{first.column}`: " if first.column else ""
+    # reader messages name their column already; the suite's quote only the value
+    named = first.message.startswith("column `")
+    column = f"column `{first.column}`: " if first.column and not named else ""
     return (
         f"Most common: {rule} ({len(examples)} rows), first at row {first.source_row}: "
         f"{column}{first.message}"

@@ -48,11 +48,24 @@ SHAPES: dict[str, dict[str, str]] = {
         "employee_id": "person_id",
         "department": "label",
         "fte": "fraction",
+        "role": "words",
         "course": "free_text",
         "course_category": "words",
         "hours": "hours",
         "cost": "amount",
         "training_date": "date",
+    },
+    "applications": {
+        "application_name": "free_text",
+        "supplier": "label",
+        "version": "label",
+        "gemma_components": "label",
+        "hosting": "words",
+        "licence_cost": "amount",
+        "users": "count",
+        "department": "label",
+        "contract_end_date": "date",
+        "lifecycle_status": "words",
     },
     "ledger": {
         "booking_date": "date",
@@ -256,6 +269,13 @@ class ValueEvidence:
         return _share(pc.fill_null(pc.and_(whole, pc.less_equal(numbers, 50)), False), self.filled)
 
     @cached_property
+    def counts(self) -> float:
+        """Whole numbers of 0 or more (`1.250` too), as a number of users is."""
+        numbers = self._numbers
+        whole = pc.and_(pc.equal(pc.floor(numbers), numbers), pc.greater_equal(numbers, 0))
+        return _share(pc.fill_null(whole, False), self.filled)
+
+    @cached_property
     def codes(self) -> float:
         """Object or employee numbers: one word of letters and digits with a digit in it, not a
         date and not an amount with a decimal comma."""
@@ -337,6 +357,8 @@ def value_fit(
         return evidence.hours, f"{_percent(evidence.hours)} {of} are numbers of hours"
     if shape == "years":
         return evidence.years, f"{_percent(evidence.years)} {of} are whole numbers of years"
+    if shape == "count":
+        return evidence.counts, f"{_percent(evidence.counts)} {of} are whole numbers"
     if shape == "identifier":
         unique = evidence.distinct / n if n else 0.0
         score = evidence.codes * (1.0 if unique >= 0.95 else 0.5 * unique)

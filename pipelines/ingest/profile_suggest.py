@@ -40,15 +40,19 @@ from pipelines.ingest.profile_guess import (
     personal_headers,
     unknown_values,
 )
-from pipelines.readers.asset_register import read_register_text
 from pipelines.readers.dutch_csv import read_text_csv
 from pipelines.readers.ledger_csv import header_lookup, known_columns
 from pipelines.readers.ledger_csv import normalise_header as ledger_header
+from pipelines.readers.register_text import MIN_KNOWN_HEADERS, read_register_text
 from pipelines.storage.files import write_bytes_atomic
 
 # the file formats whose headers a profile can name (an XAF audit file has fixed element names)
-MAPPABLE_SUFFIXES = {"assets": (".csv", ".xlsx"), "training": (".csv",), "ledger": (".csv",)}
-_MIN_KNOWN_HEADERS = 3  # as the asset register's reader finds a workbook's header row
+_TABULAR = (".csv", ".xlsx")
+MAPPABLE_SUFFIXES = {
+    k.name: tuple(s for s in k.suffixes if s in _TABULAR)
+    for k in KINDS.values()
+    if has_columns(k.name)
+}
 
 
 class UsageError(ValueError):
@@ -262,8 +266,11 @@ class _Read:
 
 
 def _read(target: Target, profile: KindProfile) -> _Read:
-    if target.kind == "assets":
-        register = read_register_text(target.path, target.label, profile, guess_header=True)
+    if ".xlsx" in MAPPABLE_SUFFIXES[target.kind]:  # a register: CSV, or a workbook's sheet
+        aliases = column_aliases(target.kind)
+        register = read_register_text(
+            target.path, target.label, aliases, profile, guess_header=True
+        )
         table = register.table
         if register.meta.get("format") == "xlsx":
             sheet = str(register.meta["sheet"])
@@ -482,18 +489,18 @@ def _check_workbook(
     columns = {
         p.canonical: p.header for p in suggestion.columns if p.source in ("profile", "guess")
     }
-    aliases = with_profile(column_aliases("assets"), columns)
+    aliases = with_profile(column_aliases(target.kind), columns)
     header_cells = read.table.column_names
-    if count_known(header_cells, aliases) < _MIN_KNOWN_HEADERS:
+    if count_known(header_cells, aliases) < MIN_KNOWN_HEADERS:
         suggestion.notes.append(
-            f"the header on row {read.header_row} names fewer than {_MIN_KNOWN_HEADERS} columns "
+            f"the header on row {read.header_row} names fewer than {MIN_KNOWN_HEADERS} columns "
             "the reader knows, so it will not find it: place more columns below"
         )
         return
     if profile.sheet:
         return
     planned = KindProfile(columns=columns, values=profile.values)
-    found = read_register_text(target.path, target.label, planned)
+    found = read_register_text(target.path, target.label, column_aliases(target.kind), planned)
     if found.meta.get("sheet") != read.sheet:
         suggestion.sheet = read.sheet
         suggestion.sheet_reason = (

@@ -107,6 +107,16 @@ def lookup_values(
     return pc.take(pa.array(codes, pa.string()), positions)
 
 
+def unknown_words_note(values: pa.Array, header: str, outcome: str, *, shown: int = 10) -> str:
+    """A load note naming the words of a column that no vocabulary knew, most frequent first:
+    `column `Soort`: unknown asset classes counted as other: 'Dock' (3), 'Beamer' (1)`."""
+    counts = pc.value_counts(values).to_pylist()
+    counts.sort(key=lambda item: (-item["counts"], item["values"]))
+    listed = ", ".join(f"'{item['values']}' ({item['counts']})" for item in counts[:shown])
+    more = f" and {len(counts) - shown} more" if len(counts) > shown else ""
+    return f"column `{header}`: {outcome}: {listed}{more}"
+
+
 def _text(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.cast(_combined(values), pa.string())
 

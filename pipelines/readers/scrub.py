@@ -17,10 +17,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from pipelines.contract.schemas import RowProblem
 
 MARKER = "[verwijderd: {}]"
 EMAIL, IBAN, PHONE, BSN, NAME = "e-mail", "IBAN", "telefoonnummer", "BSN", "naam en nummer"
@@ -266,3 +268,22 @@ def scrub_note(counts: Counter[str]) -> str | None:
         return None
     listed = ", ".join(f"{kind} {counts[kind]}" for kind in KINDS if counts[kind])
     return f"personal data removed from text cells, never stored (cells per kind): {listed}"
+
+
+def scrub_problems(problems: list[RowProblem]) -> list[RowProblem]:
+    """Problems quote the value at fault: personal data in it is replaced as in the raw text."""
+    quoted = [i for i, problem in enumerate(problems) if problem.value]
+    if not quoted:
+        return problems
+    values = pa.array([problems[i].value for i in quoted], pa.string())
+    scrubbed, found = scrub_array(values)
+    if not found:
+        return problems
+    problems = list(problems)
+    for i, before, after in zip(quoted, values.to_pylist(), scrubbed.to_pylist(), strict=True):
+        if before != after:
+            problem = problems[i]
+            problems[i] = replace(
+                problem, value=after, message=problem.message.replace(before, after)
+            )
+    return problems

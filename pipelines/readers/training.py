@@ -23,7 +23,7 @@ from pipelines.contract.schemas import (
     TRAINING_SCHEMA,
     ParsedDelivery,
     RowProblem,
-    gaps_where,
+    gaps_of,
     problems_where,
     with_lineage,
 )
@@ -45,6 +45,7 @@ from pipelines.readers.dutch_values import (
     parse_amount,
     parse_date,
     parse_number,
+    unknown_words_note,
 )
 from pipelines.readers.pseudonymise import pseudonymise_array
 from pipelines.readers.scrub import scrub_note, scrub_table
@@ -188,9 +189,30 @@ def _normalise(
     category_given = pc.invert(blank(column("course_category")))
     other = pc.and_(category_given, pc.is_null(category))
     if pc.any(other).as_py():
-        notes.append(_other_categories_note(column("course_category").filter(other), header))
+        notes.append(
+            unknown_words_note(
+                column("course_category").filter(other),
+                header["course_category"],
+                "unknown categories counted as other (not ICT)",
+            )
+        )
         category = pc.if_else(other, "other", category)
-    gaps = gaps_where(other, "course_category_unknown")
+
+    # the employee's ICT role, optional: blank is no ICT role, an unknown word counts as other
+    role = lookup_values(
+        column("role"), value_words("training", "role"), profile.values.get("role")
+    )
+    other_role = pc.and_(pc.invert(blank(column("role"))), pc.is_null(role))
+    if pc.any(other_role).as_py():
+        notes.append(
+            unknown_words_note(
+                column("role").filter(other_role),
+                header["role"],
+                "unknown roles counted as other (map them in the delivery profile)",
+            )
+        )
+        role = pc.if_else(other_role, "other", role)
+    gaps = gaps_of({"course_category_unknown": other, "role_unknown": other_role})
     needed = pc.and_(has_course, blank(column("course_category")))
     report(
         "course_category",
@@ -248,6 +270,7 @@ def _normalise(
         "employee_key": keys,
         "department": pc.if_else(blank(department), None, department),
         "fte": fte,
+        "role": role,
         "course": pc.if_else(has_course, column("course"), None),
         "course_category": pc.if_else(has_course, category, None),
         "hours": pc.if_else(has_course, hours, None),
@@ -258,25 +281,14 @@ def _normalise(
     return columns, problems, notes
 
 
-def _other_categories_note(values: pa.Array, header: dict[str, str]) -> str:
-    counts = pc.value_counts(values).to_pylist()
-    counts.sort(key=lambda item: (-item["counts"], item["values"]))
-    listed = ", ".join(f"'{item['values']}' ({item['counts']})" for item in counts[:10])
-    more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
-    return (
-        f"column `{header['course_category']}`: unknown categories counted as other (not ICT): "
-        f"{listed}{more}"
-    )
-
-
 def _consistency_notes(rows: pa.Table) -> list[str]:
-    """FTE and department repeat on every row of an employee; differences are worth a look."""
+    """FTE, department and role repeat on every row of an employee; differences are worth a look."""
     known = rows.filter(pc.is_valid(rows.column("employee_key")))
     grouped = known.group_by("employee_key").aggregate(
-        [("fte", "count_distinct"), ("department", "count_distinct")]
+        [("fte", "count_distinct"), ("department", "count_distinct"), ("role", "count_distinct")]
     )
     notes = []
-    for name, label in (("fte", "FTE"), ("department", "department")):
+    for name, label in (("fte", "FTE"), ("department", "department"), ("role", "role")):
         differing = pc.sum(pc.greater(grouped.column(f"{name}_count_distinct"), 1)).as_py() or 0
         if differing:
             notes.append(f"employees with a different {label} on different rows: {differing}")

@@ -338,6 +338,7 @@ KINDS = {
     "assets": {"nl": "Hardwareregister", "en": "Asset register"},
     "asset_register": {"nl": "Hardwareregister", "en": "Asset register"},
     "training": {"nl": "Opleidingen (HR)", "en": "Training (HR)"},
+    "applications": {"nl": "Applicatielandschap", "en": "Application portfolio"},
     "account_mapping": {"nl": "Rekeningindeling", "en": "Account mapping"},
 }
 

@@ -10,18 +10,19 @@ renamed as (
 
     select
         -- ids
-        delivery_id || ':' || source_row as application_line_id,
         delivery_id,
         municipality_code,
         cast(fiscal_year as integer) as fiscal_year,
         source_file,
         source_row,
+        delivery_id || ':' || cast(source_row as varchar) as application_line_id,
 
         -- attributes
         application_name,
         supplier,
         version,
-        gemma_components,
+        -- a blank cell lands as null when its row was checked with gaps; [] means the same
+        coalesce(gemma_components, []::varchar[]) as gemma_components,
         hosting,
         department,
         lifecycle_status,
