@@ -15,19 +15,17 @@ with BOM (odd style). Training files carry fake names and e-mail addresses: the 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import random
 import re
 import unicodedata
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import openpyxl
+
+from pipelines.demo.files import dutch_amount, write_csv, write_xlsx
 
 # --- hardware ---------------------------------------------------------------------------------
 
@@ -286,7 +284,7 @@ def write_assets_and_training(
     as_text = asset_style.suffix == ".csv"
     header, rows = _asset_table(assets, asset_style.tool, as_text, generator)
     if as_text:
-        _write_csv(target, header, rows, asset_style.encoding)
+        write_csv(target, header, rows, asset_style.encoding)
     else:
         title = (
             [f"TOPdesk - Objecten export {municipality_code}", f"Peildatum 31-12-{fiscal_year}"]
@@ -297,12 +295,12 @@ def write_assets_and_training(
             title = [f"Overzicht ICT-middelen gemeente ({municipality_code}), 31-12-{fiscal_year}"]
         sheet = "Hardware" if asset_style.tool == "own" else "Objecten"
         stamp = dt.datetime(fiscal_year + 1, 1, 15, 8, 0)
-        _write_xlsx(target, header, rows, title, stamp, sheet)
+        write_xlsx(target, header, rows, title, stamp, sheet)
     people = _employees(generator, employees, municipality_code)
     english = style % 2 == 1 and "training" not in own_layouts
     layout = "own" if "training" in own_layouts else ("en" if english else "nl")
     header, rows = _training_table(generator, people, fiscal_year, layout)
-    _write_csv(folder / "training.csv", header, rows, "utf-8-sig" if english else "cp1252")
+    write_csv(folder / "training.csv", header, rows, "utf-8-sig" if english else "cp1252")
 
 
 # --- assets -----------------------------------------------------------------------------------
@@ -402,8 +400,8 @@ def _price_text(cents: int, tool: str, rng: np.random.Generator) -> str:
     if tool != "topdesk":
         return f"{cents // 100},{cents % 100:02d}"
     if cents % 100 == 0 and rng.random() < 0.3:
-        return _amount(cents)[:-3] + ",-"
-    return _amount(cents)
+        return dutch_amount(cents)[:-3] + ",-"
+    return dutch_amount(cents)
 
 
 # --- training ---------------------------------------------------------------------------------
@@ -460,7 +458,7 @@ def _training_table(
             course = pool[int(rng.integers(len(pool)))]
             day = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
             category = categories[course.ict][int(rng.integers(2))]
-            cost = _amount(course.cost * 100) if course.cost else ""
+            cost = dutch_amount(course.cost * 100) if course.cost else ""
             rows.append([*base, course.name, category, _nl(course.hours), cost, f"{day:%d-%m-%Y}"])
     return {"en": _TRAINING_EN, "own": _TRAINING_OWN}.get(layout, _TRAINING_NL), rows
 
@@ -468,72 +466,3 @@ def _training_table(
 def _nl(number: float) -> str:
     """0.89 -> `0,89`, 8.0 -> `8`."""
     return f"{number:g}".replace(".", ",")
-
-
-def _amount(cents: int) -> str:
-    euros, rest = divmod(cents, 100)
-    return f"{euros:,}".replace(",", ".") + f",{rest:02d}"
-
-
-# --- writers ----------------------------------------------------------------------------------
-
-
-def _write_csv(
-    path: Path, header: Sequence[str], rows: Sequence[Sequence[object]], encoding: str
-) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    # Windows-1252 exports turn letters they lack (the ı of Yılmaz) into `?`, as HR systems do.
-    path.write_bytes(buffer.getvalue().encode(encoding, errors="replace"))
-
-
-def _write_xlsx(
-    path: Path,
-    header: Sequence[str],
-    rows: list[list[object]],
-    title: Sequence[str],
-    stamp: dt.datetime,
-    sheet_name: str = "Objecten",
-) -> None:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_name
-    for line in title:
-        sheet.append([line])
-    if title:
-        sheet.append([])
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "DD-MM-YYYY"
-            elif isinstance(cell.value, float):
-                cell.number_format = "#,##0.00"
-    workbook.properties.creator = "TOPdesk" if title else "Lansweeper"
-    workbook.properties.created = workbook.properties.modified = stamp
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    path.write_bytes(_reproducible_zip(buffer.getvalue(), stamp))
-
-
-def _reproducible_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """Same content, same bytes: fixed zip entry times and a fixed `modified` property."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    output = io.BytesIO()
-    modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + modified + rb"\g<2>",
-                    content,
-                )
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, content)
-    return output.getvalue()
