@@ -1,4 +1,5 @@
-"""The bundled demo drop zone: reference data, mappings, ledgers (CSV and XAF), assets and training."""
+"""The bundled demo drop zone: reference data, mappings, ledgers (CSV and XAF), assets, training
+and application portfolios."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import yaml
 
 from pipelines.contract.profile import PROFILE_FILE
+from pipelines.demo.applications import write_applications
 from pipelines.demo.assets_training import OWN_PROFILE, write_assets_and_training
 from pipelines.demo.ledgers import (
     OWN_LEDGER_PROFILE,
@@ -112,9 +114,12 @@ def write_demo(out_dir: Path, *, seed: int = 2024, volume: float = 1.0) -> dict:
                 own_layouts=frozenset({OWN_LAYOUTS.get(municipality.code)} - {None, "ledger"}),
             )
             registers += 1
+    portfolios = [write_applications(Path(out_dir), m, seed) for m in municipalities]
     for code, kind in OWN_LAYOUTS.items():
         write_profile(Path(out_dir), code, kind)
     return {
         **{key: summary[key] for key in ("files", "bytes", "ledger_lines")},
         "asset_and_training_deliveries": registers,
+        "application_portfolios": sum(len(years) for years in portfolios),
+        "applications": sum(sum(years.values()) for years in portfolios),
     }
