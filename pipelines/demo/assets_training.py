@@ -15,19 +15,17 @@ with BOM (odd style). Training files carry fake names and e-mail addresses: the 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import random
 import re
 import unicodedata
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import openpyxl
+
+from pipelines.demo.files import dutch_amount, write_csv, write_xlsx
 
 # --- hardware ---------------------------------------------------------------------------------
 
@@ -216,6 +214,60 @@ class _Employee:
     fte: float
 
 
+# ICT roles as HR systems write them (see the role vocabulary of the data contract); one word is
+# picked per employee. The own layout uses words only its delivery profile explains, and one it
+# forgot ("Projectleider digitalisering"): the benchmark counts that as other and says so.
+_ROLE_WORDS = {
+    "nl": {
+        "information_management": ("Informatiemanagement", "I-adviseur"),
+        "functional_management": ("Functioneel beheer",),
+        "information_security": ("Informatiebeveiliging",),
+        "privacy": ("Privacy",),
+        "data_bi": ("Data en BI",),
+        "ict_operations": ("ICT-beheer", "Applicatiebeheer", "Servicedesk"),
+    },
+    "en": {
+        "information_management": ("Information management",),
+        "functional_management": ("Functional management",),
+        "information_security": ("Information security",),
+        "privacy": ("Privacy officer",),
+        "data_bi": ("Data analyst",),
+        "ict_operations": ("IT operations",),
+    },
+    "own": {
+        "information_management": (
+            "Regisseur informatievoorziening",
+            "Projectleider digitalisering",
+        ),
+        "functional_management": ("Applicatiespecialist",),
+        "information_security": ("Adviseur informatieveiligheid",),
+        "privacy": ("Privacyjurist",),
+        "data_bi": ("Data-analist",),
+        "ict_operations": ("Werkplekspecialist",),
+    },
+}
+_ROLE_HEADER = {"nl": "Rol", "en": "Role", "own": "Rol I&A"}
+_OWN_UNMAPPED_ROLES = ("Projectleider digitalisering",)
+# How regie (every ICT role but operations) splits; functional managers sit in the departments.
+_REGIE_SPLIT = {
+    "functional_management": 0.4,
+    "information_management": 0.22,
+    "data_bi": 0.14,
+    "information_security": 0.12,
+    "privacy": 0.12,
+}
+_IN_DEPARTMENTS = ("functional_management", "privacy")
+
+
+@dataclass(frozen=True)
+class RoleMix:
+    """Which employees hold an ICT role: `ict_share` of them, `regie_share` of those in regie."""
+
+    ict_share: float
+    regie_share: float
+    rng: np.random.Generator  # a stream of its own, so the other columns stay as they were
+
+
 # --- public -----------------------------------------------------------------------------------
 
 # What a municipality that delivers in its own layouts writes in its delivery_profile.yml.
@@ -242,8 +294,17 @@ OWN_PROFILE = {
             "course_category": "Opleidingstype",
             "hours": "Studiebelasting",
             "training_date": "Begindatum",
+            "role": _ROLE_HEADER["own"],
         },
-        "values": {"course_category": {"Vakgebied": "other"}},
+        "values": {
+            "course_category": {"Vakgebied": "other"},
+            "role": {
+                word: role
+                for role, words in _ROLE_WORDS["own"].items()
+                for word in words
+                if word not in _OWN_UNMAPPED_ROLES
+            },
+        },
     },
 }  # fmt: skip
 
@@ -260,6 +321,7 @@ def write_assets_and_training(
     max_employees: int = 400,
     cost_centres: Sequence[str] | None = None,
     own_layouts: frozenset[str] = frozenset(),
+    roles: RoleMix | None = None,
 ) -> None:
     """Write `<out>/deliveries/<GM>/<year>/assets.{csv,xlsx}` and `training.csv`.
 
@@ -267,6 +329,7 @@ def write_assets_and_training(
     the ledger's, so assets and ledger agree); a generic numbering otherwise.
     `own_layouts`: the kinds ("assets", "training") this municipality exports in a layout of its
     own, which only its delivery profile (OWN_PROFILE) makes readable.
+    `roles`: who holds an ICT role; without it the HR records have no role column.
     """
     generator = _numpy_rng(rng)
     folder = Path(out_dir) / "deliveries" / municipality_code / str(fiscal_year)
@@ -286,7 +349,7 @@ def write_assets_and_training(
     as_text = asset_style.suffix == ".csv"
     header, rows = _asset_table(assets, asset_style.tool, as_text, generator)
     if as_text:
-        _write_csv(target, header, rows, asset_style.encoding)
+        write_csv(target, header, rows, asset_style.encoding)
     else:
         title = (
             [f"TOPdesk - Objecten export {municipality_code}", f"Peildatum 31-12-{fiscal_year}"]
@@ -297,12 +360,13 @@ def write_assets_and_training(
             title = [f"Overzicht ICT-middelen gemeente ({municipality_code}), 31-12-{fiscal_year}"]
         sheet = "Hardware" if asset_style.tool == "own" else "Objecten"
         stamp = dt.datetime(fiscal_year + 1, 1, 15, 8, 0)
-        _write_xlsx(target, header, rows, title, stamp, sheet)
+        write_xlsx(target, header, rows, title, stamp, sheet)
     people = _employees(generator, employees, municipality_code)
     english = style % 2 == 1 and "training" not in own_layouts
     layout = "own" if "training" in own_layouts else ("en" if english else "nl")
-    header, rows = _training_table(generator, people, fiscal_year, layout)
-    _write_csv(folder / "training.csv", header, rows, "utf-8-sig" if english else "cp1252")
+    role_words = _roles(roles, people, layout) if roles else None
+    header, rows = _training_table(generator, people, fiscal_year, layout, role_words)
+    write_csv(folder / "training.csv", header, rows, "utf-8-sig" if english else "cp1252")
 
 
 # --- assets -----------------------------------------------------------------------------------
@@ -402,8 +466,8 @@ def _price_text(cents: int, tool: str, rng: np.random.Generator) -> str:
     if tool != "topdesk":
         return f"{cents // 100},{cents % 100:02d}"
     if cents % 100 == 0 and rng.random() < 0.3:
-        return _amount(cents)[:-3] + ",-"
-    return _amount(cents)
+        return dutch_amount(cents)[:-3] + ",-"
+    return dutch_amount(cents)
 
 
 # --- training ---------------------------------------------------------------------------------
@@ -439,17 +503,24 @@ def _ascii(text: str) -> str:
 
 
 def _training_table(
-    rng: np.random.Generator, people: Sequence[_Employee], year: int, layout: str
+    rng: np.random.Generator,
+    people: Sequence[_Employee],
+    year: int,
+    layout: str,
+    role_words: Sequence[str] | None = None,
 ) -> tuple[Sequence[str], list[list[object]]]:
-    """`layout`: nl or en (the HR exports the readers know), own (one only a profile reads)."""
+    """`layout`: nl or en (the HR exports the readers know), own (one only a profile reads).
+    `role_words`: each employee's ICT role ("" for none), written after the FTE."""
     english = layout == "en"
     share_trained = rng.uniform(0.5, 0.75)
     ict_department = next(i for i, d in enumerate(_DEPARTMENTS) if d[0] == "I&A")
     categories = {"en": _CATEGORY_EN, "own": _CATEGORY_OWN}.get(layout, _CATEGORY_NL)
     rows: list[list[object]] = []
-    for person in people:
+    for index, person in enumerate(people):
         department = _DEPARTMENTS[person.department][1 if english else 0]
         base = [str(person.number), person.name, person.email, department, _nl(person.fte)]
+        if role_words is not None:
+            base.append(role_words[index])
         if rng.random() >= share_trained:
             rows.append([*base, "", "", "", "", ""])
             continue
@@ -460,80 +531,41 @@ def _training_table(
             course = pool[int(rng.integers(len(pool)))]
             day = dt.date(year, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
             category = categories[course.ict][int(rng.integers(2))]
-            cost = _amount(course.cost * 100) if course.cost else ""
+            cost = dutch_amount(course.cost * 100) if course.cost else ""
             rows.append([*base, course.name, category, _nl(course.hours), cost, f"{day:%d-%m-%Y}"])
-    return {"en": _TRAINING_EN, "own": _TRAINING_OWN}.get(layout, _TRAINING_NL), rows
+    header = list({"en": _TRAINING_EN, "own": _TRAINING_OWN}.get(layout, _TRAINING_NL))
+    if role_words is not None:
+        header.insert(header.index("FTE") + 1, _ROLE_HEADER[layout])
+    return header, rows
+
+
+def _roles(mix: RoleMix, people: Sequence[_Employee], layout: str) -> list[str]:
+    """One role word per employee ("" for no ICT role): operations, information management,
+    security and data come from the I&A department first, functional management and privacy
+    from the other departments first."""
+    rng = mix.rng
+    ict_department = next(i for i, d in enumerate(_DEPARTMENTS) if d[0] == "I&A")
+    in_ict = [i for i, p in enumerate(people) if p.department == ict_department]
+    elsewhere = [i for i, p in enumerate(people) if p.department != ict_department]
+    rng.shuffle(in_ict)
+    rng.shuffle(elsewhere)
+    holders = max(1, round(len(people) * mix.ict_share))
+    regie = round(holders * mix.regie_share)
+    names = list(_REGIE_SPLIT)
+    shares = np.array(list(_REGIE_SPLIT.values()))
+    wanted = [names[i] for i in rng.choice(len(names), size=regie, p=shares / shares.sum())]
+    wanted += ["ict_operations"] * (holders - regie)
+    words = [""] * len(people)
+    for role in wanted:
+        first, then = (elsewhere, in_ict) if role in _IN_DEPARTMENTS else (in_ict, elsewhere)
+        queue = first or then
+        if not queue:
+            break
+        choices = _ROLE_WORDS[layout][role]
+        words[queue.pop()] = choices[int(rng.integers(len(choices)))]
+    return words
 
 
 def _nl(number: float) -> str:
     """0.89 -> `0,89`, 8.0 -> `8`."""
     return f"{number:g}".replace(".", ",")
-
-
-def _amount(cents: int) -> str:
-    euros, rest = divmod(cents, 100)
-    return f"{euros:,}".replace(",", ".") + f",{rest:02d}"
-
-
-# --- writers ----------------------------------------------------------------------------------
-
-
-def _write_csv(
-    path: Path, header: Sequence[str], rows: Sequence[Sequence[object]], encoding: str
-) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    # Windows-1252 exports turn letters they lack (the ı of Yılmaz) into `?`, as HR systems do.
-    path.write_bytes(buffer.getvalue().encode(encoding, errors="replace"))
-
-
-def _write_xlsx(
-    path: Path,
-    header: Sequence[str],
-    rows: list[list[object]],
-    title: Sequence[str],
-    stamp: dt.datetime,
-    sheet_name: str = "Objecten",
-) -> None:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_name
-    for line in title:
-        sheet.append([line])
-    if title:
-        sheet.append([])
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "DD-MM-YYYY"
-            elif isinstance(cell.value, float):
-                cell.number_format = "#,##0.00"
-    workbook.properties.creator = "TOPdesk" if title else "Lansweeper"
-    workbook.properties.created = workbook.properties.modified = stamp
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    path.write_bytes(_reproducible_zip(buffer.getvalue(), stamp))
-
-
-def _reproducible_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """Same content, same bytes: fixed zip entry times and a fixed `modified` property."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    output = io.BytesIO()
-    modified = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + modified + rb"\g<2>",
-                    content,
-                )
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, content)
-    return output.getvalue()

@@ -1,4 +1,5 @@
-"""The bundled demo drop zone: reference data, mappings, ledgers (CSV and XAF), assets and training."""
+"""The bundled demo drop zone: reference data, mappings, ledgers (CSV and XAF), assets, training
+and application portfolios."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import numpy as np
 import yaml
 
 from pipelines.contract.profile import PROFILE_FILE
-from pipelines.demo.assets_training import OWN_PROFILE, write_assets_and_training
+from pipelines.demo.applications import write_applications
+from pipelines.demo.assets_training import OWN_PROFILE, RoleMix, write_assets_and_training
 from pipelines.demo.ledgers import (
     OWN_LEDGER_PROFILE,
     Account,
@@ -31,6 +33,22 @@ OWN_LAYOUTS = {"GM0358": "assets", "GM0197": "training", "GM1680": "ledger"}
 # tens of MB; only municipalities up to this size deliver them, the others show the mart's
 # "not delivered" reasons, as in real life where not every municipality delivers every source.
 PEOPLE_AND_ASSETS_MAX_INHABITANTS = 60_000
+
+
+# Regie (information management, functional management, security, privacy, data) as a share of
+# the ICT roles in the first year, and its yearly change: some municipalities invest in regie,
+# others mostly keep ICT running.
+REGIE_SHARE = (0.25, 0.6)
+REGIE_CHANGE = (-0.04, 0.0, 0.05, 0.1)
+
+
+def role_mix(seed: int, municipality: Municipality, year: int) -> RoleMix:
+    """Who holds an ICT role in this municipality-year: a few % of the staff."""
+    own = np.random.default_rng([seed, int(municipality.cbs_number), 0, 3])
+    first, change = own.uniform(*REGIE_SHARE), own.choice(REGIE_CHANGE)
+    rng = np.random.default_rng([seed, int(municipality.cbs_number), year, 3])
+    regie = float(np.clip(first + change * (year - min(municipality.inhabitants)), 0.1, 0.85))
+    return RoleMix(ict_share=rng.uniform(0.035, 0.06), regie_share=regie, rng=rng)
 
 
 def write_ledger_xaf(
@@ -110,11 +128,15 @@ def write_demo(out_dir: Path, *, seed: int = 2024, volume: float = 1.0) -> dict:
                 max_employees=100_000,  # no cap: every employee, so that per-FTE figures are real
                 cost_centres=(centres.ict, *centres.departments),
                 own_layouts=frozenset({OWN_LAYOUTS.get(municipality.code)} - {None, "ledger"}),
+                roles=role_mix(seed, municipality, year),
             )
             registers += 1
+    portfolios = [write_applications(Path(out_dir), m, seed) for m in municipalities]
     for code, kind in OWN_LAYOUTS.items():
         write_profile(Path(out_dir), code, kind)
     return {
         **{key: summary[key] for key in ("files", "bytes", "ledger_lines")},
         "asset_and_training_deliveries": registers,
+        "application_portfolios": sum(len(years) for years in portfolios),
+        "applications": sum(sum(years.values()) for years in portfolios),
     }

@@ -1007,6 +1007,17 @@ def _transactions(plan: _Plan, rng: np.random.Generator) -> Iterator[Transaction
         yield Transaction(journal, number, day, description, lines)
 
 
+def ict_spend_cents(
+    municipality: Municipality, fiscal_year: int, seed: int = 2024
+) -> dict[str, int]:
+    """The ICT money per category in the ledger `write_demo_data` writes for this year, in cents.
+
+    Money does not depend on `volume` (only line counts do), so this is the ledger's own figure.
+    """
+    rng = ledger_rng(seed, municipality, fiscal_year)
+    return dict(_plan(municipality, fiscal_year, rng, 1.0).ict_cents)
+
+
 def iter_transactions(
     municipality: Municipality,
     fiscal_year: int,
