@@ -58,7 +58,7 @@ def test_demo_municipalities_with_their_own_layouts_land_through_their_profiles(
         "select kind, status, rows_read, rows_landed - rows_with_gaps from load_quality "
         "where municipality_code in ('GM0197', 'GM0358', 'GM1680') and fiscal_year is not null",
     )
-    assert len(loads) == 27
+    assert len(loads) == 3 * 3 * 4  # three municipalities, three years, four kinds
     assert all(status == "accepted" for _, status, _, _ in loads)
     assert sum(read for _, _, read, _ in loads) > sum(clean for _, _, _, clean in loads)
     # the workbook with a title row, device words of its own and 2% of devices without a date
@@ -77,3 +77,36 @@ def test_demo_municipalities_with_their_own_layouts_land_through_their_profiles(
     )
     assert read == landed and gaps >= max(undated, unknown)
     assert f"{undated} of " in reason and "no usable purchase date" in reason
+
+
+def test_the_demo_mart_answers_both_halves_of_the_question(demo_mart, tmp_path):
+    """Every demo municipality-year has its application landscape; those with HR records their
+    regie; the figures have peer statistics and the report page says which way it leans."""
+    [(years, municipalities, with_regie, complete)] = query(
+        demo_mart,
+        "select count(*), count(distinct municipality_code), "
+        "count(regie_fte_per_1000_inhabitants), "
+        "count(*) filter (where applications_per_10k_inhabitants_quality = 'complete') "
+        "from portfolio_benchmark where has_applications",
+    )
+    assert municipalities >= 12 and years >= 36 and complete >= 36
+    assert with_regie >= 12 * 3 // 2  # the municipalities that deliver HR records
+    [(overlaps, phasing_out, off)] = query(
+        demo_mart,
+        "select sum(overlapping_components), sum(applications_phasing_out), "
+        "count(*) filter (where licence_reconciliation <> 'within_tolerance') "
+        "from portfolio_benchmark",
+    )
+    assert overlaps > 0 and phasing_out > 0 and off > 0
+    medians = query(
+        demo_mart,
+        "select count(*) from peer_benchmark where kpi = 'regie_fte_per_1000_inhabitants' "
+        "and not is_suppressed",
+    )
+    assert medians[0][0] > 0
+
+    from pipelines.report.site import write_page
+
+    page = write_page(demo_mart, "GM0074", 2024, tmp_path / "GM0074.html", "nl").read_text()
+    section = page[page.index('id="portfolio"') : page.index('id="quality"')]
+    assert "Heerenveen investeert" in section and "fte regie per 1.000 inwoners (mediaan" in section
