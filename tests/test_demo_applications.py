@@ -288,7 +288,8 @@ def test_roles_are_per_employee_and_a_few_percent_of_the_staff(demo):
         operations.add("Werkplekspecialist")
         if len(ict) >= 8:
             regie_shares[path] = sum(role not in operations for role in ict) / len(ict)
-    assert min(regie_shares.values()) < 0.4 < 0.55 < max(regie_shares.values())
+    # some municipalities mostly keep ICT running, others invest in regie
+    assert min(regie_shares.values()) < 0.4 and max(regie_shares.values()) > 0.55
 
 
 def test_own_hr_layout_maps_its_role_words_in_its_profile(demo):
@@ -301,7 +302,7 @@ def test_own_hr_layout_maps_its_role_words_in_its_profile(demo):
         header, rows = _training(out / "deliveries" / "GM0197" / str(year) / "training.csv")
         words |= {row[header.index("Rol I&A")] for row in rows} - {""}
     mapped = set(section["values"]["role"])
-    assert mapped < words | mapped and "Projectleider digitalisering" in words - mapped
+    assert words - mapped == {"Projectleider digitalisering"}  # forgotten: counted as other
     assert len(words & mapped) >= 5
 
 
