@@ -224,7 +224,12 @@ def test_a_run_leaves_out_the_models_no_source_it_may_change_feeds(dbt_manifest)
     every_run = set(landed) - set(partitioned_sources().values())
     hardware = {"stg_landing__assets", "int_assets_aged", "fct_hardware_asset"}
     training = {"stg_landing__training_records", "int_training_employees", "fct_training"}
-    applications = {"stg_landing__applications"}
+    applications = {
+        "stg_landing__applications",
+        "int_applications_classified",
+        "fct_application",
+        "application_overlap",
+    }
     seeds = {
         "ict_categories",
         "municipality_successors",
