@@ -249,6 +249,15 @@ def test_several_components_in_one_cell(tmp_path: Path):
     ]
 
 
+def test_components_separated_by_commas_as_the_softwarecatalogus_writes_them(tmp_path: Path):
+    cell = '"Burgerzakencomponent, Baliecomponent,GBA-administratiecomponent"'
+    row = DEMO_ROWS[0].replace(";Zaaksysteem;SaaS;", f";{cell};SaaS;")
+    checked = check(deliver(tmp_path, csv(DEMO_HEADER, row)))
+    assert column(checked, "gemma_components") == [
+        ["Burgerzakencomponent", "Baliecomponent", "GBA-administratiecomponent"]
+    ]
+
+
 def test_a_negative_licence_cost_is_left_out_with_the_rule(tmp_path: Path):
     row = DEMO_ROWS[0].replace("12.345,67", "-12.345,67")
     checked = check(deliver(tmp_path, csv(DEMO_HEADER, row, *DEMO_ROWS[1:])))

@@ -68,7 +68,7 @@ def category_rows() -> list[str]:
 
 def _value_type(value_type: pa.DataType) -> str:
     if pa.types.is_list(value_type):
-        return "text; several separated by `;`, `\\|` or a line break"
+        return "text; several separated by `;`, `\\|`, `,` or a line break"
     if pa.types.is_decimal(value_type):
         return "amount in euro (`12.345,67`)"
     if pa.types.is_integer(value_type):

@@ -49,9 +49,10 @@ from pipelines.readers.register_text import read_register_text
 from pipelines.readers.scrub import scrub_note, scrub_problems, scrub_table
 
 KIND = "applications"
-# Several GEMMA components in one cell: `;` (quoted in a CSV), `|`, or a line break (Excel).
-_SEPARATOR_CHARACTERS = " \t;|\r\n"
-_COMPONENT_SEPARATORS = r"\s*(?:[;|\r\n]\s*)+"
+# Several GEMMA components in one cell: `;` (quoted in a CSV), `|`, a line break (Excel), or a
+# comma as the GEMMA Softwarecatalogus export writes them (no GEMMA component name has one).
+_SEPARATOR_CHARACTERS = " \t;|,\r\n"
+_COMPONENT_SEPARATORS = r"\s*(?:[;|,\r\n]\s*)+"
 _SOFT_COLUMNS = ("gemma_components", "hosting", "licence_cost", "users", "contract_end_date")
 _GAP_OF_ABSENT = {
     "gemma_components": "gemma_component_missing",
