@@ -27,9 +27,9 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/pytest -n 2 --dist loadfile
 
+# the UI of the warehouse's own Dagster instance (warehouse/dagster/: its runs, schedules, sensors)
 dev: manifest
-	$(BIN)/ictbench dagster-home
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	DAGSTER_HOME="$$($(BIN)/ictbench dagster-home)" $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 docs: $(INSTALLED)
 	test -f warehouse/build/benchmark.duckdb || $(BIN)/ictbench run

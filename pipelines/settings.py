@@ -87,6 +87,11 @@ class Paths:
         return self.warehouse / "benchmark.duckdb"
 
     @property
+    def dagster_home(self) -> Path:
+        """The warehouse's own Dagster instance: run history, schedules, sensors."""
+        return self.warehouse / "dagster"
+
+    @property
     def pseudonym_key_file(self) -> Path:
         configured = os.environ.get(PSEUDONYM_KEY_FILE_ENV)
         return Path(configured) if configured else REPO_ROOT / ".ictbench" / "pseudonym.key"

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pipelines.cli.exit_codes import ExitCode
 from pipelines.run_history.instance import dagster_home_dir, ensure_dagster_home
 from pipelines.settings import (
     DATA_RAW_ENV,
@@ -69,7 +70,7 @@ FULL_REFRESH = {"ops": {"benchmark_models": {"config": {"full_refresh": True}}}}
 def run(
     data_raw: DataRawOption = None,
     warehouse: WarehouseOption = None,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show Dagster's log and tracebacks.")] = False,
     full: Annotated[
         bool,
         typer.Option(
@@ -78,15 +79,19 @@ def run(
         ),
     ] = False,
 ) -> None:
-    """Ingest new and changed deliveries, build the mart with dbt, publish it and print the benchmark."""
+    """Ingest new and changed deliveries, build the mart with dbt, publish it and print the benchmark.
+
+    Exit code 0: published (or already up to date), every delivery accepted; 1: not published,
+    the previous mart stays; 2: nothing ran (no drop zone, a reference file missing); 3: published,
+    with deliveries rejected, partially accepted or refused (listed at the end)."""
+    from pipelines.cli.preflight import drop_zone_problem, reference_problem
     from pipelines.transform import dbt_server
 
     paths = _paths(data_raw, warehouse)
-    if not paths.deliveries.is_dir():
-        errors.print(
-            f"[red]No drop zone at {paths.deliveries}[/red]: run `ictbench demo-data` first."
-        )
-        raise typer.Exit(2)
+    given = data_raw is not None or DATA_RAW_ENV in os.environ
+    if problem := drop_zone_problem(paths, given=given) or reference_problem(paths):
+        errors.print(problem, style="red", soft_wrap=True, highlight=False)
+        raise typer.Exit(ExitCode.USAGE)
     # Dagster stops its log-tailing helpers with SIGTERM; started under nohup or from a script
     # that ignores it, they would outlive the run and hold its output open.
     if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
@@ -95,44 +100,58 @@ def run(
     dbt_server.start(DBT_EXECUTABLE)
     import dagster as dg
 
+    from pipelines.cli.failures import step_failures
+    from pipelines.cli.run_summary import RunSummary, problems
     from pipelines.report.console import print_benchmark
     from pipelines.transform.manifest import prepare_manifest
 
-    ensure_dagster_home()
+    ensure_dagster_home(paths)
     ensure_pseudonym_key(paths)
     with console.status("Preparing the dbt manifest"):
         prepare_manifest()
     from pipelines.cli.progress import run_with_progress
 
     with dg.DagsterInstance.get() as instance:
-        # the run is in the Dagster UI in full; the terminal gets progress, warnings and a summary
+        # the run is in the Dagster UI in full; the terminal gets progress and a summary
         result = run_with_progress(
             paths,
             instance,
             console,
             every_partition=full,
             run_config=FULL_REFRESH if full else None,
-            log_level="DEBUG" if debug else "WARNING",
+            log_level="DEBUG" if debug else "CRITICAL",
             raise_on_error=debug,
         )
     _report_checks(result)
+    summary = RunSummary(published=result.success, problems=problems(paths))
+    status_command = "ictbench status" + (f" --warehouse {paths.warehouse}" if warehouse else "")
+    if result.success:
+        count = print_benchmark(paths.published_db, console)
+        if result.asset_materializations_for_node("published_benchmark"):
+            console.print(f"Published {paths.published_db} ({count} municipality-years).")
+        else:
+            console.print(
+                f"Nothing landed changed since the published build: {paths.published_db} "
+                f"({count} municipality-years) is as it was."
+            )
+    for line in summary.lines(status_command):
+        console.print(line, style="yellow", soft_wrap=True, highlight=False)
     if not result.success:
-        for event in result.all_events:
-            if event.event_type_value == "STEP_FAILURE":
-                error = event.event_specific_data.error
-                errors.print(
-                    f"[red]step {event.step_key} failed[/red]: {error.message.strip()[:2000]}"
-                )
-        errors.print("The published mart was left as it was.")
-        raise typer.Exit(1)
-    count = print_benchmark(paths.published_db, console)
-    if result.asset_materializations_for_node("published_benchmark"):
-        console.print(f"Published {paths.published_db} ({count} municipality-years).")
-    else:
-        console.print(
-            f"Nothing landed changed since the published build: {paths.published_db} "
-            f"({count} municipality-years) is as it was."
+        for step, cause in step_failures(result.all_events):
+            errors.print(
+                f"step {step} failed: {cause}", style="red", soft_wrap=True, highlight=False
+            )
+        errors.print(
+            "Not published: the published mart was left as it was. Mend the cause above and run "
+            "`ictbench run` again (`--debug` shows the traceback).",
+            soft_wrap=True,
+            highlight=False,
         )
+    raise typer.Exit(summary.exit_code)
+
+
+# the run summary lists the deliveries behind this check, each with its reason
+SUMMARISED_CHECKS = {"deliveries_meet_contract"}
 
 
 def _report_checks(result) -> None:
@@ -140,19 +159,19 @@ def _report_checks(result) -> None:
         if event.event_type_value != "ASSET_CHECK_EVALUATION":
             continue
         evaluation = event.event_specific_data
-        if not evaluation.passed:
-            messages = evaluation.metadata.get("messages")
-            detail = f"\n{messages.value}" if messages else ""
+        if not evaluation.passed and evaluation.check_name not in SUMMARISED_CHECKS:
             console.print(
-                f"[yellow]check {evaluation.check_name} on "
-                f"{evaluation.asset_key.to_user_string()} did not pass[/yellow]{detail}"
+                f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} "
+                "did not pass (the Dagster UI has its details)",
+                style="yellow",
+                highlight=False,
             )
 
 
 @app.command("dagster-home", hidden=True)
-def dagster_home() -> None:
-    """Prepare the local Dagster instance (used by `make dev`)."""
-    console.print(ensure_dagster_home())
+def dagster_home(warehouse: WarehouseOption = None) -> None:
+    """Prepare the warehouse's Dagster instance and print its folder (used by `make dev`)."""
+    typer.echo(ensure_dagster_home(_paths(None, warehouse)))
 
 
 @app.command()
@@ -212,8 +231,8 @@ def status(warehouse: WarehouseOption = None) -> None:
     """Last run, deliveries accepted / partially accepted / rejected, and the published version."""
     from pipelines.cli.status import status as show_status
 
-    home = dagster_home_dir()
-    show_status(_paths(None, warehouse).published_db, home, console)
+    paths = _paths(None, warehouse)
+    show_status(paths.published_db, dagster_home_dir(paths), console)
 
 
 @app.command()

@@ -9,6 +9,7 @@ from pipelines.defs.ingest.partitions import (
     range_tags,
 )
 from pipelines.defs.resources import WarehouseResource
+from pipelines.run_history.instance import WAREHOUSE_TAG
 
 
 def changed_partitions(before: dict[str, list], after: dict[str, list]) -> set[str]:
@@ -55,7 +56,11 @@ def deliveries_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseR
         run_requests=[
             dg.RunRequest(
                 run_key=f"deliveries-{hash_of(current)}",
-                tags={**range_tags(ordered), "ictbench/trigger": "deliveries"},
+                tags={
+                    **range_tags(ordered),
+                    "ictbench/trigger": "deliveries",
+                    WAREHOUSE_TAG: str(warehouse.paths().warehouse),
+                },
             )
         ],
         dynamic_partitions_requests=[deliveries_partitions.build_add_request(new)] if new else [],
