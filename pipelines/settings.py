@@ -87,6 +87,11 @@ class Paths:
         return self.warehouse / "benchmark.duckdb"
 
     @property
+    def run_log(self) -> Path:
+        """What dbt printed during the last `ictbench run` (its full log: build/dbt_target/)."""
+        return self.warehouse / "logs" / "last_run.log"
+
+    @property
     def dagster_home(self) -> Path:
         """The warehouse's own Dagster instance: run history, schedules, sensors."""
         return self.warehouse / "dagster"

@@ -25,7 +25,8 @@ from pipelines.settings import (
 )
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = Console(width=None if sys.stdout.isatty() else 160)
+# a pipe or CI log gets a wide table, unless COLUMNS says how wide
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 errors = Console(stderr=True)
 
 DataRawOption = Annotated[
@@ -71,6 +72,9 @@ def run(
     data_raw: DataRawOption = None,
     warehouse: WarehouseOption = None,
     debug: Annotated[bool, typer.Option(help="Show Dagster's log and tracebacks.")] = False,
+    verbose: Annotated[
+        bool, typer.Option(help="Show dbt's log instead of writing it to warehouse/logs/.")
+    ] = False,
     full: Annotated[
         bool,
         typer.Option(
@@ -101,6 +105,7 @@ def run(
     import dagster as dg
 
     from pipelines.cli.failures import step_failures
+    from pipelines.cli.run_log import to_run_log
     from pipelines.cli.run_summary import RunSummary, problems
     from pipelines.report.console import print_benchmark
     from pipelines.transform.manifest import prepare_manifest
@@ -111,13 +116,18 @@ def run(
         prepare_manifest()
     from pipelines.cli.progress import run_with_progress
 
-    with dg.DagsterInstance.get() as instance:
+    verbose = verbose or debug
+    with (
+        dg.DagsterInstance.get() as instance,
+        to_run_log(paths.run_log, console, verbose=verbose),
+    ):
         # the run is in the Dagster UI in full; the terminal gets progress and a summary
         result = run_with_progress(
             paths,
             instance,
             console,
             every_partition=full,
+            show_output=verbose,
             run_config=FULL_REFRESH if full else None,
             log_level="DEBUG" if debug else "CRITICAL",
             raise_on_error=debug,
@@ -147,6 +157,8 @@ def run(
             soft_wrap=True,
             highlight=False,
         )
+        if not verbose:
+            errors.print(f"What dbt printed: {paths.run_log}", soft_wrap=True, highlight=False)
     raise typer.Exit(summary.exit_code)
 
 
@@ -236,15 +248,35 @@ def status(warehouse: WarehouseOption = None) -> None:
 
 
 @app.command()
-def show(warehouse: WarehouseOption = None) -> None:
-    """Print the published benchmark."""
-    from pipelines.report.console import print_benchmark
+def show(
+    code: Annotated[
+        str | None, typer.Argument(help="CBS code, e.g. GM0363; none: every municipality.")
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Only this fiscal year.")] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="table (default), or csv / json for scripts.")
+    ] = "table",
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Print the published benchmark, all of it or one municipality (and year)."""
+    from pipelines.report.console import print_benchmark, write_benchmark
 
     paths = _paths(None, warehouse)
+    if output_format not in ("table", "csv", "json"):
+        errors.print(f"--format {output_format}: use table, csv or json.")
+        raise typer.Exit(2)
     if not paths.published_db.exists():
         errors.print(f"No published mart at {paths.published_db}: run `ictbench run` first.")
         raise typer.Exit(2)
-    print_benchmark(paths.published_db, console)
+    code = code.upper() if code else None
+    if output_format == "table":
+        count = print_benchmark(paths.published_db, console, code, year)
+    else:
+        count = write_benchmark(paths.published_db, sys.stdout, output_format, code, year)
+    if count == 0 and (code or year):
+        wanted = " ".join(str(part) for part in (code, year) if part)
+        errors.print(f"{wanted} is not in the published benchmark.")
+        raise typer.Exit(1)
 
 
 @app.command("demo-data")
