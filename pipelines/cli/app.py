@@ -296,10 +296,12 @@ def demo_data(
     ] = None,
 ) -> None:
     """Write the demo deliveries and reference data (deterministic)."""
+    from pipelines.cli.demo_summary import describe
+
     if scale is None:
         from pipelines.demo.generate import write_demo
 
-        summary = write_demo(out, seed=seed)
+        ledger_lines = write_demo(out, seed=seed)["ledger_lines"]
     else:
         from pipelines.demo.national import write_national
 
@@ -309,18 +311,9 @@ def demo_data(
         if out.resolve().is_relative_to(REPO_ROOT):
             errors.print(f"{out} is inside the repository; national data goes elsewhere (--out).")
             raise typer.Exit(2)
-        national = write_national(out, scale=scale, seed=seed)
-        summary = {
-            name: national[name]
-            for name in (
-                "municipalities",
-                "ledger_lines",
-                "ledger_bytes",
-                "asset_rows",
-                "training_rows",
-            )
-        }
-    console.print(f"Demo data written to {out}: {summary}")
+        ledger_lines = write_national(out, scale=scale, seed=seed)["ledger_lines"]
+    for line in describe(out, ledger_lines):
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command()
