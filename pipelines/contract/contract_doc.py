@@ -114,11 +114,69 @@ def rule_rows(expectations_dir: Path = EXPECTATIONS_DIR) -> list[str]:
     return rows
 
 
+def _type_of(field) -> str:
+    import pyarrow as pa
+
+    if pa.types.is_date(field.type):
+        return "date `dd-mm-yyyy`"
+    if pa.types.is_decimal(field.type):
+        return "amount in euros, decimal comma (`1.234,56`)"
+    if pa.types.is_integer(field.type):
+        return "whole number"
+    if pa.types.is_floating(field.type):
+        return "number, decimal comma"
+    return "text"
+
+
+# a column that lands under another name: the employee number lands only as its pseudonym
+LANDS_AS = {"employee_id": "employee_key"}
+
+
+def column_rows(kind: str) -> Callable[[], list[str]]:
+    """The columns of a kind's file: the headers recognised for each, whether it must be there,
+    and its type; then the personal-data columns that are recognised only to be left out."""
+
+    def rows() -> list[str]:
+        from pipelines.contract.kinds import KINDS
+        from pipelines.contract.vocabulary import column_aliases, personal_columns, required_columns
+
+        schema = KINDS[kind].schema
+        required = required_columns(kind)
+        lines = ["| column | headers recognised | required | type |", "|---|---|---|---|"]
+        for column, headers in column_aliases(kind).items():
+            field = schema.field(LANDS_AS.get(column, column))
+            spelled = ", ".join(f"`{h}`" for h in headers if h != column)
+            kept = _type_of(field) + (
+                ", stored only as its keyed pseudonym" if column in LANDS_AS else ""
+            )
+            lines.append(
+                f"| `{column}` | {spelled} | {'yes' if column in required else 'no'} | {kept} |"
+            )
+        for column, headers in personal_columns(kind).items():
+            spelled = ", ".join(f"`{h}`" for h in headers)
+            lines.append(f"| ({column}: personal data) | {spelled} | no | never stored |")
+        return lines
+
+    return rows
+
+
 CATEGORIES = Table(
     "categories", "dbt_project/seeds/ict_categories.csv", "Category codes", category_rows
 )
 RULES = Table("rules", "expectations/*.json", "Validation rules", rule_rows)
-TABLES = (CATEGORIES, RULES)
+ASSET_COLUMNS = Table(
+    "asset-columns",
+    "pipelines/contract/vocabularies/columns.yml",
+    "Hardware asset register",
+    column_rows("assets"),
+)
+TRAINING_COLUMNS = Table(
+    "training-columns",
+    "pipelines/contract/vocabularies/columns.yml",
+    "HR training records",
+    column_rows("training"),
+)
+TABLES = (CATEGORIES, ASSET_COLUMNS, TRAINING_COLUMNS, RULES)
 
 
 def update(doc: Path = DOC) -> bool:
