@@ -38,7 +38,8 @@ def changed_partitions(before: dict[str, list], after: dict[str, list]) -> set[s
 @dg.sensor(
     job_name="benchmark",
     minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    # off until switched on in the UI (Automation): a first `make dev` starts no run by itself
+    default_status=dg.DefaultSensorStatus.STOPPED,
     description="Watches data_raw/deliveries by content hash; new or changed deliveries get their partitions (re)ingested and the mart republished.",
 )
 def deliveries_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
