@@ -20,8 +20,9 @@ install: $(INSTALLED)
 manifest: $(INSTALLED)
 	$(BIN)/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
 
+# exit code 3 is "published, with refusals": listed on screen, not a failure of `make run`
 run: $(INSTALLED)
-	$(BIN)/ictbench run
+	$(BIN)/ictbench run || [ $$? -eq 3 ]
 
 # two workers for the two cores; a test module stays on one worker, so its fixtures run once
 test: $(INSTALLED)
