@@ -3,6 +3,7 @@ code per outcome, the cause of a failure in one line, and each warehouse's own r
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -168,3 +169,21 @@ def test_a_run_whose_process_is_gone_is_marked_interrupted():
         assert mark_interrupted(instance) == [stopped.run_id]
         assert instance.get_run_by_id(stopped.run_id).status == dg.DagsterRunStatus.CANCELED
         assert instance.get_run_by_id(running.run_id).status == dg.DagsterRunStatus.STARTED
+
+
+def test_each_partition_carries_its_own_counts(two_warehouses, dbt_manifest):
+    warehouse, _ = two_warehouses["clean"]
+    with dg.DagsterInstance.from_config(str(warehouse / "dagster")) as instance:
+        for code in ("GM0363", "GM0088"):
+            [record] = instance.fetch_materializations(
+                dg.AssetRecordsFilter(
+                    asset_key=dg.AssetKey("ledger_deliveries"), asset_partitions=[f"{code}-2024"]
+                ),
+                limit=1,
+            ).records
+            metadata = record.asset_materialization.metadata
+            result = json.loads(
+                (warehouse / "load_results" / "ledger" / f"{code}_2024_ledger.json").read_text()
+            )
+            assert metadata["rows_landed"].value == result["rows_landed"]
+            assert metadata["deliveries_accepted"].value == 1
