@@ -87,6 +87,11 @@ class Paths:
         return self.warehouse / "benchmark.duckdb"
 
     @property
+    def data_docs(self) -> Path:
+        """The Data Docs: index.html, a page per delivery in deliveries/, GX's suite pages."""
+        return self.warehouse / "docs"
+
+    @property
     def run_log(self) -> Path:
         """What dbt printed during the last `ictbench run` (its full log: build/dbt_target/)."""
         return self.warehouse / "logs" / "last_run.log"

@@ -244,7 +244,7 @@ def status(warehouse: WarehouseOption = None) -> None:
     from pipelines.cli.status import status as show_status
 
     paths = _paths(None, warehouse)
-    show_status(paths.published_db, dagster_home_dir(paths), console)
+    show_status(paths, dagster_home_dir(paths), console)
 
 
 @app.command()

@@ -8,7 +8,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.ingest.delivery_pages import page_name
 from pipelines.report.queries import open_mart
+from pipelines.settings import Paths
 
 
 def _when(timestamp: float | None) -> str:
@@ -45,9 +47,16 @@ def _last_run(dagster_home: Path | None, warehouse: Path | None = None) -> str:
     )
 
 
-def status(published_db: Path, dagster_home: Path | None, console: Console) -> dict[str, int]:
-    """Last run, deliveries by load status, and the published version with the kept ones."""
-    console.print(f"[bold]Last run[/bold]: {_last_run(dagster_home, published_db.parent)}")
+def _page(paths: Paths, delivery_key: str) -> str:
+    page = paths.data_docs / page_name(delivery_key)
+    return f"\n{page}" if page.exists() else ""
+
+
+def status(paths: Paths, dagster_home: Path | None, console: Console) -> dict[str, int]:
+    """Last run, deliveries by load status with their Data Docs pages, and the published version
+    with the kept ones."""
+    published_db = paths.published_db
+    console.print(f"[bold]Last run[/bold]: {_last_run(dagster_home, paths.warehouse)}")
     if not published_db.exists():
         console.print(f"[bold]Published[/bold]: nothing at {published_db}")
         return {}
@@ -65,7 +74,8 @@ def status(published_db: Path, dagster_home: Path | None, console: Console) -> d
             ).fetchall()
         )
         problems = mart.rows(
-            "select municipality_code, fiscal_year, kind, status, rows_quarantined, message "
+            "select delivery_key, municipality_code, fiscal_year, kind, status, rows_quarantined, "
+            "message "
             "from load_quality where status <> 'accepted' "
             "order by municipality_code, fiscal_year, kind"
         )
@@ -86,7 +96,10 @@ def status(published_db: Path, dagster_home: Path | None, console: Console) -> d
                 p["status"],
                 str(p["rows_quarantined"] or 0),
                 # whole: a refused file's reason comes after its path
-                p["message"] or "",
+                (p["message"] or "") + _page(paths, p["delivery_key"]),
             )
         console.print(table)
+    index = paths.data_docs / "index.html"
+    if index.exists():
+        console.print(f"[bold]Data Docs[/bold]: {index} (a page per delivery)", highlight=False)
     return counts
