@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install run test dev demo-data manifest report docs lint format bench clean
+.PHONY: install run test dev demo-data manifest report docs lint format bench clean screenshots
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -39,6 +39,12 @@ docs: $(INSTALLED)
 
 report: $(INSTALLED)
 	$(BIN)/ictbench report
+
+# docs/screenshots/*.png for the README: needs headless Chromium (apt-get install chromium)
+screenshots: $(INSTALLED)
+	test -f warehouse/benchmark.duckdb || $(BIN)/ictbench run
+	$(BIN)/ictbench report
+	$(BIN)/python scripts/screenshots.py
 
 demo-data: $(INSTALLED)
 	$(BIN)/ictbench demo-data
