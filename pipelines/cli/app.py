@@ -104,7 +104,7 @@ def run(
     dbt_server.start(DBT_EXECUTABLE)
     import dagster as dg
 
-    from pipelines.cli.failures import step_failures
+    from pipelines.cli.failures import run_warnings, step_failures
     from pipelines.cli.run_log import to_run_log
     from pipelines.cli.run_summary import RunSummary, problems
     from pipelines.report.console import print_benchmark
@@ -132,6 +132,9 @@ def run(
             log_level="DEBUG" if debug else "CRITICAL",
             raise_on_error=debug,
         )
+        if not debug:  # debug printed them as they came
+            for warning in run_warnings(instance, result.run_id):
+                console.print(warning, style="yellow", soft_wrap=True, highlight=False)
     _report_checks(result)
     summary = RunSummary(published=result.success, problems=problems(paths))
     status_command = "ictbench status" + (f" --warehouse {paths.warehouse}" if warehouse else "")

@@ -1,8 +1,10 @@
-"""The cause of a failed run in one line: the innermost error of each failed step, without the
-layers Dagster wraps around it and without the traceback (`--debug` shows those)."""
+"""What a quiet run still says: the cause of a failure in one line (the innermost error of each
+failed step, without the layers Dagster wraps around it and without the traceback: `--debug`
+shows those), and the warnings the steps logged (what a run mended, a full refresh and why)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 
@@ -24,4 +26,13 @@ def step_failures(events: Iterable) -> list[tuple[str, str]]:
         (event.step_key, root_message(event.event_specific_data.error))
         for event in events
         if event.event_type_value == "STEP_FAILURE"
+    ]
+
+
+def run_warnings(instance, run_id: str) -> list[str]:
+    """The warnings the run's own code logged (`context.log.warning`), in order."""
+    return [
+        entry.user_message
+        for entry in instance.all_logs(run_id)
+        if entry.dagster_event is None and entry.level == logging.WARNING
     ]
