@@ -128,6 +128,7 @@ def test_published_mart_has_only_bi_tables(built):
         "fct_hardware_asset",
         "fct_ict_cost_line",
         "fct_training",
+        "gemma_reference_components",
         "ict_benchmark",
         "ict_benchmark_current_boundaries",
         "ict_categories",

@@ -224,7 +224,12 @@ def test_a_run_leaves_out_the_models_no_source_it_may_change_feeds(dbt_manifest)
     every_run = set(landed) - set(partitioned_sources().values())
     hardware = {"stg_landing__assets", "int_assets_aged", "fct_hardware_asset"}
     training = {"stg_landing__training_records", "int_training_employees", "fct_training"}
-    seeds = {"ict_categories", "municipality_successors", "replacement_cycles"}
+    seeds = {
+        "ict_categories",
+        "municipality_successors",
+        "replacement_cycles",
+        "gemma_reference_components",
+    }
 
     assert left_out(manifest, every_run | {"ledger_lines"}) == hardware | training | seeds
     assert left_out(manifest, every_run | {"asset_register"}) == training | seeds | {
