@@ -87,6 +87,21 @@ class Paths:
         return self.warehouse / "benchmark.duckdb"
 
     @property
+    def data_docs(self) -> Path:
+        """The Data Docs: index.html, a page per delivery in deliveries/, GX's suite pages."""
+        return self.warehouse / "docs"
+
+    @property
+    def run_log(self) -> Path:
+        """What dbt printed during the last `ictbench run` (its full log: build/dbt_target/)."""
+        return self.warehouse / "logs" / "last_run.log"
+
+    @property
+    def dagster_home(self) -> Path:
+        """The warehouse's own Dagster instance: run history, schedules, sensors."""
+        return self.warehouse / "dagster"
+
+    @property
     def pseudonym_key_file(self) -> Path:
         configured = os.environ.get(PSEUDONYM_KEY_FILE_ENV)
         return Path(configured) if configured else REPO_ROOT / ".ictbench" / "pseudonym.key"

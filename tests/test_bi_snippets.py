@@ -43,9 +43,11 @@ def warehouse(tmp_path_factory, dbt_manifest) -> Path:
     ("language", "code"), snippets(), ids=[f"snippet_{n}" for n in range(1, len(snippets()) + 1)]
 )
 def test_snippet_runs(warehouse: Path, tmp_path: Path, language: str, code: str):
-    code = code.replace("warehouse/", f"{warehouse}/")
+    code = code.replace("warehouse/", f"{warehouse}/").replace(
+        ".venv/bin/", f"{Path(sys.executable).parent}/"
+    )
     command = ["bash", "-euc", code] if language == "sh" else [sys.executable, "-c", code]
-    environment = os.environ | {"PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    environment = dict(os.environ)  # the snippets name .venv/bin themselves
     finished = subprocess.run(
         command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60
     )

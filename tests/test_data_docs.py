@@ -109,3 +109,42 @@ def test_suite_pages_show_delivery_parameters_as_gx_suite_parameters():
     suite = documented_suite("ledger")
     in_year = next(e for e in suite.expectations if e.meta["rule"] == "booking_date_in_fiscal_year")
     assert in_year.min_value == {"$PARAMETER": "fiscal_year_start"}
+
+
+def test_the_site_is_offline_with_a_page_per_delivery(paths):
+    """Nothing on any page is fetched from elsewhere; each delivery has its own page, named after
+    it, with its data asset; the index links them all."""
+    import re
+
+    misplaced = paths.data_raw / "deliveries" / "GM0088" / "ledger.csv"
+    misplaced.write_bytes(
+        (paths.data_raw / "deliveries" / "GM0088" / "2024" / "ledger.csv").read_bytes()
+    )
+    target = paths.data_raw / LEDGER
+    target.write_bytes(target.read_bytes().splitlines(keepends=True)[0])  # header only
+    ingest(paths)
+    resource = WarehouseResource(
+        data_raw_dir=str(paths.data_raw), warehouse_dir=str(paths.warehouse)
+    )
+    assert dg.materialize(
+        [load_results], resources={"warehouse": resource, "drop_zone": drop_zone_listing}
+    ).success
+
+    site = docs_dir(paths)
+    reference = re.compile(r"""\b(?:src|href)\s*=\s*["']?([^"'\s>]*)""", re.IGNORECASE)
+    for page in site.rglob("*.html"):
+        targets = reference.findall(page.read_text(encoding="utf-8"))
+        assert targets and not [t for t in targets if "http" in t or t.startswith("//")], page
+    assert sorted(p.name for p in (site / "deliveries").glob("*.html")) == [
+        "GM0088_2024_ledger.html",
+        "GM0088_account_mapping.html",
+        "GM0363_2024_ledger.html",
+        "GM0363_account_mapping.html",
+        "refused_GM0088_ledger.csv.html",
+    ]
+    rejected = (site / "deliveries" / "GM0363_2024_ledger.html").read_text(encoding="utf-8")
+    assert "<code>ledger_deliveries</code>, partition GM0363-2024" in rejected
+    assert "GM0363/2024/ledger.csv" in rejected and "ledger_has_lines" in rejected
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="deliveries/GM0363_2024_ledger.html"' in index
+    assert "5 deliveries: 3 accepted, 0 partially accepted, 2 rejected." in index

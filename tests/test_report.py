@@ -16,6 +16,7 @@ from pipelines.contract import categories
 from pipelines.report import labels, queries
 from pipelines.report.numbers import money, number, percent
 from pipelines.report.site import write_page, write_site
+from pipelines.settings import Paths
 from tests.conftest import FIXTURES, run_benchmark
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -191,10 +192,19 @@ def test_site_has_an_index_linking_every_page(published: Path, tmp_path: Path):
 
 def test_status_counts_deliveries(published: Path):
     console = Console(record=True, width=200)
-    counts = status_command.status(published, None, console)
+    paths = Paths(published.parents[1] / "data_raw", published.parent)
+    counts = status_command.status(paths, None, console)
     assert counts.get("accepted", 0) >= 2
     output = console.export_text()
     assert "Deliveries" in output and "Published" in output
+    assert f"Data Docs: {published.parent / 'docs' / 'index.html'}" in output
+
+
+def test_the_data_quality_table_links_each_delivery_to_its_data_docs_page(page: Path):
+    html = page.read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]*/deliveries/GM0363_2024_ledger\.html)"', html)
+    assert links
+    assert (page.parent / links[0]).resolve().exists()
 
 
 def _png_pixel_bytes(path: Path) -> bytes:

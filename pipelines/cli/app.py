@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pipelines.cli.exit_codes import ExitCode
 from pipelines.run_history.instance import dagster_home_dir, ensure_dagster_home
 from pipelines.settings import (
     DATA_RAW_ENV,
@@ -24,7 +25,8 @@ from pipelines.settings import (
 )
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-console = Console(width=None if sys.stdout.isatty() else 160)
+# a pipe or CI log gets a wide table, unless COLUMNS says how wide
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 errors = Console(stderr=True)
 
 DataRawOption = Annotated[
@@ -69,7 +71,10 @@ FULL_REFRESH = {"ops": {"benchmark_models": {"config": {"full_refresh": True}}}}
 def run(
     data_raw: DataRawOption = None,
     warehouse: WarehouseOption = None,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show Dagster's log and tracebacks.")] = False,
+    verbose: Annotated[
+        bool, typer.Option(help="Show dbt's log instead of writing it to warehouse/logs/.")
+    ] = False,
     full: Annotated[
         bool,
         typer.Option(
@@ -78,15 +83,19 @@ def run(
         ),
     ] = False,
 ) -> None:
-    """Ingest new and changed deliveries, build the mart with dbt, publish it and print the benchmark."""
+    """Ingest new and changed deliveries, build the mart with dbt, publish it and print the benchmark.
+
+    Exit code 0: published (or already up to date), every delivery accepted; 1: not published,
+    the previous mart stays; 2: nothing ran (no drop zone, a reference file missing); 3: published,
+    with deliveries rejected, partially accepted or refused (listed at the end)."""
+    from pipelines.cli.preflight import drop_zone_problem, reference_problem
     from pipelines.transform import dbt_server
 
     paths = _paths(data_raw, warehouse)
-    if not paths.deliveries.is_dir():
-        errors.print(
-            f"[red]No drop zone at {paths.deliveries}[/red]: run `ictbench demo-data` first."
-        )
-        raise typer.Exit(2)
+    given = data_raw is not None or DATA_RAW_ENV in os.environ
+    if problem := drop_zone_problem(paths, given=given) or reference_problem(paths):
+        errors.print(problem, style="red", soft_wrap=True, highlight=False)
+        raise typer.Exit(ExitCode.USAGE)
     # Dagster stops its log-tailing helpers with SIGTERM; started under nohup or from a script
     # that ignores it, they would outlive the run and hold its output open.
     if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
@@ -95,44 +104,69 @@ def run(
     dbt_server.start(DBT_EXECUTABLE)
     import dagster as dg
 
+    from pipelines.cli.failures import run_warnings, step_failures
+    from pipelines.cli.run_log import to_run_log
+    from pipelines.cli.run_summary import RunSummary, problems
     from pipelines.report.console import print_benchmark
     from pipelines.transform.manifest import prepare_manifest
 
-    ensure_dagster_home()
+    ensure_dagster_home(paths)
     ensure_pseudonym_key(paths)
     with console.status("Preparing the dbt manifest"):
         prepare_manifest()
     from pipelines.cli.progress import run_with_progress
 
-    with dg.DagsterInstance.get() as instance:
-        # the run is in the Dagster UI in full; the terminal gets progress, warnings and a summary
+    verbose = verbose or debug
+    with (
+        dg.DagsterInstance.get() as instance,
+        to_run_log(paths.run_log, console, verbose=verbose),
+    ):
+        # the run is in the Dagster UI in full; the terminal gets progress and a summary
         result = run_with_progress(
             paths,
             instance,
             console,
             every_partition=full,
+            show_output=verbose,
             run_config=FULL_REFRESH if full else None,
-            log_level="DEBUG" if debug else "WARNING",
+            log_level="DEBUG" if debug else "CRITICAL",
             raise_on_error=debug,
         )
+        if not debug:  # debug printed them as they came
+            for warning in run_warnings(instance, result.run_id):
+                console.print(warning, style="yellow", soft_wrap=True, highlight=False)
     _report_checks(result)
+    summary = RunSummary(published=result.success, problems=problems(paths))
+    status_command = "ictbench status" + (f" --warehouse {paths.warehouse}" if warehouse else "")
+    if result.success:
+        count = print_benchmark(paths.published_db, console)
+        if result.asset_materializations_for_node("published_benchmark"):
+            console.print(f"Published {paths.published_db} ({count} municipality-years).")
+        else:
+            console.print(
+                f"Nothing landed changed since the published build: {paths.published_db} "
+                f"({count} municipality-years) is as it was."
+            )
+    for line in summary.lines(status_command):
+        console.print(line, style="yellow", soft_wrap=True, highlight=False)
     if not result.success:
-        for event in result.all_events:
-            if event.event_type_value == "STEP_FAILURE":
-                error = event.event_specific_data.error
-                errors.print(
-                    f"[red]step {event.step_key} failed[/red]: {error.message.strip()[:2000]}"
-                )
-        errors.print("The published mart was left as it was.")
-        raise typer.Exit(1)
-    count = print_benchmark(paths.published_db, console)
-    if result.asset_materializations_for_node("published_benchmark"):
-        console.print(f"Published {paths.published_db} ({count} municipality-years).")
-    else:
-        console.print(
-            f"Nothing landed changed since the published build: {paths.published_db} "
-            f"({count} municipality-years) is as it was."
+        for step, cause in step_failures(result.all_events):
+            errors.print(
+                f"step {step} failed: {cause}", style="red", soft_wrap=True, highlight=False
+            )
+        errors.print(
+            "Not published: the published mart was left as it was. Mend the cause above and run "
+            "`ictbench run` again (`--debug` shows the traceback).",
+            soft_wrap=True,
+            highlight=False,
         )
+        if not verbose:
+            errors.print(f"What dbt printed: {paths.run_log}", soft_wrap=True, highlight=False)
+    raise typer.Exit(summary.exit_code)
+
+
+# the run summary lists the deliveries behind this check, each with its reason
+SUMMARISED_CHECKS = {"deliveries_meet_contract"}
 
 
 def _report_checks(result) -> None:
@@ -140,19 +174,19 @@ def _report_checks(result) -> None:
         if event.event_type_value != "ASSET_CHECK_EVALUATION":
             continue
         evaluation = event.event_specific_data
-        if not evaluation.passed:
-            messages = evaluation.metadata.get("messages")
-            detail = f"\n{messages.value}" if messages else ""
+        if not evaluation.passed and evaluation.check_name not in SUMMARISED_CHECKS:
             console.print(
-                f"[yellow]check {evaluation.check_name} on "
-                f"{evaluation.asset_key.to_user_string()} did not pass[/yellow]{detail}"
+                f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} "
+                "did not pass (the Dagster UI has its details)",
+                style="yellow",
+                highlight=False,
             )
 
 
 @app.command("dagster-home", hidden=True)
-def dagster_home() -> None:
-    """Prepare the local Dagster instance (used by `make dev`)."""
-    console.print(ensure_dagster_home())
+def dagster_home(warehouse: WarehouseOption = None) -> None:
+    """Prepare the warehouse's Dagster instance and print its folder (used by `make dev`)."""
+    typer.echo(ensure_dagster_home(_paths(None, warehouse)))
 
 
 @app.command()
@@ -212,20 +246,40 @@ def status(warehouse: WarehouseOption = None) -> None:
     """Last run, deliveries accepted / partially accepted / rejected, and the published version."""
     from pipelines.cli.status import status as show_status
 
-    home = dagster_home_dir()
-    show_status(_paths(None, warehouse).published_db, home, console)
+    paths = _paths(None, warehouse)
+    show_status(paths, dagster_home_dir(paths), console)
 
 
 @app.command()
-def show(warehouse: WarehouseOption = None) -> None:
-    """Print the published benchmark."""
-    from pipelines.report.console import print_benchmark
+def show(
+    code: Annotated[
+        str | None, typer.Argument(help="CBS code, e.g. GM0363; none: every municipality.")
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Only this fiscal year.")] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="table (default), or csv / json for scripts.")
+    ] = "table",
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Print the published benchmark, all of it or one municipality (and year)."""
+    from pipelines.report.console import print_benchmark, write_benchmark
 
     paths = _paths(None, warehouse)
+    if output_format not in ("table", "csv", "json"):
+        errors.print(f"--format {output_format}: use table, csv or json.")
+        raise typer.Exit(2)
     if not paths.published_db.exists():
         errors.print(f"No published mart at {paths.published_db}: run `ictbench run` first.")
         raise typer.Exit(2)
-    print_benchmark(paths.published_db, console)
+    code = code.upper() if code else None
+    if output_format == "table":
+        count = print_benchmark(paths.published_db, console, code, year)
+    else:
+        count = write_benchmark(paths.published_db, sys.stdout, output_format, code, year)
+    if count == 0 and (code or year):
+        wanted = " ".join(str(part) for part in (code, year) if part)
+        errors.print(f"{wanted} is not in the published benchmark.")
+        raise typer.Exit(1)
 
 
 @app.command("demo-data")
@@ -245,10 +299,12 @@ def demo_data(
     ] = None,
 ) -> None:
     """Write the demo deliveries and reference data (deterministic)."""
+    from pipelines.cli.demo_summary import describe
+
     if scale is None:
         from pipelines.demo.generate import write_demo
 
-        summary = write_demo(out, seed=seed)
+        ledger_lines = write_demo(out, seed=seed)["ledger_lines"]
     else:
         from pipelines.demo.national import write_national
 
@@ -258,18 +314,9 @@ def demo_data(
         if out.resolve().is_relative_to(REPO_ROOT):
             errors.print(f"{out} is inside the repository; national data goes elsewhere (--out).")
             raise typer.Exit(2)
-        national = write_national(out, scale=scale, seed=seed)
-        summary = {
-            name: national[name]
-            for name in (
-                "municipalities",
-                "ledger_lines",
-                "ledger_bytes",
-                "asset_rows",
-                "training_rows",
-            )
-        }
-    console.print(f"Demo data written to {out}: {summary}")
+        ledger_lines = write_national(out, scale=scale, seed=seed)["ledger_lines"]
+    for line in describe(out, ledger_lines):
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command()

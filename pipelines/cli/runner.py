@@ -8,6 +8,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.ingest.discovery import DropZone
+from pipelines.run_history.instance import run_tags
+from pipelines.run_history.interrupted import mark_interrupted
 from pipelines.settings import Paths
 from pipelines.storage.litter import sweep
 
@@ -56,7 +58,13 @@ def plan_run(
     from pipelines.ingest.repair import repair_landing
     from pipelines.transform.selection import models_left_out
 
-    repairs = tuple(cleared(sweep(paths.warehouse), paths)) + tuple(repair_landing(paths))
+    repairs = (
+        tuple(cleared(sweep(paths.warehouse), paths))
+        + tuple(repair_landing(paths))
+        + tuple(
+            f"marked the stopped run {run[:8]} as interrupted" for run in mark_interrupted(instance)
+        )
+    )
     drop_zone = DropZone.listed(paths.deliveries)
     changes = slots_to_ingest(paths, drop_zone)
     changed = {partition_key(code, year) for code, year in changes}
@@ -108,7 +116,7 @@ def run_benchmark_job(
     return job.execute_in_process(
         resources=build_resources(paths, plan.drop_zone),
         instance=instance,
-        tags=plan.tags(),
+        tags={**plan.tags(), **run_tags(paths)},
         run_config=config,
         raise_on_error=raise_on_error,
         run_id=run_id,

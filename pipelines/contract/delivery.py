@@ -126,6 +126,12 @@ def delivery_from_path(path: Path, deliveries_root: Path | None = None) -> Deliv
             f"a delivery goes in {place}",
             file=path_named,
         )
+    if is_fiscal_year_folder(code) and len(parts) == 2:
+        raise WrongDeliveryFolder(
+            f"the fiscal-year folder '{code}' lies directly in the drop zone, outside any "
+            f"municipality folder; a delivery goes in <GMxxxx>/{code}/{name}",
+            file=path_named,
+        )
     if not MUNICIPALITY_CODE.match(code):
         raise WrongDeliveryFolder(
             f"folder '{code}' is not a CBS municipality code (GM followed by 4 digits)",

@@ -1,4 +1,5 @@
-"""GX Data Docs under warehouse/docs/: the suites and the validation results of the latest loads.
+"""GX Data Docs under warehouse/docs/: the suites and the validation results of the latest loads,
+with a page per delivery (delivery_pages.py) as the index.
 
 Nothing is validated twice for the docs. The ingest validates in `validation.run_suite_batch`,
 which gives a compact copy of every GX result (counts and GX's partial lists, not the per-row
@@ -22,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from pipelines.contract.kinds import KINDS
 from pipelines.contract.suites import suite_definition, with_fixed_parameters
+from pipelines.ingest.delivery_pages import GX_INDEX, offline, write_pages
+from pipelines.ingest.load_results import collect_results
 from pipelines.ingest.store import LandingStore
 from pipelines.ingest.validation import RecordedValidation
 from pipelines.settings import Paths
@@ -39,7 +42,14 @@ RUN_NAME = "ingest"
 
 
 def docs_dir(paths: Paths) -> Path:
-    return paths.warehouse / "docs"
+    return paths.data_docs
+
+
+def refresh_pages(paths: Paths) -> Path:
+    """The delivery pages and the index, from the latest load results, without GX: a run that
+    validated nothing still has refused files or withdrawn deliveries to show."""
+    write_pages(docs_dir(paths), collect_results(paths))
+    return docs_dir(paths) / "index.html"
 
 
 def build_data_docs(paths: Paths, validations: Sequence[RecordedValidation]) -> Path:
@@ -51,6 +61,10 @@ def build_data_docs(paths: Paths, validations: Sequence[RecordedValidation]) -> 
     staging = Path(tempfile.mkdtemp(prefix=owned_prefix(".docs"), dir=paths.warehouse))
     try:
         _render(staging, validations)
+        # our index lists every delivery; GX's needs its CDN scripts to list anything
+        os.replace(staging / "index.html", staging / GX_INDEX)
+        offline(staging)
+        write_pages(staging, collect_results(paths))
         _replace_dir(staging, docs_dir(paths))
     finally:
         shutil.rmtree(staging, ignore_errors=True)

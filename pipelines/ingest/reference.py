@@ -7,6 +7,12 @@ from pathlib import Path
 from pipelines.settings import Paths
 from pipelines.storage.files import write_parquet_atomic
 
+# the files a run cannot do without, with what they hold (the price index is optional)
+REQUIRED_REFERENCE_FILES = {
+    "gemeenten.csv": "the CBS municipality list",
+    "bevolking.csv": "the CBS inhabitants per municipality and year",
+}
+
 
 def ingest_reference(paths: Paths) -> dict[str, int]:
     """Land the CBS reference files; the price index is optional (real-terms figures stay NULL)."""
@@ -39,5 +45,9 @@ def _required(path: Path) -> Path:
     if not path.exists():
         from pipelines.contract.errors import UnreadableFile
 
-        raise UnreadableFile("reference file is missing", file=path)
+        raise UnreadableFile(
+            f"reference file is missing: the run needs {REQUIRED_REFERENCE_FILES[path.name]}; "
+            "put the CBS export there (docs/data-contract.md, `Reference data`)",
+            file=path,
+        )
     return path

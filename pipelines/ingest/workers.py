@@ -140,7 +140,7 @@ def build_data_docs(paths: Paths) -> Path:
 
     index = data_docs.docs_dir(paths) / "index.html"
     if not LandingStore(paths).kept_validations() and index.exists():
-        return index
+        return data_docs.refresh_pages(paths)
     if not _server_started():
         return data_docs.build_kept_data_docs(paths)
     with ProcessPoolExecutor(1, mp_context=worker_context()) as pool:

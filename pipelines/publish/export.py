@@ -18,6 +18,8 @@ from pipelines.storage.litter import owned_prefix
 # changes one municipality's share of them.
 EXPORTED_PER_MUNICIPALITY = {"fct_ict_cost_line"}
 PARTITION_COLUMN = "municipality_code"
+# part of each file's fingerprint: files written in an older layout are written again, not kept
+FILE_LAYOUT = "with-partition-column"
 FINGERPRINTS = ".fingerprints.json"
 FILES_OPEN_AT_ONCE = 20
 
@@ -62,13 +64,14 @@ def export_parquet(published_db: Path) -> Path:
 def _export_per_municipality(
     connection: duckdb.DuckDBPyConnection, table: str, target: Path, previous: Path | None
 ) -> None:
-    """A folder of one Parquet file per municipality (`municipality_code=GM0363/`), the layout
-    Spark, pyarrow, pandas and DuckDB read as one table. A municipality whose rows are as in the
-    previous export keeps its file (a hard link), so a re-delivery rewrites one file, not all."""
+    """A folder of one Parquet file per municipality (`GM0363.parquet`, each with its
+    `municipality_code` column), which Spark, pyarrow, pandas and DuckDB read as one table and a
+    controller opens alone. A municipality whose rows are as in the previous export keeps its
+    file (a hard link), so a re-delivery rewrites one file, not all."""
     folder = target / table
     folder.mkdir()
     fingerprints = {
-        f"{PARTITION_COLUMN}={code}": f"{rows}:{digest}"
+        code: f"{FILE_LAYOUT}:{rows}:{digest}"
         for code, rows, digest in connection.execute(
             f'SELECT "{PARTITION_COLUMN}", count(*), sum(hash(*COLUMNS(*))) FROM "{table}" '
             "GROUP BY ALL"
@@ -76,25 +79,29 @@ def _export_per_municipality(
     }
     before = read_json(previous / table / FINGERPRINTS) if previous else None
     kept = {
-        name
-        for name, fingerprint in fingerprints.items()
-        if (before or {}).get(name) == fingerprint and (previous / table / name).is_dir()
+        code
+        for code, fingerprint in fingerprints.items()
+        if (before or {}).get(code) == fingerprint
+        and (previous / table / f"{code}.parquet").exists()
     }
     changed = sorted(set(fingerprints) - kept)
+    partitioned = folder / ".partitioned"
     # DuckDB holds a row group in memory per file it has open: all 342 at once took 2 GB
     for start in range(0, len(changed), FILES_OPEN_AT_ONCE):
-        codes = ", ".join(
-            _quoted(name.partition("=")[2]) for name in changed[start : start + FILES_OPEN_AT_ONCE]
-        )
+        codes = ", ".join(_quoted(code) for code in changed[start : start + FILES_OPEN_AT_ONCE])
         connection.execute(
             f'COPY (SELECT * FROM "{table}" WHERE "{PARTITION_COLUMN}" IN ({codes})) '
-            f"TO {_literal(folder)} (FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN}), "
-            "OVERWRITE_OR_IGNORE)"
+            f"TO {_literal(partitioned)} (FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN}), "
+            "WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE)"
         )
-    for name in kept:
-        (folder / name).mkdir()
-        for file in (previous / table / name).iterdir():
-            os.link(file, folder / name / file.name)
+    # DuckDB writes hive folders (municipality_code=GM0363/data_0.parquet); a flat file per
+    # municipality keeps its column without clashing with a partition column readers would add
+    for code in changed:
+        [written] = (partitioned / f"{PARTITION_COLUMN}={code}").glob("*.parquet")
+        os.replace(written, folder / f"{code}.parquet")
+    shutil.rmtree(partitioned, ignore_errors=True)
+    for code in kept:
+        os.link(previous / table / f"{code}.parquet", folder / f"{code}.parquet")
     write_json_atomic(fingerprints, folder / FINGERPRINTS)
 
 

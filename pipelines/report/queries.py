@@ -239,7 +239,7 @@ def deliveries(mart: Mart, code: str, year: int) -> list[Row]:
         name if mart.has("load_quality", name) else f"null as {name}" for name in LEDGER_FLAGS
     )
     return mart.rows(
-        "select kind, source_file, status, rows_read, rows_landed, rows_quarantined, "
+        "select delivery_key, kind, source_file, status, rows_read, rows_landed, rows_quarantined, "
         f"failed_expectations, message, {flags} from load_quality where municipality_code = ? "
         "and (fiscal_year = ? or fiscal_year is null) order by kind",
         [code, year],

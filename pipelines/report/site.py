@@ -28,10 +28,26 @@ def _write(path: Path, content: str) -> None:
     os.replace(temporary, path)
 
 
+def data_docs_href(published_db: Path, out_dir: Path) -> str | None:
+    """The warehouse's Data Docs as seen from a page in out_dir, when they exist: the data-quality
+    table links each delivery to its page there."""
+    docs = published_db.parent / "docs"
+    if not (docs / "index.html").exists():
+        return None
+    return Path(os.path.relpath(docs, out_dir.resolve())).as_posix()
+
+
 def render_page(
-    mart: Mart, published_db: Path, code: str, year: int, lang: str, links: dict | None = None
+    mart: Mart,
+    published_db: Path,
+    code: str,
+    year: int,
+    lang: str,
+    links: dict | None = None,
+    data_docs: str | None = None,
 ) -> str:
-    context = build_page(mart, code, year, lang) | _stamp(published_db) | {"links": links}
+    context = build_page(mart, code, year, lang) | _stamp(published_db)
+    context |= {"links": links, "data_docs": data_docs}
     return html.render("page.html.j2", context)
 
 
@@ -48,7 +64,8 @@ def write_page(published_db: Path, code: str, year: int | None, out: Path, lang:
             if not years:
                 raise LookupError(f"{code} is not in the published mart")
             year = max(years)
-        _write(out, render_page(mart, published_db, code, year, lang))
+        docs = data_docs_href(published_db, out.parent)
+        _write(out, render_page(mart, published_db, code, year, lang, data_docs=docs))
     finally:
         mart.connection.close()
     return out
@@ -76,6 +93,7 @@ def write_site(published_db: Path, out_dir: Path, lang: str) -> list[Path]:
                 "value": r["ict_cost_per_inhabitant"],
             }
         written = []
+        docs = data_docs_href(published_db, out_dir)
         for entry in by_code.values():
             for year in entry["years"]:
                 links = {
@@ -83,7 +101,8 @@ def write_site(published_db: Path, out_dir: Path, lang: str) -> list[Path]:
                     "years": [(y, v["href"]) for y, v in entry["years"].items() if y != year],
                 }
                 path = out_dir / page_name(entry["code"], year)
-                _write(path, render_page(mart, published_db, entry["code"], year, lang, links))
+                page = render_page(mart, published_db, entry["code"], year, lang, links, docs)
+                _write(path, page)
                 written.append(path)
         index = html.render(
             "index.html.j2",

@@ -1,7 +1,7 @@
 import dagster as dg
 
 from pipelines.contract.kinds import KINDS, DeliveryKind
-from pipelines.defs.ingest.partitions import deliveries_partitions, slots
+from pipelines.defs.ingest.partitions import deliveries_partitions, partition_key, slots
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingest.check import PARTIAL, REJECTED, LoadPolicy, LoadResult
 from pipelines.ingest.deliveries import ingest_kind, status_counts
@@ -72,6 +72,15 @@ def check_results(asset_name: str, results: list[LoadResult]) -> list[dg.AssetCh
             metadata={"deliveries_not_closing": ", ".join(unbalanced) or "none"},
         ),
     ]
+
+
+def partition_results(results: list[LoadResult]) -> dict[str, list[LoadResult]]:
+    grouped: dict[str, list[LoadResult]] = {}
+    for result in results:
+        if result.fiscal_year is not None:
+            key = partition_key(result.municipality_code, result.fiscal_year)
+            grouped.setdefault(key, []).append(result)
+    return grouped
 
 
 def summary(results: list[LoadResult]) -> dict[str, object]:
@@ -152,7 +161,16 @@ def ingest_asset(kind: DeliveryKind) -> dg.AssetsDefinition:
             only=slots(context.partition_keys) if per_year else None,
             workers=config.worker_count(),
         )
-        yield dg.MaterializeResult(asset_key=kind.asset_name, metadata=summary(results))
+        if per_year:
+            # each partition's materialisation carries its own deliveries' counts, not the run's
+            by_partition = partition_results(results)
+            for key in context.partition_keys:
+                context.add_asset_metadata(
+                    summary(by_partition.get(key, [])), asset_key=kind.asset_name, partition_key=key
+                )
+            yield dg.MaterializeResult(asset_key=kind.asset_name)
+        else:
+            yield dg.MaterializeResult(asset_key=kind.asset_name, metadata=summary(results))
         yield from check_results(kind.asset_name, results)
 
     return ingest

@@ -9,6 +9,7 @@ from pipelines.defs.ingest.partitions import (
     range_tags,
 )
 from pipelines.defs.resources import WarehouseResource
+from pipelines.run_history.instance import WAREHOUSE_TAG
 
 
 def changed_partitions(before: dict[str, list], after: dict[str, list]) -> set[str]:
@@ -37,7 +38,8 @@ def changed_partitions(before: dict[str, list], after: dict[str, list]) -> set[s
 @dg.sensor(
     job_name="benchmark",
     minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    # off until switched on in the UI (Automation): a first `make dev` starts no run by itself
+    default_status=dg.DefaultSensorStatus.STOPPED,
     description="Watches data_raw/deliveries by content hash; new or changed deliveries get their partitions (re)ingested and the mart republished.",
 )
 def deliveries_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
@@ -55,7 +57,11 @@ def deliveries_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseR
         run_requests=[
             dg.RunRequest(
                 run_key=f"deliveries-{hash_of(current)}",
-                tags={**range_tags(ordered), "ictbench/trigger": "deliveries"},
+                tags={
+                    **range_tags(ordered),
+                    "ictbench/trigger": "deliveries",
+                    WAREHOUSE_TAG: str(warehouse.paths().warehouse),
+                },
             )
         ],
         dynamic_partitions_requests=[deliveries_partitions.build_add_request(new)] if new else [],
