@@ -136,6 +136,7 @@ def test_published_mart_has_only_bi_tables(built):
         "ict_categories",
         "ict_cost_by_category",
         "load_quality",
+        "mapping_rules_refused",
         "municipality_successors",
         "peer_benchmark",
         "portfolio_benchmark",

@@ -193,6 +193,7 @@ def test_balanced_multi_journal_file_is_read_exactly(tmp_path):
         "booking_date": date(2024, 3, 14),
         "account_code": "4310",
         "account_name": "SaaS-abonnementen",
+        "account_type": "P",
         "cost_centre": "7100",
         "cost_type": None,
         "description": "Licenties Q1",

@@ -268,6 +268,8 @@ class _XafReader:
         self.problems: list[RowProblem] = []
         self.header: dict[str, object] = {}
         self.accounts: dict[str, str | None] = {}
+        self.account_types: dict[str, str] = {}
+        self._type_lookup: tuple[pa.Array, pa.Array] | None = None
         self.declared: dict[str, str | None] = {}
         self.namespace = ""
         self.tags: _Tags | None = None
@@ -370,6 +372,8 @@ class _XafReader:
             account = fields.get("accID")
             if account:
                 self.accounts[account] = fields.get("accDesc")
+                if fields.get("accTp"):
+                    self.account_types[account] = fields["accTp"].upper()
         else:
             self._header(self._fields(elem))
 
@@ -651,6 +655,8 @@ class _XafReader:
             name = schema_field.name
             if name == "amount":
                 columns[name] = _cents_to_amount(pending[name])
+            elif name == "account_type":
+                columns[name] = self._account_types(columns["account_code"])
             elif name not in columns:
                 columns[name] = pa.array(pending[name], schema_field.type)
         self.batches.append(pa.RecordBatch.from_pydict(columns, schema=LEDGER_SCHEMA))
@@ -669,6 +675,16 @@ class _XafReader:
             else:
                 raw_columns.append(pa.array(values, raw_field.type))
         self.raw_batches.append(pa.RecordBatch.from_arrays(raw_columns, schema=RAW_SCHEMA))
+
+    def _account_types(self, account_codes: pa.Array) -> pa.Array:
+        """accTp of each line's account: looked up per batch, the hot path stays as it is."""
+        if self._type_lookup is None:
+            self._type_lookup = (
+                pa.array(list(self.account_types), pa.string()),
+                pa.array(list(self.account_types.values()), pa.string()),
+            )
+        accounts, types = self._type_lookup
+        return pc.take(types, pc.index_in(account_codes, value_set=accounts))
 
     def _constants(self, n: int) -> dict[str, pa.Array]:
         """Columns with one value for the whole file: every batch shares the same buffers."""

@@ -98,9 +98,11 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "people": {"nl": "Mensen tegenover techniek", "en": "People versus technology"},
     "people_lead": {
-        "nl": "Eigen ICT-personeel en opleiding tegenover hardware en software: "
+        "nl": "Eigen en ingehuurd ICT-personeel en alle opleiding tegenover alle techniek "
+        "(software, hardware, diensten en kapitaallasten): "
         "{ratio} euro aan mensen per euro aan techniek.",
-        "en": "Own ICT staff and training against hardware and software: "
+        "en": "Own and hired ICT staff and all training against all technology "
+        "(software, hardware, services and capital charges): "
         "{ratio} euro on people per euro on technology.",
     },
     "people_side": {"nl": "Mensen", "en": "People"},
@@ -419,9 +421,7 @@ REASONS: dict[str, str] = {
     "the ledger has no software or SaaS cost": (
         "het grootboek bevat geen kosten voor software of SaaS"
     ),
-    "the ledger has no hardware or software cost": (
-        "het grootboek bevat geen kosten voor hardware of software"
-    ),
+    "the ledger has no technology cost": "het grootboek bevat geen kosten voor techniek",
     "{} of {} municipalities within the current boundaries delivered {}": (
         "{} van de {} gemeenten binnen de huidige grenzen leverden {}"
     ),

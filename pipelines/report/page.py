@@ -10,10 +10,11 @@ from pipelines.report.queries import Mart
 
 
 def _people_rows(categories: list[dict]) -> list[dict]:
-    sides = {c: "people_side" for c in queries.PEOPLE} | {
-        c: "technology_side" for c in queries.TECHNOLOGY
-    }
-    return [c | {"side": sides[c["category"]]} for c in categories if c["category"] in sides]
+    """The categories on either side of people versus technology: the seed's category_group."""
+    sides = {"people": "people_side", "technology": "technology_side"}
+    return [
+        c | {"side": sides[c["category_group"]]} for c in categories if c["category_group"] in sides
+    ]
 
 
 def _suppression_note(peers: dict, lang: str) -> str | None:

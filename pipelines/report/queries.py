@@ -15,8 +15,6 @@ import duckdb
 
 MIN_PEERS = 5
 HEADLINE = "ict_cost_per_inhabitant"
-PEOPLE = ("own_personnel", "training")
-TECHNOLOGY = ("workplace_hardware", "infrastructure_hardware", "software_licences", "saas_cloud")
 SIDE_KPIS = (
     "personnel_share",
     "saas_share_of_software",

@@ -177,13 +177,10 @@ kpis as (
             as saas_share_of_software,
         cast(cost_unclassified / nullif(ict_cost_centre_spend, 0) as double) as unclassified_share,
         cast(ict_cost_centre_spend as decimal(18, 2)) as ict_cost_centre_spend,
-        -- people versus technology: own ICT staff and training against hardware and software
-        cast(
-            (cost_own_personnel + cost_training)
-            / nullif(cost_workplace_hardware + cost_infrastructure_hardware
-                     + cost_software_licences + cost_saas_cloud, 0)
-            as double
-        ) as people_vs_technology_ratio,
+        -- people versus technology, by the seed's category_group (docs/methodology.md): own and
+        -- hired staff and all training against every technology category
+        cast({{ group_cost('people') }} / nullif({{ group_cost('technology') }}, 0) as double)
+            as people_vs_technology_ratio,
 
         -- people
         cast(fte as double) as fte,

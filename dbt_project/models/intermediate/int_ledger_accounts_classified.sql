@@ -6,6 +6,10 @@
     Rules only look at the municipality, account and cost centre, so they are matched once per
     combination (thousands), not once per line (millions); fct_ict_cost_line joins the lines back.
 
+    A balance-sheet account (account_type B) is never ICT: under the BBV an investment reaches the
+    exploitation as capital charges, so a rule that maps one is refused and the reason kept
+    (refused_reason; docs/methodology.md). Counting it would count the same server twice.
+
     Rebuilt per municipality-year: only slots whose ledger or mapping changed (macros/ledger_slots).
 -#}
 
@@ -55,11 +59,12 @@ line_keys as (
         delivery_id,
         account_code,
         cost_centre,
+        any_value(account_type) as account_type,
         count(*) as ledger_lines,
         sum(amount) as amount
 
     from lines
-    group by all
+    group by municipality_code, fiscal_year, delivery_id, account_code, cost_centre
 
 ),
 
@@ -128,11 +133,21 @@ classified as (
         lines.*,
         mapping_deliveries.mapping_delivery_id,
         best_match.rule_row as mapping_rule_row,
-        ict_cost_centres.cost_centre is not null as in_ict_cost_centre,
+        ict_cost_centres.cost_centre is not null and lines.account_type is distinct from 'B'
+            as in_ict_cost_centre,
         case
+            when lines.account_type = 'B' then null
             when best_match.category is not null then best_match.category
             when ict_cost_centres.cost_centre is not null then 'unclassified'
-        end as category
+        end as category,
+        case
+            when lines.account_type = 'B' and best_match.category <> 'not_ict' then format(
+                'mapping rule on row {} makes balance-sheet account {} {}: an investment is not '
+                || 'a cost; it reaches the exploitation as capital charges (map the depreciation '
+                || 'account as capital_charges)',
+                best_match.rule_row, lines.account_code, best_match.category
+            )
+        end as refused_reason
 
     from line_keys as lines
     left join best_match

@@ -23,6 +23,7 @@ renamed as (
         -- ledger keys
         account_code,
         account_name,
+        account_type,
         cost_centre,
         cost_type,
         description,
