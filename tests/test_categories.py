@@ -17,7 +17,7 @@ from pipelines.ingest.data_docs import documented_suite
 from pipelines.ingest.validation import build_suite, run_suite
 
 CLASSIFICATION = settings.DBT_PROJECT_DIR / "models" / "intermediate"
-EXTRA = "ai_services,AI-diensten,AI services,technology,13"
+EXTRA = "ai_services,AI-diensten,AI services,technology,0.21,13"
 
 
 def seed_rows(seed: Path = settings.ICT_CATEGORIES_SEED) -> list[dict[str, str]]:

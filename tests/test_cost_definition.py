@@ -3,6 +3,11 @@
 GM0363 buys a server of 30 000 on balance-sheet account 0210 and depreciates 6 000 of it on 4650;
 its mapping makes both ICT. The benchmark counts the 6 000 capital charges once and refuses the
 rule on the balance-sheet account, with its reason.
+
+GM0088 and GM0096 are VAT twins: the same spending, GM0088 booked excluding compensable VAT,
+GM0096 including it (21% on hired staff and SaaS, none on own staff and training) and saying so in
+its delivery profile. Both come out at own staff 2 000, hired staff 1 000, SaaS 1 000, training
+300: 4 300 in total, 8.60 per inhabitant (500 each); GM0096 has 420 of VAT removed.
 """
 
 from datetime import date
@@ -13,6 +18,7 @@ import duckdb
 import pytest
 
 from pipelines.contract.delivery import delivery_from_path
+from pipelines.contract.profile import InvalidProfile, read_profile
 from pipelines.demo.xaf_writer import XafLine, XafTransaction, write_xaf
 from pipelines.readers.ledger_csv import read_ledger_csv
 from pipelines.readers.xaf import read_xaf
@@ -73,11 +79,44 @@ def write_reference(reference: Path, inhabitants: dict[str, tuple[str, int]]) ->
     )
 
 
+TWIN_MAPPING = (
+    "rekening_van;rekening_tot;kostenplaats;categorie;toelichting\n"
+    "4100;;;own_personnel;Salarissen I&A\n"
+    "4150;;;hired_personnel;Inhuur ICT\n"
+    "4200;;;training;Opleidingen\n"
+    "4310;;;saas_cloud;SaaS\n"
+)
+
+
+def twin_ledger(hired: str, saas: str) -> str:
+    lines = [("4100", "2.000,00"), ("4150", hired), ("4200", "300,00"), ("4310", saas)]
+    rows = [f"31-12-2024;{n};{account};{amount}" for n, (account, amount) in enumerate(lines, 1)]
+    rows += [f"31-12-2024;{n};1600;{amount}-" for n, (_, amount) in enumerate(lines, 1)]
+    return "boekdatum;boekstuk;rekening;bedrag\n" + "\n".join(rows) + "\n"
+
+
 def write_drop_zone(data_raw: Path) -> None:
-    write_reference(data_raw / "reference", {"GM0363": ("Amsterdam", 1000)})
+    write_reference(
+        data_raw / "reference",
+        {
+            "GM0363": ("Amsterdam", 1000),
+            "GM0088": ("Schiermonnikoog", 500),
+            "GM0096": ("Vlieland", 500),
+        },
+    )
     deliveries = data_raw / "deliveries"
     write_server_ledger(deliveries / "GM0363" / "2024" / "ledger.xaf")
     (deliveries / "GM0363" / "account_mapping.csv").write_text(MAPPING, encoding="utf-8")
+    for code, hired, saas in (
+        ("GM0088", "1.000,00", "1.000,00"),
+        ("GM0096", "1.210,00", "1.210,00"),
+    ):
+        (deliveries / code / "2024").mkdir(parents=True)
+        (deliveries / code / "2024" / "ledger.csv").write_text(twin_ledger(hired, saas))
+        (deliveries / code / "account_mapping.csv").write_text(TWIN_MAPPING, encoding="utf-8")
+    (deliveries / "GM0096" / "delivery_profile.yml").write_text(
+        "ledger:\n  amounts_include_vat: true\n"
+    )
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -92,7 +131,8 @@ def test_xaf_lines_carry_the_account_type_of_their_account(tmp_path):
     path = tmp_path / "GM0363" / "2024" / "ledger.xaf"
     write_server_ledger(path)
     rows = read_xaf(delivery_from_path(path)).rows
-    assert list(zip(rows["account_code"].to_pylist(), rows["account_type"].to_pylist())) == [
+    pairs = zip(rows["account_code"].to_pylist(), rows["account_type"].to_pylist(), strict=True)
+    assert list(pairs) == [
         ("0210", "B"),
         ("1100", "B"),
         ("4650", "P"),
@@ -155,3 +195,53 @@ def test_a_rule_on_a_balance_sheet_account_is_refused_with_its_reason(built):
     )
     assert (row, account, amount) == (2, "0210", Decimal("24000.00"))
     assert "balance-sheet account 0210" in reason and "capital_charges" in reason
+
+
+@pytest.mark.slow
+def test_a_vat_inclusive_delivery_and_its_exclusive_twin_give_the_same_figures(built):
+    twins = query(
+        built,
+        "select municipality_code, cost_own_personnel, cost_hired_personnel, cost_saas_cloud, "
+        "cost_training, ict_cost_total, ict_cost_per_inhabitant, people_vs_technology_ratio, "
+        "vat_basis, vat_removed from ict_benchmark "
+        "where municipality_code in ('GM0088', 'GM0096') order by municipality_code",
+    )
+    same = (
+        Decimal("2000.00"),
+        Decimal("1000.00"),
+        Decimal("1000.00"),
+        Decimal("300.00"),
+        Decimal("4300.00"),
+        Decimal("8.60"),
+        3.3,
+        "excluding compensable VAT",
+    )
+    assert twins == [("GM0088", *same, Decimal("0.00")), ("GM0096", *same, Decimal("420.00"))]
+    # the lines keep what was delivered beside the basis the figures use
+    assert query(
+        built,
+        "select amount, amount_excl_vat from fct_ict_cost_line "
+        "where municipality_code = 'GM0096' and category = 'saas_cloud'",
+    ) == [(Decimal("1210.00"), Decimal("1000.00"))]
+
+
+# -- the delivery profile declares VAT --------------------------------------------------------
+
+
+def test_the_profile_says_whether_ledger_amounts_include_vat(tmp_path):
+    profile = tmp_path / "delivery_profile.yml"
+    profile.write_text("ledger:\n  amounts_include_vat: ja\n")
+    assert read_profile(profile).for_kind("ledger").amounts_include_vat is True
+    profile.write_text("ledger:\n  columns: {amount: Bedrag}\n")
+    assert read_profile(profile).for_kind("ledger").amounts_include_vat is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ledger:\n  amounts_include_vat: soms\n", "assets:\n  amounts_include_vat: true\n"],
+)
+def test_a_vat_declaration_that_is_not_yes_or_no_or_not_for_a_ledger_is_refused(tmp_path, text):
+    profile = tmp_path / "delivery_profile.yml"
+    profile.write_text(text)
+    with pytest.raises(InvalidProfile):
+        read_profile(profile)

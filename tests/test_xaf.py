@@ -198,6 +198,7 @@ def test_balanced_multi_journal_file_is_read_exactly(tmp_path):
         "cost_type": None,
         "description": "Licenties Q1",
         "amount": Decimal("12450.00"),
+        "amounts_include_vat": False,
     }
     assert rows["source_row"].to_pylist() == list(range(1, 8))
     assert rows["journal"].to_pylist() == ["INK"] * 5 + ["MEM"] * 2

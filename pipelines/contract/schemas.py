@@ -42,6 +42,8 @@ LEDGER_SCHEMA = pa.schema(
         pa.field("cost_type", pa.string()),
         pa.field("description", pa.string()),
         pa.field("amount", AMOUNT),  # signed: debit positive, credit negative
+        # the delivery profile says the amounts include compensable VAT (docs/methodology.md)
+        pa.field("amounts_include_vat", pa.bool_()),
     ]
 )
 

@@ -165,6 +165,8 @@ def read_ledger_csv(delivery: Delivery, profile: KindProfile | None = None) -> P
     for canonical in TEXT_COLUMNS:
         if canonical in columns:
             typed[canonical] = blank_to_null(source[columns[canonical]])
+    vat = bool(profile and profile.amounts_include_vat)
+    typed["amounts_include_vat"] = constant(vat, source.num_rows, pa.bool_())
     if "account_type" in columns:
         typed["account_type"] = _account_type(source[columns["account_type"]], profile, notes)
     for field in LEDGER_SCHEMA:

@@ -134,13 +134,14 @@ def read_xaf(
 ) -> ParsedDelivery:
     """Read an XAF 3.2 auditfile into LEDGER_SCHEMA rows, or reject it with a specific error.
 
-    The audit file's elements are a standard: a delivery profile has nothing to map in it."""
+    The audit file's elements are a standard: a delivery profile has no columns to map in it,
+    only whether its amounts include compensable VAT."""
     file = delivery.relative_path
     with delivery.path.open("rb") as handle:
         sniffed = _sniff_encoding(delivery.path, handle.read(_HEAD_SIZE), file)
         handle.seek(0)
         try:
-            return _parse(delivery, handle, sniffed, batch_size)
+            return _parse(delivery, handle, sniffed, batch_size, profile)
         except _NotWellFormed as error:
             if sniffed.encoding != "utf-8":
                 raise error.unreadable(file) from None
@@ -158,17 +159,21 @@ def read_xaf(
         handle.seek(0)
         transcoded = _Sniffed("windows-1252", notes, transcode=True, declared=sniffed.declared)
         try:
-            return _parse(delivery, handle, transcoded, batch_size)
+            return _parse(delivery, handle, transcoded, batch_size, profile)
         except _NotWellFormed as error:
             raise error.unreadable(file) from None
 
 
 def _parse(
-    delivery: Delivery, handle: BinaryIO, sniffed: _Sniffed, batch_size: int
+    delivery: Delivery,
+    handle: BinaryIO,
+    sniffed: _Sniffed,
+    batch_size: int,
+    profile: KindProfile | None,
 ) -> ParsedDelivery:
     file = delivery.relative_path
     stream = _Cp1252AsUtf8(handle, file) if sniffed.transcode else handle
-    reader = _XafReader(delivery, batch_size)
+    reader = _XafReader(delivery, batch_size, bool(profile and profile.amounts_include_vat))
     reader.notes.extend(sniffed.notes)
     chunk = _read_prolog(stream, file, reader.root)
     # The document's root becomes a child of `top`, so complete elements can be detached from
@@ -260,8 +265,9 @@ class _Tags:
 
 
 class _XafReader:
-    def __init__(self, delivery: Delivery, batch_size: int) -> None:
+    def __init__(self, delivery: Delivery, batch_size: int, amounts_include_vat: bool) -> None:
         self.delivery = delivery
+        self.amounts_include_vat = amounts_include_vat
         self.file = delivery.relative_path
         self.batch_size = batch_size
         self.notes: list[str] = []
@@ -696,6 +702,7 @@ class _XafReader:
                 "fiscal_year": pa.repeat(pa.scalar(delivery.fiscal_year, pa.int32()), size),
                 "source_file": pa.repeat(delivery.relative_path, size),
                 "cost_type": pa.nulls(size, pa.string()),
+                "amounts_include_vat": pa.repeat(self.amounts_include_vat, size),
             }
         return {name: column.slice(0, n) for name, column in self._constant_columns.items()}
 

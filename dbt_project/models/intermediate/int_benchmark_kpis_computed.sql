@@ -11,7 +11,7 @@
 {%- set additive = [] -%}
 {%- for category in ict_categories() %}{% do additive.append('cost_' ~ category) %}{% endfor -%}
 {%- set additive = additive + [
-    'ict_cost_total', 'ict_cost_centre_spend', 'ict_ledger_lines', 'ledger_lines',
+    'ict_cost_total', 'ict_cost_centre_spend', 'vat_removed', 'ict_ledger_lines', 'ledger_lines',
     'active_devices', 'active_workstations', 'active_device_age_years', 'devices_past_cycle',
     'replacement_spend_due_1_year', 'replacement_spend_due_3_years',
     'dated_active_devices', 'devices_without_purchase_date', 'devices_without_purchase_price',
@@ -177,6 +177,8 @@ kpis as (
             as saas_share_of_software,
         cast(cost_unclassified / nullif(ict_cost_centre_spend, 0) as double) as unclassified_share,
         cast(ict_cost_centre_spend as decimal(18, 2)) as ict_cost_centre_spend,
+        case when has_ledger then 'excluding compensable VAT' end as vat_basis,
+        cast(vat_removed as decimal(18, 2)) as vat_removed,
         -- people versus technology, by the seed's category_group (docs/methodology.md): own and
         -- hired staff and all training against every technology category
         cast({{ group_cost('people') }} / nullif({{ group_cost('technology') }}, 0) as double)

@@ -2,7 +2,8 @@
     The additive parts of every KPI, one row per municipality and fiscal year as reported (the
     municipality as it was that year). Sums, not ratios: the current-boundaries series adds these
     up over a merger's predecessors before any ratio is taken. Amounts are what the ledger says
-    (debit positive, credit notes reduce them); a source that was not delivered leaves its parts
+    (debit positive, credit notes reduce them), excluding compensable VAT (docs/methodology.md:
+    a VAT-inclusive delivery loses its categories' vat_rate); a source that was not delivered leaves its parts
     NULL, never 0.
 -#}
 
@@ -55,10 +56,12 @@ spend as (
         fiscal_year,
         any_value(delivery_id) as ledger_delivery_id,
         {%- for category in ict_categories() %}
-        coalesce(sum(amount) filter (where category = '{{ category }}'), 0) as cost_{{ category }},
+        coalesce(sum(amount_excl_vat) filter (where category = '{{ category }}'), 0)
+            as cost_{{ category }},
         {%- endfor %}
-        coalesce(sum(amount) filter (where is_ict), 0) as ict_cost_total,
-        coalesce(sum(amount) filter (where in_ict_cost_centre), 0) as ict_cost_centre_spend,
+        coalesce(sum(amount_excl_vat) filter (where is_ict), 0) as ict_cost_total,
+        coalesce(sum(amount_excl_vat) filter (where in_ict_cost_centre), 0) as ict_cost_centre_spend,
+        coalesce(sum(amount - amount_excl_vat) filter (where is_ict), 0) as vat_removed,
         coalesce(sum(ledger_lines) filter (where is_ict), 0) as ict_ledger_lines,
         sum(ledger_lines) as ledger_lines
 

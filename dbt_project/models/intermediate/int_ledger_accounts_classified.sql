@@ -10,6 +10,9 @@
     exploitation as capital charges, so a rule that maps one is refused and the reason kept
     (refused_reason; docs/methodology.md). Counting it would count the same server twice.
 
+    amount_excl_vat is the amount on the benchmark's basis, excluding compensable VAT: a delivery
+    that declares VAT-inclusive amounts loses its category's vat_rate (seed ict_categories).
+
     Rebuilt per municipality-year: only slots whose ledger or mapping changed (macros/ledger_slots).
 -#}
 
@@ -31,6 +34,12 @@ lines as (
 rules as (
 
     select * from {{ ref('stg_landing__account_mappings') }}
+
+),
+
+categories as (
+
+    select * from {{ ref('ict_categories') }}
 
 ),
 
@@ -60,6 +69,7 @@ line_keys as (
         account_code,
         cost_centre,
         any_value(account_type) as account_type,
+        bool_or(amounts_include_vat) as amounts_include_vat,
         count(*) as ledger_lines,
         sum(amount) as amount
 
@@ -164,7 +174,17 @@ classified as (
 )
 
 select
-    *,
-    category is not null and category <> 'not_ict' as is_ict
+    classified.*,
+    classified.category is not null and classified.category <> 'not_ict' as is_ict,
+    cast(
+        case
+            when classified.amounts_include_vat
+                then classified.amount / (1 + coalesce(categories.vat_rate, 0))
+            else classified.amount
+        end
+        as decimal(18, 2)
+    ) as amount_excl_vat
 
 from classified
+left join categories
+    on categories.category = classified.category

@@ -56,6 +56,8 @@ select
     kpis.saas_share_of_software,
     kpis.unclassified_share,
     kpis.ict_cost_centre_spend,
+    kpis.vat_basis,
+    kpis.vat_removed,
     kpis.people_vs_technology_ratio,
 
     -- people

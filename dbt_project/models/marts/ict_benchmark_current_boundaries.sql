@@ -58,6 +58,8 @@ select
     kpis.hired_in_share_of_personnel,
     kpis.saas_share_of_software,
     kpis.unclassified_share,
+    kpis.vat_basis,
+    kpis.vat_removed,
     kpis.people_vs_technology_ratio,
 
     -- people

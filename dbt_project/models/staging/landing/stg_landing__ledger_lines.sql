@@ -30,6 +30,7 @@ renamed as (
 
         -- amounts
         cast(amount as decimal(18, 2)) as amount,
+        coalesce(amounts_include_vat, false) as amounts_include_vat,
 
         -- dates
         booking_date
