@@ -8,6 +8,10 @@ GM0088 and GM0096 are VAT twins: the same spending, GM0088 booked excluding comp
 GM0096 including it (21% on hired staff and SaaS, none on own staff and training) and saying so in
 its delivery profile. Both come out at own staff 2 000, hired staff 1 000, SaaS 1 000, training
 300: 4 300 in total, 8.60 per inhabitant (500 each); GM0096 has 420 of VAT removed.
+
+GM0093 pays 8 000 to the joint arrangement that runs its ICT and 1 000 for its own ICT officer:
+8 000 / 9 000 = 0.889 of its ICT cost is a contribution (more than half), so it is flagged and
+compared in the peer group shared_service; the band <60k holds the three others only.
 """
 
 from datetime import date
@@ -102,6 +106,7 @@ def write_drop_zone(data_raw: Path) -> None:
             "GM0363": ("Amsterdam", 1000),
             "GM0088": ("Schiermonnikoog", 500),
             "GM0096": ("Vlieland", 500),
+            "GM0093": ("Terschelling", 4000),
         },
     )
     deliveries = data_raw / "deliveries"
@@ -114,6 +119,15 @@ def write_drop_zone(data_raw: Path) -> None:
         (deliveries / code / "2024").mkdir(parents=True)
         (deliveries / code / "2024" / "ledger.csv").write_text(twin_ledger(hired, saas))
         (deliveries / code / "account_mapping.csv").write_text(TWIN_MAPPING, encoding="utf-8")
+    (deliveries / "GM0093" / "2024").mkdir(parents=True)
+    (deliveries / "GM0093" / "2024" / "ledger.csv").write_text(
+        "boekdatum;boekstuk;rekening;bedrag\n"
+        "31-12-2024;1;4910;8.000,00\n31-12-2024;1;4100;1.000,00\n31-12-2024;1;1600;9.000,00-\n"
+    )
+    (deliveries / "GM0093" / "account_mapping.csv").write_text(
+        "rekening_van;rekening_tot;kostenplaats;categorie;toelichting\n"
+        "4910;;;shared_service_contribution;Bijdrage GR ICT\n4100;;;own_personnel;ICT-coordinator\n"
+    )
     (deliveries / "GM0096" / "delivery_profile.yml").write_text(
         "ledger:\n  amounts_include_vat: true\n"
     )
@@ -182,9 +196,10 @@ def test_a_capitalised_and_depreciated_server_counts_once(built):
         "select ict_cost_total, cost_capital_charges, cost_infrastructure_hardware "
         "from ict_benchmark where municipality_code = 'GM0363'",
     ) == [(Decimal("6000.00"), Decimal("6000.00"), Decimal("0.00"))]
-    assert query(built, "select account_code, amount from fct_ict_cost_line") == [
-        ("4650", Decimal("6000.00"))
-    ]
+    assert query(
+        built,
+        "select account_code, amount from fct_ict_cost_line where municipality_code = 'GM0363'",
+    ) == [("4650", Decimal("6000.00"))]
 
 
 @pytest.mark.slow
@@ -245,3 +260,29 @@ def test_a_vat_declaration_that_is_not_yes_or_no_or_not_for_a_ledger_is_refused(
     profile.write_text(text)
     with pytest.raises(InvalidProfile):
         read_profile(profile)
+
+
+@pytest.mark.slow
+def test_a_shared_service_municipality_lands_in_a_peer_group_of_its_own(built):
+    [(flag, share, group, band)] = query(
+        built,
+        "select is_shared_service_municipality, shared_service_share, peer_group, size_band "
+        "from ict_benchmark where municipality_code = 'GM0093'",
+    )
+    assert (flag, round(share, 3), group, band) == (True, 0.889, "shared_service", "<60k")
+    assert query(
+        built,
+        "select municipality_code, peer_group from ict_benchmark "
+        "where not is_shared_service_municipality order by 1",
+    ) == [("GM0088", "<60k"), ("GM0096", "<60k"), ("GM0363", "<60k")]
+    groups = query(
+        built,
+        "select peer_group_type, peer_group, municipalities_in_group from peer_benchmark "
+        "where kpi = 'ict_cost_per_inhabitant' and boundaries = 'as_reported' "
+        "and peer_group_type in ('benchmark_band', 'structure', 'national') order by all",
+    )
+    assert groups == [
+        ("benchmark_band", "<60k", 3),
+        ("national", "national", 4),
+        ("structure", "shared_service", 1),
+    ]

@@ -161,6 +161,20 @@ kpis as (
         cast(inhabitants as bigint) as inhabitants,
         {{ size_label('inhabitants', benchmark_bands()) }} as size_band,
         {{ size_label('inhabitants', cbs_size_classes()) }} as size_class,
+        -- ICT run by a joint arrangement arrives as one contribution: such a municipality is
+        -- compared with its own kind, or its split would distort its size band's medians
+        cast(cost_shared_service_contribution / nullif(ict_cost_total, 0) as double)
+            as shared_service_share,
+        coalesce(
+            cost_shared_service_contribution / nullif(ict_cost_total, 0)
+                > {{ var('shared_service_threshold') }},
+            false
+        ) as is_shared_service_municipality,
+        case
+            when cost_shared_service_contribution / nullif(ict_cost_total, 0)
+                > {{ var('shared_service_threshold') }} then 'shared_service'
+            else {{ size_label('inhabitants', benchmark_bands()) }}
+        end as peer_group,
 
         -- ledger
         cast(ict_cost_total as decimal(18, 2)) as ict_cost_total,

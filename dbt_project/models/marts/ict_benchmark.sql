@@ -42,6 +42,9 @@ select
     kpis.inhabitants,
     kpis.size_band,
     kpis.size_class,
+    kpis.peer_group,
+    kpis.is_shared_service_municipality,
+    kpis.shared_service_share,
     municipality_years.current_municipality_code,
 
     -- ledger

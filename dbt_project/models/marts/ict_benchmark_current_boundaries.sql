@@ -47,6 +47,9 @@ select
     kpis.inhabitants,
     kpis.size_band,
     kpis.size_class,
+    kpis.peer_group,
+    kpis.is_shared_service_municipality,
+    kpis.shared_service_share,
 
     -- ledger
     kpis.ict_cost_total,
