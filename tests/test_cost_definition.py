@@ -12,6 +12,14 @@ its delivery profile. Both come out at own staff 2 000, hired staff 1 000, SaaS 
 GM0093 pays 8 000 to the joint arrangement that runs its ICT and 1 000 for its own ICT officer:
 8 000 / 9 000 = 0.889 of its ICT cost is a contribution (more than half), so it is flagged and
 compared in the peer group shared_service; the band <60k holds the three others only.
+
+Share of total expenditure: GM0363's ledger also pays 54 000 of subsidies (operating account 4700)
+and receives 70 000 of general grant (8000, a credit balance: revenue, not expenditure). Total
+lasten = 6 000 + 54 000 = 60 000; ICT is 6 000 / 60 000 = 0.1 of it. The CSV twins do not say
+which accounts are operating accounts: their share is NULL with the reason.
+
+Replacement at current prices: GM0088's laptop bought in 2021 for 1 000 is due in 2025 (4-year
+cycle), within 3 years of 2024; with CPI 2021 = 100 and 2024 = 120 replacing it costs 1 200.
 """
 
 from datetime import date
@@ -32,6 +40,8 @@ ACCOUNTS = [
     ("0210", "Investeringen ICT-hardware", "B"),
     ("1100", "Bank", "B"),
     ("4650", "Afschrijving ICT-hardware", "P"),
+    ("4700", "Subsidies", "P"),
+    ("8000", "Algemene uitkering", "P"),
 ]
 MAPPING = (
     "rekening_van;rekening_tot;kostenplaats;categorie;toelichting\n"
@@ -61,6 +71,17 @@ def write_server_ledger(path: Path) -> None:
                 "Afschrijving servers 2024",
                 [XafLine("4650", Decimal("6000.00")), XafLine("0210", Decimal("-6000.00"))],
             ),
+            XafTransaction(
+                "MEM",
+                "3",
+                date(2024, 6, 1),
+                "Subsidies en algemene uitkering",
+                [
+                    XafLine("4700", Decimal("54000.00")),
+                    XafLine("1100", Decimal("16000.00")),
+                    XafLine("8000", Decimal("-70000.00")),
+                ],
+            ),
         ],
     )
 
@@ -79,6 +100,12 @@ def write_reference(reference: Path, inhabitants: dict[str, tuple[str, int]]) ->
         "Tabel 1. Bevolking op 1 januari; gemeenten;;;\n;;;\n"
         "Gemeentenaam;Gemeentecode;Perioden;Bevolking op 1 januari (aantal)\n"
         + "".join(f"{name};{code};2024;{n}\n" for code, (name, n) in inhabitants.items()),
+        encoding="utf-8",
+    )
+    (reference / "prijsindex.csv").write_text(
+        "Consumentenprijzen; prijsindex 2015=100;;;\n;;;\n"
+        "Bestedingscategorieën;Perioden;CPI (2015=100);Jaarmutatie CPI (%)\n"
+        "000000 Alle bestedingen;2021;100,00;\n000000 Alle bestedingen;2024;120,00;\n",
         encoding="utf-8",
     )
 
@@ -128,6 +155,10 @@ def write_drop_zone(data_raw: Path) -> None:
         "rekening_van;rekening_tot;kostenplaats;categorie;toelichting\n"
         "4910;;;shared_service_contribution;Bijdrage GR ICT\n4100;;;own_personnel;ICT-coordinator\n"
     )
+    (deliveries / "GM0088" / "2024" / "assets.csv").write_text(
+        "asset_id;asset_class;purchase_date;purchase_price;status\n"
+        "L-1;laptop;01-03-2021;1.000,00;in gebruik\n"
+    )
     (deliveries / "GM0096" / "delivery_profile.yml").write_text(
         "ledger:\n  amounts_include_vat: true\n"
     )
@@ -151,6 +182,9 @@ def test_xaf_lines_carry_the_account_type_of_their_account(tmp_path):
         ("1100", "B"),
         ("4650", "P"),
         ("0210", "B"),
+        ("4700", "P"),
+        ("1100", "B"),
+        ("8000", "P"),
     ]
 
 
@@ -284,5 +318,29 @@ def test_a_shared_service_municipality_lands_in_a_peer_group_of_its_own(built):
     assert groups == [
         ("benchmark_band", "<60k", 3),
         ("national", "national", 4),
+        ("structure", "G4", 1),
         ("structure", "shared_service", 1),
+        ("structure", "wadden", 3),
     ]
+
+
+@pytest.mark.slow
+def test_ict_cost_as_a_share_of_total_expenditure(built):
+    rows = query(
+        built,
+        "select municipality_code, total_expenditure, ict_cost_share_of_expenditure, "
+        "ict_cost_share_of_expenditure_quality_reason from ict_benchmark "
+        "where municipality_code in ('GM0363', 'GM0088') order by 1",
+    )
+    assert rows[1] == ("GM0363", Decimal("60000.00"), 0.1, None)
+    assert rows[0][:3] == ("GM0088", None, None)
+    assert "does not say which accounts are operating accounts" in rows[0][3]
+
+
+@pytest.mark.slow
+def test_replacement_spend_at_current_prices(built):
+    assert query(
+        built,
+        "select replacement_spend_due_3_years, replacement_spend_due_3_years_current_prices "
+        "from ict_benchmark where municipality_code = 'GM0088'",
+    ) == [(Decimal("1000.00"), Decimal("1200.00"))]

@@ -75,6 +75,8 @@
          'zero_reason': 'the HR records give no FTE'},
         {'name': 'ict_cost_per_workstation', 'sources': ['ledger', 'assets'], 'monetary': true,
          'zero_reason': 'the asset register has no workstations in use'},
+        {'name': 'ict_cost_share_of_expenditure', 'sources': ['ledger'], 'monetary': false,
+         'zero_reason': 'the ledger does not say which accounts are operating accounts'},
         {'name': 'personnel_share', 'sources': ['ledger'], 'monetary': false,
          'zero_reason': 'the ledger has no ICT cost'},
         {'name': 'saas_share_of_software', 'sources': ['ledger'], 'monetary': false,

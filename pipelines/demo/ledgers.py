@@ -1089,8 +1089,9 @@ CSV_DIALECTS: dict[str, CsvDialect] = {
         True,
         _columns(
             "boekdatum=boekdatum dagboek=dagboek boekstuk=boekstuk rekening=rekening "
-            "rekening_omschrijving=rekening_omschrijving kostenplaats=kostenplaats "
-            "kostensoort=kostensoort omschrijving=omschrijving debet=debet credit=credit"
+            "rekening_omschrijving=rekening_omschrijving rekeningsoort=rekeningsoort "
+            "kostenplaats=kostenplaats kostensoort=kostensoort omschrijving=omschrijving "
+            "debet=debet credit=credit"
         ),
     ),
     "bom_trailing_minus": CsvDialect(
@@ -1101,7 +1102,8 @@ CSV_DIALECTS: dict[str, CsvDialect] = {
         _columns(
             "boekdatum=Datum dagboek=Dagboek boekstuk=Boekstuknummer regel=Regelnummer "
             "rekening=Grootboekrekening rekening_omschrijving=Omschrijving_rekening "
-            "kostenplaats=Kpl kostensoort=Kostensoort omschrijving=Omschrijving bedrag=Bedrag"
+            "rekeningsoort=Balans/Resultaat kostenplaats=Kpl kostensoort=Kostensoort "
+            "omschrijving=Omschrijving bedrag=Bedrag"
         ),
     ),
     "utf8_leading_minus": CsvDialect(
@@ -1196,6 +1198,9 @@ def _amount_cells(cents: int, dialect: CsvDialect) -> dict[str, str]:
     return {"bedrag": format_amount(cents, thousands=dialect.thousands, minus=minus)}
 
 
+_ACCOUNT_TYPE_WORDS = {"B": "Balans", "P": "Exploitatie", "M": ""}
+
+
 def write_ledger_csv(
     path: Path,
     municipality: Municipality,
@@ -1206,6 +1211,8 @@ def write_ledger_csv(
     """ledger.csv in the municipality's dialect; the account names travel on every line."""
     dialect = {**CSV_DIALECTS, **OWN_DIALECTS}[municipality.csv_dialect]
     fields = [canonical for canonical, _ in dialect.columns]
+    # the package's words for balance sheet and operating account (XAF accTp B and P)
+    account_types = {a.code: _ACCOUNT_TYPE_WORDS[a.account_type] for a in accounts}
     with Path(path).open("w", encoding=dialect.encoding, newline="") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator=dialect.line_terminator)
         writer.writerow([header for _, header in dialect.columns])
@@ -1222,6 +1229,7 @@ def write_ledger_csv(
                     "regel": str(number),
                     "rekening": line.account,
                     "rekening_omschrijving": line.account_name,
+                    "rekeningsoort": account_types.get(line.account, ""),
                     "kostenplaats": line.cost_centre,
                     "kostensoort": line.cost_type,
                     "omschrijving": line.description,

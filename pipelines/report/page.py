@@ -33,6 +33,7 @@ def build_page(mart: Mart, code: str, year: int, lang: str) -> dict[str, Any]:
     ages = queries.hardware_ages(mart, code, year)
     forecast = queries.replacement_forecast(mart, code, year)
     people = _people_rows(categories)
+    people_years = [y for y in queries.people_trend(mart, row) if y["own"] is not None]
     chart = {
         "headline": charts.render(charts.headline(head["value"], head["peers"], lang), lang),
         "categories": charts.render(charts.categories(categories, lang), lang)
@@ -44,6 +45,9 @@ def build_page(mart: Mart, code: str, year: int, lang: str) -> dict[str, Any]:
         if forecast
         else None,
         "people": charts.render(charts.people_technology(people, lang), lang) if people else None,
+        "people_trend": charts.render(charts.people_trend(people_years, lang), lang)
+        if len(people_years) > 1
+        else None,
     }
     return {
         "lang": lang,

@@ -16,6 +16,7 @@ import duckdb
 MIN_PEERS = 5
 HEADLINE = "ict_cost_per_inhabitant"
 SIDE_KPIS = (
+    "ict_cost_share_of_expenditure",
     "personnel_share",
     "saas_share_of_software",
     "ict_cost_per_fte",
@@ -197,6 +198,18 @@ def trend(mart: Mart, row: Row) -> tuple[str, list[Row]]:
             mart, HEADLINE, year["fiscal_year"], year["size_band"], boundaries
         )["median"]
     return boundaries, years
+
+
+def people_trend(mart: Mart, row: Row) -> list[Row]:
+    """People versus technology per year, with the peer median of each year."""
+    if not mart.has("ict_benchmark", "people_vs_technology_ratio_peer_median"):
+        return []
+    return mart.rows(
+        "select fiscal_year, people_vs_technology_ratio as own, "
+        "people_vs_technology_ratio_peer_median as peer_median from ict_benchmark "
+        "where municipality_code = ? order by fiscal_year",
+        [row["municipality_code"]],
+    )
 
 
 def hardware_ages(mart: Mart, code: str, year: int) -> list[Row]:

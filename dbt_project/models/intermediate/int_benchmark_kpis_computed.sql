@@ -12,8 +12,10 @@
 {%- for category in ict_categories() %}{% do additive.append('cost_' ~ category) %}{% endfor -%}
 {%- set additive = additive + [
     'ict_cost_total', 'ict_cost_centre_spend', 'vat_removed', 'ict_ledger_lines', 'ledger_lines',
+    'total_expenditure', 'accounts_without_type',
     'active_devices', 'active_workstations', 'active_device_age_years', 'devices_past_cycle',
     'replacement_spend_due_1_year', 'replacement_spend_due_3_years',
+    'replacement_spend_due_3_years_current_prices', 'due_devices_without_price_index',
     'dated_active_devices', 'devices_without_purchase_date', 'devices_without_purchase_price',
     'devices_of_unknown_kind',
     'fte', 'employees', 'employees_trained', 'training_hours', 'ict_training_hours',
@@ -192,6 +194,12 @@ kpis as (
         cast(cost_unclassified / nullif(ict_cost_centre_spend, 0) as double) as unclassified_share,
         cast(ict_cost_centre_spend as decimal(18, 2)) as ict_cost_centre_spend,
         case when has_ledger then 'excluding compensable VAT' end as vat_basis,
+        cast(case when accounts_without_type = 0 then total_expenditure end as decimal(18, 2))
+            as total_expenditure,
+        cast(
+            case when accounts_without_type = 0 then ict_cost_total / nullif(total_expenditure, 0) end
+            as double
+        ) as ict_cost_share_of_expenditure,
         cast(vat_removed as decimal(18, 2)) as vat_removed,
         -- people versus technology, by the seed's category_group (docs/methodology.md): own and
         -- hired staff and all training against every technology category
@@ -273,6 +281,19 @@ kpis as (
         cast(devices_past_cycle / nullif(dated_active_devices, 0) as double) as share_past_cycle,
         cast(replacement_spend_due_1_year as decimal(18, 2)) as replacement_spend_due_1_year,
         cast(replacement_spend_due_3_years as decimal(18, 2)) as replacement_spend_due_3_years,
+        cast(
+            case when due_devices_without_price_index = 0
+                then replacement_spend_due_3_years_current_prices end
+            as decimal(18, 2)
+        ) as replacement_spend_due_3_years_current_prices,
+        case
+            when not has_assets then 'no asset register delivered for this year'
+            when due_devices_without_price_index > 0 then format(
+                '{} devices due within 3 years were bought in a year without a CBS price index',
+                due_devices_without_price_index)
+            when replacement_spend_due_3_years_current_prices is null
+                then 'no CBS price index for the fiscal year'
+        end as replacement_current_prices_missing_reason,
 
         -- quality
         has_ledger,

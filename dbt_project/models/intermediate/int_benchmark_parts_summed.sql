@@ -18,9 +18,25 @@ ledger_accounts as (
 
 ),
 
+price_indices as (
+
+    select * from {{ ref('stg_landing__price_indices') }}
+
+),
+
+-- a device's purchase price in prices of the fiscal year (CBS CPI): what replacing it costs now
 assets as (
 
-    select * from {{ ref('int_assets_aged') }}
+    select
+        aged.*,
+        aged.purchase_price * price_now.price_index / price_then.price_index
+            as purchase_price_current
+
+    from {{ ref('int_assets_aged') }} as aged
+    left join price_indices as price_then
+        on price_then.reference_year = year(aged.purchase_date)
+    left join price_indices as price_now
+        on price_now.reference_year = aged.fiscal_year
 
 ),
 
@@ -70,6 +86,37 @@ spend as (
 
 ),
 
+-- total lasten (docs/methodology.md): the year balance of every operating account (accTp P, CSV
+-- rekeningsoort W) that ends on the debit side; revenue accounts end on the credit side, and the
+-- balance sheet is never expenditure. Unknown when any account's type is not delivered.
+account_balances as (
+
+    select
+        municipality_code,
+        fiscal_year,
+        account_code,
+        any_value(account_type) as account_type,
+        sum(amount_excl_vat) as balance
+
+    from ledger_accounts
+    group by municipality_code, fiscal_year, account_code
+
+),
+
+expenditure as (
+
+    select
+        municipality_code,
+        fiscal_year,
+        coalesce(sum(balance) filter (where account_type = 'P' and balance > 0), 0)
+            as total_expenditure,
+        count(*) filter (where account_type is null) as accounts_without_type
+
+    from account_balances
+    group by municipality_code, fiscal_year
+
+),
+
 hardware as (
 
     select
@@ -89,7 +136,13 @@ hardware as (
         coalesce(sum(purchase_price) filter (where is_active and is_due_within_1_year), 0)
             as replacement_spend_due_1_year,
         coalesce(sum(purchase_price) filter (where is_active and is_due_within_3_years), 0)
-            as replacement_spend_due_3_years
+            as replacement_spend_due_3_years,
+        coalesce(sum(purchase_price_current) filter (where is_active and is_due_within_3_years), 0)
+            as replacement_spend_due_3_years_current_prices,
+        count(*) filter (
+            where is_active and is_due_within_3_years and purchase_price is not null
+                and purchase_price_current is null
+        ) as due_devices_without_price_index
 
     from assets
     group by municipality_code, fiscal_year
@@ -157,6 +210,7 @@ select
     municipality_years.fiscal_year,
     inhabitants.inhabitants,
     spend.* exclude (municipality_code, fiscal_year),
+    expenditure.* exclude (municipality_code, fiscal_year),
     hardware.* exclude (municipality_code, fiscal_year),
     people.* exclude (municipality_code, fiscal_year),
     spend.municipality_code is not null as has_ledger,
@@ -179,6 +233,7 @@ select
 
 from municipality_years
 left join spend using (municipality_code, fiscal_year)
+left join expenditure using (municipality_code, fiscal_year)
 left join hardware using (municipality_code, fiscal_year)
 left join people using (municipality_code, fiscal_year)
 left join portfolios using (municipality_code, fiscal_year)

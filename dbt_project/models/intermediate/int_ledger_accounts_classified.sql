@@ -153,7 +153,7 @@ classified as (
         case
             when lines.account_type = 'B' and best_match.category <> 'not_ict' then format(
                 'mapping rule on row {} makes balance-sheet account {} {}: an investment is not '
-                || 'a cost; it reaches the exploitation as capital charges (map the depreciation '
+                || 'a cost, it reaches the exploitation as capital charges (map the depreciation '
                 || 'account as capital_charges)',
                 best_match.rule_row, lines.account_code, best_match.category
             )

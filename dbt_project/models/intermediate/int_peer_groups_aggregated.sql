@@ -5,7 +5,8 @@
     A group with fewer than min_peer_group_size complete figures gets NULL statistics and a reason,
     so that no single municipality can be read out of it. A shared-service municipality is in the
     structure group shared_service and national, not in a size band or CBS size class: its
-    contribution hides the split the size groups compare (docs/methodology.md).
+    contribution hides the split the size groups compare (docs/methodology.md). The structure
+    groups G4, G40 and wadden (seed municipality_structure_groups) stand beside the size groups.
 -#}
 
 {%- set minimum = var('min_peer_group_size') -%}
@@ -15,6 +16,12 @@ with
 kpi_values as (
 
     select * from {{ ref('int_kpi_values_unpivoted') }}
+
+),
+
+structure_groups as (
+
+    select * from {{ ref('municipality_structure_groups') }}
 
 ),
 
@@ -35,6 +42,15 @@ memberships as (
     select * exclude (peer_group), 'structure' as peer_group_type, 'shared_service' as peer_group
     from kpi_values
     where is_shared_service_municipality
+
+    union all
+
+    select
+        kpi_values.* exclude (peer_group),
+        'structure' as peer_group_type,
+        structure_groups.structure_group as peer_group
+    from kpi_values
+    inner join structure_groups using (municipality_code)
 
     union all
 

@@ -54,6 +54,8 @@ select
     kpis.cost_{{ category }},
     kpis.{{ category }}_per_inhabitant,
     {%- endfor %}
+    kpis.total_expenditure,
+    kpis.ict_cost_share_of_expenditure,
     kpis.personnel_share,
     kpis.hired_in_share_of_personnel,
     kpis.saas_share_of_software,
@@ -79,6 +81,8 @@ select
     kpis.share_past_cycle,
     kpis.replacement_spend_due_1_year,
     kpis.replacement_spend_due_3_years,
+    kpis.replacement_spend_due_3_years_current_prices,
+    kpis.replacement_current_prices_missing_reason,
 
     -- quality
     kpis.has_ledger,

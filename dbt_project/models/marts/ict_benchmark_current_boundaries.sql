@@ -57,6 +57,8 @@ select
     {%- for category in ict_categories() %}
     kpis.cost_{{ category }},
     {%- endfor %}
+    kpis.total_expenditure,
+    kpis.ict_cost_share_of_expenditure,
     kpis.personnel_share,
     kpis.hired_in_share_of_personnel,
     kpis.saas_share_of_software,
