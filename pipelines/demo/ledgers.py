@@ -19,6 +19,7 @@ import numpy as np
 
 from pipelines.contract.categories import mapped_codes
 from pipelines.demo.municipalities import MUNICIPALITIES, TABLE_YEARS, Municipality
+from pipelines.demo.reference_readme import write_reference_readme
 
 # --- shapes other writers (XAF) consume -------------------------------------------------------
 
@@ -1332,9 +1333,10 @@ def write_demo_data(
     writers: dict[str, LedgerWriter] = {"csv": write_ledger_csv, **(ledger_writers or {})}
     reference = out_dir / "reference"
     reference.mkdir(parents=True, exist_ok=True)
-    files = [reference / "gemeenten.csv", reference / "bevolking.csv"]
+    files = [reference / "gemeenten.csv", reference / "bevolking.csv", reference / "README.md"]
     write_gemeenten_csv(files[0], municipalities)
     write_bevolking_csv(files[1], municipalities, years)
+    write_reference_readme(files[2], municipalities, years)
 
     deliveries: dict[str, dict[str, object]] = {}
     for municipality in municipalities:
