@@ -17,7 +17,7 @@ from pipelines.ingest.data_docs import documented_suite
 from pipelines.ingest.validation import build_suite, run_suite
 
 CLASSIFICATION = settings.DBT_PROJECT_DIR / "models" / "intermediate"
-EXTRA = "ai_services,AI-diensten,AI services,software,11"
+EXTRA = "ai_services,AI-diensten,AI services,technology,0.21,13"
 
 
 def seed_rows(seed: Path = settings.ICT_CATEGORIES_SEED) -> list[dict[str, str]]:
@@ -77,7 +77,7 @@ def test_every_directive_is_handled_by_the_classification():
 def use_seed_with_one_more(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seed = tmp_path / "ict_categories.csv"
     text = settings.ICT_CATEGORIES_SEED.read_text(encoding="utf-8")
-    seed.write_text(text.replace(",unclassified,11", ",unclassified,12") + EXTRA + "\n")
+    seed.write_text(text.replace(",unclassified,13", ",unclassified,14") + EXTRA + "\n")
     monkeypatch.setattr(settings, "ICT_CATEGORIES_SEED", seed)
 
 

@@ -43,6 +43,7 @@ ALIASES = {
         "rekeningnummer",
     ),
     "rekening_omschrijving": ("rekening_omschrijving", "omschrijving_rekening", "account_name"),
+    "rekeningsoort": ("rekeningsoort", "balans/resultaat", "account_type"),
     "kostenplaats": ("kostenplaats", "kpl", "cost_centre", "cost_center"),
     "kostensoort": ("kostensoort", "cost_type"),
     "dagboek": ("dagboek", "journal"),

@@ -136,6 +136,8 @@ def test_published_mart_has_only_bi_tables(built):
         "ict_categories",
         "ict_cost_by_category",
         "load_quality",
+        "mapping_rules_refused",
+        "municipality_structure_groups",
         "municipality_successors",
         "peer_benchmark",
         "portfolio_benchmark",

@@ -173,3 +173,71 @@ def test_inhabitants_that_are_not_a_count_name_their_row(tmp_path, count):
     with pytest.raises(WrongLayout, match="as municipality, year and inhabitants") as error:
         read_inhabitants(bevolking(tmp_path, "918117", count))
     assert error.value.row == 3
+
+
+# -- the figures themselves, against their sources (data_raw/reference/README.md) -------------
+
+REFERENCE = REPO_ROOT / "data_raw" / "reference"
+
+
+def test_cpi_levels_agree_with_their_published_yearly_changes():
+    with (REFERENCE / "prijsindex.csv").open(encoding="utf-8-sig") as handle:
+        rows = [line.strip().split(";") for line in handle if line.startswith("000000")]
+    levels = {int(r[1]): float(r[2].replace(",", ".")) for r in rows}
+    changes = {int(r[1]): float(r[3].replace(",", ".")) for r in rows}
+    assert levels[2015] == 100.0 and levels[2022] == 121.43  # CBS 83136NED
+    for year in sorted(levels)[1:]:
+        implied = round(100 * (levels[year] / levels[year - 1] - 1), 1)
+        assert implied == changes[year], (year, implied, changes[year])
+
+
+def test_amsterdam_has_the_cbs_inhabitants_of_2023_and_2024():
+    table = read_inhabitants(REFERENCE / "bevolking.csv")
+    counts = {
+        (code, year): n
+        for code, year, n in zip(
+            table["municipality_code"].to_pylist(),
+            table["reference_year"].to_pylist(),
+            table["inhabitants"].to_pylist(),
+            strict=True,
+        )
+    }
+    assert counts[("GM0363", 2023)] == 918_117
+    assert counts[("GM0363", 2024)] == 934_927
+
+
+def test_every_reference_figure_has_its_source_or_is_marked_unverified():
+    from pipelines.demo.municipalities import MUNICIPALITIES, TABLE_YEARS
+    from pipelines.demo.reference_readme import CPI_SOURCES
+
+    readme = (REFERENCE / "README.md").read_text(encoding="utf-8")
+    for m in MUNICIPALITIES:
+        for year in TABLE_YEARS:
+            [line] = [
+                x
+                for x in readme.splitlines()
+                if x.startswith(f"| {m.code} |") and f"| {year} |" in x
+            ]
+            assert f"{m.inhabitants_on(year):,}" in line
+            assert "unverified" in line or "2026-" in line
+    assert set(CPI_SOURCES) == set(range(2014, 2025))
+
+
+def test_the_demo_municipalities_are_the_cbs_list_of_2023():
+    from pipelines.demo.municipalities import MUNICIPALITIES
+
+    listed = cbs_codes(GEMEENTEN / "gemeenten-alfabetisch-2023.csv")
+    for m in MUNICIPALITIES:
+        assert listed.get(m.code) == m.name, m.code
+
+
+def test_structure_groups_are_municipalities_of_2023():
+    listed = cbs_codes(GEMEENTEN / "gemeenten-alfabetisch-2023.csv")
+    seed = REPO_ROOT / "dbt_project" / "seeds" / "municipality_structure_groups.csv"
+    with seed.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    groups = {g: [r for r in rows if r["structure_group"] == g] for g in ("G4", "G40", "wadden")}
+    assert [len(groups[g]) for g in groups] == [4, 41, 5]
+    for row in rows:
+        assert listed.get(row["municipality_code"]) == row["municipality_name"]
+        assert row["source"] and row["taken_on"] and row["verification"]

@@ -193,10 +193,12 @@ def test_balanced_multi_journal_file_is_read_exactly(tmp_path):
         "booking_date": date(2024, 3, 14),
         "account_code": "4310",
         "account_name": "SaaS-abonnementen",
+        "account_type": "P",
         "cost_centre": "7100",
         "cost_type": None,
         "description": "Licenties Q1",
         "amount": Decimal("12450.00"),
+        "amounts_include_vat": False,
     }
     assert rows["source_row"].to_pylist() == list(range(1, 8))
     assert rows["journal"].to_pylist() == ["INK"] * 5 + ["MEM"] * 2

@@ -1,9 +1,9 @@
 {#- The benchmark's vocabularies: categories, size classes and the headline KPIs. -#}
 
-{#- The ICT cost categories in display order, read from the seed that declares them while the
+{#- The ICT cost categories in display order (of one category_group, if given), read from the seed that declares them while the
     calling model runs; a model that calls this declares the seed as a dependency
     (`-- depends_on:` its ref) so that dbt builds the seed first. Nothing at parse time. -#}
-{% macro ict_categories() %}
+{% macro ict_categories(group=none) %}
     {%- if not execute %}{{ return([]) }}{% endif -%}
     {%- if model.resource_type == 'unit_test' -%}
         {#- there ref() names the test's input, a CTE that a query of its own cannot read: read
@@ -13,10 +13,18 @@
         {%- set seed = ref('ict_categories') -%}
     {%- endif -%}
     {%- set query -%}
-        select category from {{ seed }} order by sort_order
+        select category from {{ seed }}
+        {%- if group is not none %} where category_group = '{{ group }}'{% endif %}
+        order by sort_order
     {%- endset -%}
     {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
+
+{#- The cost of one category_group: the sum of its categories' cost_<category> columns. -#}
+{% macro group_cost(group) -%}
+    ({%- for category in ict_categories(group) %}coalesce(cost_{{ category }}, 0){{ ' + ' if not loop.last }}{% endfor %}
+    {%- if not ict_categories(group) %}0{% endif %})
+{%- endmacro %}
 
 {#- CBS gemeentegrootteklassen: (label, upper bound exclusive); the last class is open. -#}
 {% macro cbs_size_classes() %}
@@ -67,6 +75,8 @@
          'zero_reason': 'the HR records give no FTE'},
         {'name': 'ict_cost_per_workstation', 'sources': ['ledger', 'assets'], 'monetary': true,
          'zero_reason': 'the asset register has no workstations in use'},
+        {'name': 'ict_cost_share_of_expenditure', 'sources': ['ledger'], 'monetary': false,
+         'zero_reason': 'the ledger does not say which accounts are operating accounts'},
         {'name': 'personnel_share', 'sources': ['ledger'], 'monetary': false,
          'zero_reason': 'the ledger has no ICT cost'},
         {'name': 'saas_share_of_software', 'sources': ['ledger'], 'monetary': false,
@@ -76,7 +86,7 @@
         {'name': 'training_spend_per_fte', 'sources': ['training'], 'monetary': true,
          'zero_reason': 'the HR records give no FTE'},
         {'name': 'people_vs_technology_ratio', 'sources': ['ledger'], 'monetary': false,
-         'zero_reason': 'the ledger has no hardware or software cost'},
+         'zero_reason': 'the ledger has no technology cost'},
         {'name': 'applications_per_10k_inhabitants', 'sources': ['applications', 'inhabitants'],
          'monetary': false, 'mart': 'portfolio_benchmark',
          'zero_reason': 'no CBS inhabitant count for 1 January of this year'},

@@ -27,6 +27,9 @@ from pipelines.contract.vocabulary import (
 
 PROFILE_FILE = "delivery_profile.yml"
 SECTION_KEYS = ("columns", "values", "sheet")
+# Whether the ledger's amounts include compensable VAT (BTW-compensatiefonds); not said = they do
+# not, as a BBV ledger books that VAT on a receivable (docs/methodology.md).
+VAT_KEY = "amounts_include_vat"
 
 
 class InvalidProfile(DeliveryRejected):
@@ -42,12 +45,15 @@ class KindProfile:
     columns: Mapping[str, str] = field(default_factory=dict)  # canonical column -> file header
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # column -> word -> code
     sheet: str | None = None  # the workbook's sheet (the header row is still found by itself)
+    amounts_include_vat: bool = False  # a ledger's amounts include compensable VAT
 
     @property
     def digest(self) -> str:
         """Part of a delivery's fingerprint: a changed profile checks its deliveries again."""
         text = json.dumps(
-            {"columns": self.columns, "values": self.values, "sheet": self.sheet}, sort_keys=True
+            {"columns": self.columns, "values": self.values, "sheet": self.sheet}
+            | ({VAT_KEY: True} if self.amounts_include_vat else {}),
+            sort_keys=True,
         )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -94,6 +100,7 @@ def _kind_profile(kind: str, node: yaml.Node, label: str) -> KindProfile:
     columns: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}
     sheet = None
+    vat = False
     for key, (key_node, value) in section.items():
         where = f"{kind}.{key}"
         if key == "columns":
@@ -119,10 +126,13 @@ def _kind_profile(kind: str, node: yaml.Node, label: str) -> KindProfile:
                 values[name] = mapped
         elif key == "sheet" and ".xlsx" in KINDS[kind].suffixes:
             sheet = _text(value, label, where)
+        elif key == VAT_KEY and kind == "ledger":
+            vat = _yes_no(value, label, where)
         else:
             allowed = [k for k in SECTION_KEYS if k != "sheet" or ".xlsx" in KINDS[kind].suffixes]
+            allowed += [VAT_KEY] if kind == "ledger" else []
             raise _error(label, key_node, where, f"'{key}' is not a key of a profile", allowed)
-    return KindProfile(columns, values, sheet)
+    return KindProfile(columns, values, sheet, vat)
 
 
 def _mapping(node: yaml.Node, label: str, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
@@ -152,6 +162,18 @@ def _text(node: yaml.Node, label: str, where: str) -> str:
             column=where,
         )
     return str(node.value).strip()
+
+
+def _yes_no(node: yaml.Node, label: str, where: str) -> bool:
+    text = str(node.value).strip().lower() if isinstance(node, yaml.ScalarNode) else ""
+    if text not in ("true", "false", "yes", "no", "ja", "nee"):
+        raise InvalidProfile(
+            "expected true or false here",
+            file=label,
+            row=node.start_mark.line + 1,
+            column=where,
+        )
+    return text in ("true", "yes", "ja")
 
 
 def _not_a(name: str, kind: str) -> str:

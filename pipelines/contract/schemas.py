@@ -37,10 +37,14 @@ LEDGER_SCHEMA = pa.schema(
         pa.field("booking_date", pa.date32()),
         pa.field("account_code", pa.string()),
         pa.field("account_name", pa.string()),
+        # B balance sheet, P profit and loss (XAF accTp; CSV `rekeningsoort`); null: not said
+        pa.field("account_type", pa.string()),
         pa.field("cost_centre", pa.string()),
         pa.field("cost_type", pa.string()),
         pa.field("description", pa.string()),
         pa.field("amount", AMOUNT),  # signed: debit positive, credit negative
+        # the delivery profile says the amounts include compensable VAT (docs/methodology.md)
+        pa.field("amounts_include_vat", pa.bool_()),
     ]
 )
 

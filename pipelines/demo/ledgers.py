@@ -19,6 +19,7 @@ import numpy as np
 
 from pipelines.contract.categories import mapped_codes
 from pipelines.demo.municipalities import MUNICIPALITIES, TABLE_YEARS, Municipality
+from pipelines.demo.reference_readme import write_reference_readme
 
 # --- shapes other writers (XAF) consume -------------------------------------------------------
 
@@ -64,6 +65,7 @@ LedgerWriter = Callable[[Path, Municipality, int, Iterable[Transaction], Sequenc
 
 # Base numbers in 4-digit style; CHART_STYLES turns them into each municipality's own numbering.
 _ACCOUNTS: dict[int, tuple[str, str]] = {
+    210: ("Materiële vaste activa ICT", "B"),
     1100: ("Bank BNG", "B"),
     1300: ("Debiteuren", "B"),
     1600: ("Crediteuren", "B"),
@@ -91,6 +93,7 @@ _ACCOUNTS: dict[int, tuple[str, str]] = {
     4351: ("Hosting en rekencentrum", "P"),
     4390: ("Overige ICT-kosten", "P"),
     4391: ("ICT-advies en onderzoek", "P"),
+    4395: ("Kapitaallasten ICT (afschrijving en rente)", "P"),
     4400: ("Huisvesting en energie", "P"),
     4410: ("Kantoorbenodigdheden", "P"),
     4420: ("Representatie en consumpties", "P"),
@@ -101,6 +104,7 @@ _ACCOUNTS: dict[int, tuple[str, str]] = {
     4800: ("Uitkeringen Participatiewet", "P"),
     4850: ("Jeugdzorg en Wmo-voorzieningen", "P"),
     4900: ("Bijdragen gemeenschappelijke regelingen", "P"),
+    4910: ("Bijdrage ICT-samenwerking (gemeenschappelijke regeling)", "P"),
     8000: ("Algemene uitkering gemeentefonds", "P"),
     8100: ("Onroerendezaakbelastingen", "P"),
     8200: ("Leges en rechten", "P"),
@@ -206,6 +210,8 @@ def generate_account_mapping(
         ]
     rules += [
         span(4330, 4339, "infrastructure_hardware", "Servers, opslag en netwerk"),
+        exact(4395, "capital_charges", "Afschrijving en rente ICT-investeringen"),
+        exact(4910, "shared_service_contribution", "Bijdrage GR ICT-samenwerking"),
         span(4340, 4349, "telecom", "Telefonie en dataverbindingen"),
         exact(4345, "not_ict", "Telefoonvergoeding is een personele vergoeding"),
         span(4350, 4359, "outsourcing_hosting", "Uitbesteed beheer en hosting"),
@@ -240,22 +246,26 @@ def write_account_mapping(path: Path, rules: Sequence[MappingRule]) -> None:
 
 ICT_CATEGORIES = mapped_codes()
 # Shares of ICT spend in the first table year; SaaS grows at the expense of licences and servers.
+# Servers and networks are investments: they reach the exploitation as capital charges, only
+# small equipment is bought straight into costs (docs/methodology.md).
 _ICT_SHARES = {
     "own_personnel": 30,
     "hired_personnel": 12,
     "software_licences": 14,
     "saas_cloud": 12,
     "workplace_hardware": 8,
-    "infrastructure_hardware": 6,
+    "infrastructure_hardware": 2,
+    "capital_charges": 5,
     "telecom": 5,
-    "outsourcing_hosting": 8,
+    "outsourcing_hosting": 7,
     "training": 2,
-    "other": 3,
+    "shared_service_contribution": 1,
+    "other": 2,
 }
 _ICT_SHIFT_PER_YEAR = {
     "saas_cloud": 1.5,
     "software_licences": -1.0,
-    "infrastructure_hardware": -0.5,
+    "capital_charges": -0.5,
 }
 
 
@@ -355,6 +365,19 @@ _ICT_KINDS = (
         credit_notes=0.03,
     ),
     _Kind(
+        "capital_charges",
+        ((4395, 1.0, "ict"),),
+        (
+            "Afschrijving servers en opslag Q{q}",
+            "Afschrijving netwerkapparatuur Q{q}",
+            "Rente geactiveerde ICT-investeringen Q{q}",
+        ),
+        ("Kapitaallasten",),
+        journal="MEM",
+        contra=210,
+        max_lines=1,
+    ),
+    _Kind(
         "telecom",
         ((4340, 0.5, "ict"), (4341, 0.5, "mixed")),
         (
@@ -373,7 +396,7 @@ _ICT_KINDS = (
         (
             "Hosting zaaksysteem; rekencentrum Q{q}",
             "Beheer werkplekken – uitbesteed {month}",
-            "Bijdrage ICT-samenwerkingsverband {month}",
+            "Beheer netwerk – uitbesteed {month}",
             "Back-up as a service {month}",
             "Managed security (SOC) Q{q}",
         ),
@@ -392,6 +415,14 @@ _ICT_KINDS = (
             "Cursus Excel gevorderd – {month}",
         ),
         ("Centric Academy", "GoodHabitz", "Computrain", "VNG Academie"),
+    ),
+    _Kind(
+        "shared_service_contribution",
+        ((4910, 1.0, "ict"),),
+        ("Bijdrage GR ICT-samenwerking {month}", "Bijdrage werkorganisatie ICT Q{q}"),
+        ("GR ICT-samenwerking",),
+        monthly=True,
+        max_lines=1,
     ),
     _Kind(
         "other",
@@ -1070,8 +1101,9 @@ CSV_DIALECTS: dict[str, CsvDialect] = {
         True,
         _columns(
             "boekdatum=boekdatum dagboek=dagboek boekstuk=boekstuk rekening=rekening "
-            "rekening_omschrijving=rekening_omschrijving kostenplaats=kostenplaats "
-            "kostensoort=kostensoort omschrijving=omschrijving debet=debet credit=credit"
+            "rekening_omschrijving=rekening_omschrijving rekeningsoort=rekeningsoort "
+            "kostenplaats=kostenplaats kostensoort=kostensoort omschrijving=omschrijving "
+            "debet=debet credit=credit"
         ),
     ),
     "bom_trailing_minus": CsvDialect(
@@ -1082,7 +1114,8 @@ CSV_DIALECTS: dict[str, CsvDialect] = {
         _columns(
             "boekdatum=Datum dagboek=Dagboek boekstuk=Boekstuknummer regel=Regelnummer "
             "rekening=Grootboekrekening rekening_omschrijving=Omschrijving_rekening "
-            "kostenplaats=Kpl kostensoort=Kostensoort omschrijving=Omschrijving bedrag=Bedrag"
+            "rekeningsoort=Balans/Resultaat kostenplaats=Kpl kostensoort=Kostensoort "
+            "omschrijving=Omschrijving bedrag=Bedrag"
         ),
     ),
     "utf8_leading_minus": CsvDialect(
@@ -1177,6 +1210,9 @@ def _amount_cells(cents: int, dialect: CsvDialect) -> dict[str, str]:
     return {"bedrag": format_amount(cents, thousands=dialect.thousands, minus=minus)}
 
 
+_ACCOUNT_TYPE_WORDS = {"B": "Balans", "P": "Exploitatie", "M": ""}
+
+
 def write_ledger_csv(
     path: Path,
     municipality: Municipality,
@@ -1187,6 +1223,8 @@ def write_ledger_csv(
     """ledger.csv in the municipality's dialect; the account names travel on every line."""
     dialect = {**CSV_DIALECTS, **OWN_DIALECTS}[municipality.csv_dialect]
     fields = [canonical for canonical, _ in dialect.columns]
+    # the package's words for balance sheet and operating account (XAF accTp B and P)
+    account_types = {a.code: _ACCOUNT_TYPE_WORDS[a.account_type] for a in accounts}
     with Path(path).open("w", encoding=dialect.encoding, newline="") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator=dialect.line_terminator)
         writer.writerow([header for _, header in dialect.columns])
@@ -1203,6 +1241,7 @@ def write_ledger_csv(
                     "regel": str(number),
                     "rekening": line.account,
                     "rekening_omschrijving": line.account_name,
+                    "rekeningsoort": account_types.get(line.account, ""),
                     "kostenplaats": line.cost_centre,
                     "kostensoort": line.cost_type,
                     "omschrijving": line.description,
@@ -1305,9 +1344,10 @@ def write_demo_data(
     writers: dict[str, LedgerWriter] = {"csv": write_ledger_csv, **(ledger_writers or {})}
     reference = out_dir / "reference"
     reference.mkdir(parents=True, exist_ok=True)
-    files = [reference / "gemeenten.csv", reference / "bevolking.csv"]
+    files = [reference / "gemeenten.csv", reference / "bevolking.csv", reference / "README.md"]
     write_gemeenten_csv(files[0], municipalities)
     write_bevolking_csv(files[1], municipalities, years)
+    write_reference_readme(files[2], municipalities, years)
 
     deliveries: dict[str, dict[str, object]] = {}
     for municipality in municipalities:

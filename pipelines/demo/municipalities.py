@@ -67,11 +67,14 @@ PROVINCES = {
     "31": "Limburg",
 }
 
-# CBS facts. Inhabitants on 1 January close to StatLine (from memory, not an official copy).
+# CBS facts: codes, names and provinces as in CBS "gemeenten alfabetisch 2023" (checked by
+# tests/test_reference_data.py). Inhabitants on 1 January: only the figures in INHABITANT_SOURCES
+# were checked against a published source; the others were typed from memory and are marked
+# unverified in data_raw/reference/README.md until someone checks them in CBS StatLine.
 # fmt: off
 _CBS_ROWS: tuple[tuple[str, str, str, str, int, int, int], ...] = (
     # code,    name,              StatLine name,          prov,  2022,    2023,    2024
-    ("GM0363", "Amsterdam",       "Amsterdam",            "27", 882_633, 905_234, 918_117),
+    ("GM0363", "Amsterdam",       "Amsterdam",            "27", 882_633, 918_117, 934_927),
     ("GM0599", "Rotterdam",       "Rotterdam",            "28", 651_446, 664_311, 670_610),
     ("GM0344", "Utrecht",         "Utrecht (gemeente)",   "26", 361_924, 367_984, 374_238),
     ("GM0014", "Groningen",       "Groningen (gemeente)", "20", 234_950, 238_147, 241_542),
@@ -92,6 +95,28 @@ _CBS_ROWS: tuple[tuple[str, str, str, str, int, int, int], ...] = (
     ("GM0096", "Vlieland",        "Vlieland",             "21",   1_163,   1_179,   1_196),
     ("GM0088", "Schiermonnikoog", "Schiermonnikoog",      "21",     954,     950,     970),
 )
+
+# The inhabitant figures checked against a published source: (code, year) -> source, date taken.
+INHABITANT_SOURCES: dict[tuple[str, int], tuple[str, str]] = {
+    ("GM0363", 2023): (
+        "CBS StatLine, bevolking op 1 januari (918,117), as quoted by the issue and by "
+        "amsterdamsorteermachine.nl citing CBS 'Bevolkingsontwikkeling per regio' (22 March 2024)",
+        "2026-12-02",
+    ),
+    ("GM0363", 2024): (
+        "CBS StatLine, provisional figure 934,927, quoted by amsterdamsorteermachine.nl citing "
+        "CBS 'Bevolkingsontwikkeling per regio' (22 March 2024): 918,117 + growth 16,810; AT5 "
+        "(February 2024) reports 'around 935 thousand' from the same CBS figures",
+        "2026-12-02",
+    ),
+}
+UNVERIFIED = "unverified: typed from memory, not checked against CBS StatLine here"
+
+
+def inhabitants_source(code: str, year: int) -> tuple[str, str]:
+    """Where a demo inhabitant figure comes from, and when it was taken (or that it was not)."""
+    return INHABITANT_SOURCES.get((code, year), (UNVERIFIED, ""))
+
 
 # Demo choices: ICT euro per inhabitant in 2022 and its yearly growth (the real range is about
 # 60-160), and how the municipality's exports look (see ledgers.py for the styles).

@@ -2,7 +2,8 @@
 
 `national_municipalities.csv` beside this module holds the CBS code, name, StatLine name and
 province of every municipality on the CBS list "gemeenten alfabetisch" 2023, and inhabitants on
-1 January 2022-2024. The 20 demo municipalities carry the figures of municipalities.py. CBS figures
+1 January 2022-2024. The 20 demo municipalities carry the figures of municipalities.py (`source` =
+demo; which of them are checked against CBS: data_raw/reference/README.md). CBS figures
 for the other 322 are not available offline, so theirs are synthetic (`source` = synthetic): a
 log-normal draw (median 26 000, sigma 0.95, between 900 and 300 000) keyed by the SHA-256 of the
 CBS code, scaled so that the national total on 1 January 2024 is 17 942 942 (CBS), and shrunk by
@@ -113,7 +114,7 @@ def derive_table(gemeenten_csv: Path, statline_csv: Path) -> list[dict[str, str]
                         statline.get(code, record["Gemeentenaam"]),
                         record["Provinciecode"].zfill(2),
                         *map(str, counts),
-                        "cbs" if code in known else "synthetic",
+                        "demo" if code in known else "synthetic",
                     ],
                     strict=True,
                 )

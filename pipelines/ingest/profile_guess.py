@@ -71,6 +71,7 @@ SHAPES: dict[str, dict[str, str]] = {
         "booking_date": "date",
         "account_code": "account",
         "account_name": "label",
+        "account_type": "words",
         "cost_centre": "label",
         "cost_type": "label",
         "journal": "label",

@@ -15,7 +15,7 @@ from pipelines.contract.delivery import Delivery
 from pipelines.contract.errors import UnreadableFile, WrongLayout
 from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import LEDGER_SCHEMA, ParsedDelivery, RowProblem
-from pipelines.contract.vocabulary import column_aliases, required_columns
+from pipelines.contract.vocabulary import column_aliases, required_columns, value_words
 from pipelines.readers.dutch_csv import (
     DELIMITER,
     SOURCE_ROW,
@@ -24,7 +24,7 @@ from pipelines.readers.dutch_csv import (
     line_problems,
     read_text_csv,
 )
-from pipelines.readers.dutch_values import blank_to_null, parse_amount, parse_date
+from pipelines.readers.dutch_values import blank_to_null, lookup_values, parse_amount, parse_date
 
 TEXT_COLUMNS = (
     "journal",
@@ -165,6 +165,10 @@ def read_ledger_csv(delivery: Delivery, profile: KindProfile | None = None) -> P
     for canonical in TEXT_COLUMNS:
         if canonical in columns:
             typed[canonical] = blank_to_null(source[columns[canonical]])
+    vat = bool(profile and profile.amounts_include_vat)
+    typed["amounts_include_vat"] = constant(vat, source.num_rows, pa.bool_())
+    if "account_type" in columns:
+        typed["account_type"] = _account_type(source[columns["account_type"]], profile, notes)
     for field in LEDGER_SCHEMA:
         if field.name in rows.column_names:
             continue
@@ -191,6 +195,22 @@ def read_ledger_csv(delivery: Delivery, profile: KindProfile | None = None) -> P
             ),
         },
     )
+
+
+def _account_type(
+    values: pa.ChunkedArray, profile: KindProfile | None, notes: list[str]
+) -> pa.Array:
+    """B (balance sheet) or P (operating account); an unknown word leaves the type unknown."""
+    own = profile.values.get("account_type") if profile else None
+    types = lookup_values(values, value_words("ledger", "account_type"), own)
+    unknown = pc.and_(pc.is_null(types), pc.is_valid(blank_to_null(values)))
+    if pc.any(unknown).as_py():
+        words = sorted(set(values.filter(unknown).to_pylist()))[:5]
+        notes.append(
+            "account type not understood, left unknown (expected B / balans or W / exploitatie): "
+            + ", ".join(f"'{word}'" for word in words)
+        )
+    return types
 
 
 def _refuse_cut_off(delivery: Delivery, problems: list[RowProblem], last_row: int) -> None:

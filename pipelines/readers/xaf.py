@@ -134,13 +134,14 @@ def read_xaf(
 ) -> ParsedDelivery:
     """Read an XAF 3.2 auditfile into LEDGER_SCHEMA rows, or reject it with a specific error.
 
-    The audit file's elements are a standard: a delivery profile has nothing to map in it."""
+    The audit file's elements are a standard: a delivery profile has no columns to map in it,
+    only whether its amounts include compensable VAT."""
     file = delivery.relative_path
     with delivery.path.open("rb") as handle:
         sniffed = _sniff_encoding(delivery.path, handle.read(_HEAD_SIZE), file)
         handle.seek(0)
         try:
-            return _parse(delivery, handle, sniffed, batch_size)
+            return _parse(delivery, handle, sniffed, batch_size, profile)
         except _NotWellFormed as error:
             if sniffed.encoding != "utf-8":
                 raise error.unreadable(file) from None
@@ -158,17 +159,21 @@ def read_xaf(
         handle.seek(0)
         transcoded = _Sniffed("windows-1252", notes, transcode=True, declared=sniffed.declared)
         try:
-            return _parse(delivery, handle, transcoded, batch_size)
+            return _parse(delivery, handle, transcoded, batch_size, profile)
         except _NotWellFormed as error:
             raise error.unreadable(file) from None
 
 
 def _parse(
-    delivery: Delivery, handle: BinaryIO, sniffed: _Sniffed, batch_size: int
+    delivery: Delivery,
+    handle: BinaryIO,
+    sniffed: _Sniffed,
+    batch_size: int,
+    profile: KindProfile | None,
 ) -> ParsedDelivery:
     file = delivery.relative_path
     stream = _Cp1252AsUtf8(handle, file) if sniffed.transcode else handle
-    reader = _XafReader(delivery, batch_size)
+    reader = _XafReader(delivery, batch_size, bool(profile and profile.amounts_include_vat))
     reader.notes.extend(sniffed.notes)
     chunk = _read_prolog(stream, file, reader.root)
     # The document's root becomes a child of `top`, so complete elements can be detached from
@@ -260,14 +265,17 @@ class _Tags:
 
 
 class _XafReader:
-    def __init__(self, delivery: Delivery, batch_size: int) -> None:
+    def __init__(self, delivery: Delivery, batch_size: int, amounts_include_vat: bool) -> None:
         self.delivery = delivery
+        self.amounts_include_vat = amounts_include_vat
         self.file = delivery.relative_path
         self.batch_size = batch_size
         self.notes: list[str] = []
         self.problems: list[RowProblem] = []
         self.header: dict[str, object] = {}
         self.accounts: dict[str, str | None] = {}
+        self.account_types: dict[str, str] = {}
+        self._type_lookup: tuple[pa.Array, pa.Array] | None = None
         self.declared: dict[str, str | None] = {}
         self.namespace = ""
         self.tags: _Tags | None = None
@@ -370,6 +378,8 @@ class _XafReader:
             account = fields.get("accID")
             if account:
                 self.accounts[account] = fields.get("accDesc")
+                if fields.get("accTp"):
+                    self.account_types[account] = fields["accTp"].upper()
         else:
             self._header(self._fields(elem))
 
@@ -651,6 +661,8 @@ class _XafReader:
             name = schema_field.name
             if name == "amount":
                 columns[name] = _cents_to_amount(pending[name])
+            elif name == "account_type":
+                columns[name] = self._account_types(columns["account_code"])
             elif name not in columns:
                 columns[name] = pa.array(pending[name], schema_field.type)
         self.batches.append(pa.RecordBatch.from_pydict(columns, schema=LEDGER_SCHEMA))
@@ -670,6 +682,16 @@ class _XafReader:
                 raw_columns.append(pa.array(values, raw_field.type))
         self.raw_batches.append(pa.RecordBatch.from_arrays(raw_columns, schema=RAW_SCHEMA))
 
+    def _account_types(self, account_codes: pa.Array) -> pa.Array:
+        """accTp of each line's account: looked up per batch, the hot path stays as it is."""
+        if self._type_lookup is None:
+            self._type_lookup = (
+                pa.array(list(self.account_types), pa.string()),
+                pa.array(list(self.account_types.values()), pa.string()),
+            )
+        accounts, types = self._type_lookup
+        return pc.take(types, pc.index_in(account_codes, value_set=accounts))
+
     def _constants(self, n: int) -> dict[str, pa.Array]:
         """Columns with one value for the whole file: every batch shares the same buffers."""
         if self._constant_columns is None:
@@ -680,6 +702,7 @@ class _XafReader:
                 "fiscal_year": pa.repeat(pa.scalar(delivery.fiscal_year, pa.int32()), size),
                 "source_file": pa.repeat(delivery.relative_path, size),
                 "cost_type": pa.nulls(size, pa.string()),
+                "amounts_include_vat": pa.repeat(self.amounts_include_vat, size),
             }
         return {name: column.slice(0, n) for name, column in self._constant_columns.items()}
 

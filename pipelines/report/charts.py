@@ -207,6 +207,51 @@ def trend(years: list[dict], lang: str) -> Spec:
     }
 
 
+def people_trend(years: list[dict], lang: str) -> Spec:
+    """The people-versus-technology ratio by year against the peer median."""
+    names = {"own": text("own_value", lang), "peer_median": text("peer_median", lang)}
+    values = [
+        {"year": str(y["fiscal_year"]), "series": names[key], "value": float(y[key])}
+        for y in years
+        for key in names
+        if y.get(key) is not None
+    ]
+    domain = list(names.values())
+    return {
+        "title": text("people_trend", lang),
+        "width": WIDTH - 160,
+        "height": 200,
+        "data": {"values": values},
+        "mark": {"type": "line", "point": {"size": 50}, "strokeWidth": 2.5},
+        "encoding": {
+            "x": {
+                "field": "year",
+                "type": "ordinal",
+                "title": text("year", lang),
+                "axis": {"labelAngle": 0},
+            },
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "title": text("people_ratio_axis", lang),
+                "scale": {"zero": True},
+            },
+            "color": {
+                "field": "series",
+                "type": "nominal",
+                "title": text("series", lang),
+                "scale": {"domain": domain, "range": [OWN, PEER]},
+            },
+            "strokeDash": {
+                "field": "series",
+                "type": "nominal",
+                "title": text("series", lang),
+                "scale": {"domain": domain, "range": [[1, 0], [4, 3]]},
+            },
+        },
+    }
+
+
 def _class_colour(rows: list[dict], lang: str) -> tuple[list[dict], Spec]:
     classes = sorted({r["asset_class"] for r in rows})
     labelled = [r | {"class": vocabulary(ASSET_CLASSES, r["asset_class"], lang)} for r in rows]

@@ -98,12 +98,62 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "people": {"nl": "Mensen tegenover techniek", "en": "People versus technology"},
     "people_lead": {
-        "nl": "Eigen ICT-personeel en opleiding tegenover hardware en software: "
+        "nl": "Eigen en ingehuurd ICT-personeel en alle opleiding tegenover alle techniek "
+        "(software, hardware, diensten en kapitaallasten): "
         "{ratio} euro aan mensen per euro aan techniek.",
-        "en": "Own ICT staff and training against hardware and software: "
+        "en": "Own and hired ICT staff and all training against all technology "
+        "(software, hardware, services and capital charges): "
         "{ratio} euro on people per euro on technology.",
     },
     "people_side": {"nl": "Mensen", "en": "People"},
+    "people_peer": {
+        "nl": "De mediaan van de peergroep is {median}; index {index} (mediaan = 100).",
+        "en": "The peer group's median is {median}; index {index} (median = 100).",
+    },
+    "people_trend": {
+        "nl": "Mensen tegenover techniek per jaar",
+        "en": "People versus technology by year",
+    },
+    "people_ratio_axis": {
+        "nl": "euro aan mensen per euro aan techniek",
+        "en": "euro on people per euro on technology",
+    },
+    "own_value": {"nl": "Deze gemeente", "en": "This municipality"},
+    "expenditure_share": {
+        "nl": "Aandeel ICT in de totale lasten",
+        "en": "ICT share of total expenditure",
+    },
+    "expenditure_share_lead": {
+        "nl": "De ICT-kosten zijn {share} van alle lasten in de exploitatie van dit jaar "
+        "(de debetsaldi van de exploitatierekeningen uit het grootboek).",
+        "en": "ICT cost is {share} of all expenditure in this year's operating account "
+        "(the debit balances of the ledger's operating accounts).",
+    },
+    "capital_charges_note": {
+        "nl": "Kapitaallasten zijn de afschrijving en rente van geactiveerde ICT-investeringen; "
+        "de investering zelf telt niet, zodat een server niet twee keer wordt geteld.",
+        "en": "Capital charges are the depreciation and interest of capitalised ICT investments; "
+        "the investment itself does not count, so a server is not counted twice.",
+    },
+    "shared_service_note": {
+        "nl": "Meer dan de helft van de ICT-kosten is een bijdrage aan een gemeenschappelijke "
+        "regeling of shared service ({share}): deze gemeente wordt vergeleken met gemeenten "
+        "van dezelfde soort, niet met haar grootteklasse.",
+        "en": "More than half of the ICT cost is a contribution to a shared service ({share}): "
+        "this municipality is compared with municipalities of its kind, not its size band.",
+    },
+    "vat_note": {
+        "nl": "Alle bedragen zijn exclusief compensabele btw (btw-compensatiefonds); "
+        "{removed} euro btw is uit deze levering gehaald.",
+        "en": "All amounts exclude compensable VAT (VAT compensation fund); "
+        "{removed} euro of VAT was taken out of this delivery.",
+    },
+    "replacement_current_note": {
+        "nl": "Tegen de prijzen van dit jaar (CBS-prijsindex) kost de vervanging binnen drie "
+        "jaar {amount}, tegen {purchase} in aanschafprijzen.",
+        "en": "At this year's prices (CBS price index) replacement within three years costs "
+        "{amount}, against {purchase} at purchase prices.",
+    },
     "kpi_applications_in_use": {"nl": "Applicaties in gebruik", "en": "Applications in use"},
     "kpi_applications_per_10k": {
         "nl": "Applicaties per 10.000 inwoners",
@@ -358,6 +408,7 @@ ASSET_CLASSES = {
 KPIS = {
     "ict_cost_per_inhabitant": "headline",
     "personnel_share": "personnel_share",
+    "ict_cost_share_of_expenditure": "expenditure_share",
     "saas_share_of_software": "saas_share",
     "ict_cost_per_fte": "cost_per_fte",
     "ict_cost_per_workstation": "cost_per_workstation",
@@ -420,8 +471,22 @@ REASONS: dict[str, str] = {
     "the ledger has no software or SaaS cost": (
         "het grootboek bevat geen kosten voor software of SaaS"
     ),
-    "the ledger has no hardware or software cost": (
-        "het grootboek bevat geen kosten voor hardware of software"
+    "the ledger has no technology cost": "het grootboek bevat geen kosten voor techniek",
+    "the ledger does not say which accounts are operating accounts": (
+        "het grootboek zegt niet welke rekeningen exploitatierekeningen zijn"
+    ),
+    "excluding compensable VAT": "exclusief compensabele btw",
+    "mapping rule on row {} makes balance-sheet account {} {}: an investment is not a cost, it "
+    "reaches the exploitation as capital charges (map the depreciation account as "
+    "capital_charges)": (
+        "mappingregel op rij {} maakt balansrekening {} {}: een investering is geen last, zij "
+        "komt als kapitaallasten in de exploitatie (map de afschrijvingsrekening als "
+        "capital_charges)"
+    ),
+    "no CBS price index for the fiscal year": "geen CBS-prijsindex voor het boekjaar",
+    "{} devices due within 3 years were bought in a year without a CBS price index": (
+        "{} apparaten die binnen 3 jaar vervangen moeten worden, zijn gekocht in een jaar "
+        "zonder CBS-prijsindex"
     ),
     "{} of {} municipalities within the current boundaries delivered {}": (
         "{} van de {} gemeenten binnen de huidige grenzen leverden {}"

@@ -10,10 +10,11 @@ from pipelines.report.queries import Mart
 
 
 def _people_rows(categories: list[dict]) -> list[dict]:
-    sides = {c: "people_side" for c in queries.PEOPLE} | {
-        c: "technology_side" for c in queries.TECHNOLOGY
-    }
-    return [c | {"side": sides[c["category"]]} for c in categories if c["category"] in sides]
+    """The categories on either side of people versus technology: the seed's category_group."""
+    sides = {"people": "people_side", "technology": "technology_side"}
+    return [
+        c | {"side": sides[c["category_group"]]} for c in categories if c["category_group"] in sides
+    ]
 
 
 def _suppression_note(peers: dict, lang: str) -> str | None:
@@ -32,6 +33,7 @@ def build_page(mart: Mart, code: str, year: int, lang: str) -> dict[str, Any]:
     ages = queries.hardware_ages(mart, code, year)
     forecast = queries.replacement_forecast(mart, code, year)
     people = _people_rows(categories)
+    people_years = [y for y in queries.people_trend(mart, row) if y["own"] is not None]
     chart = {
         "headline": charts.render(charts.headline(head["value"], head["peers"], lang), lang),
         "categories": charts.render(charts.categories(categories, lang), lang)
@@ -43,6 +45,9 @@ def build_page(mart: Mart, code: str, year: int, lang: str) -> dict[str, Any]:
         if forecast
         else None,
         "people": charts.render(charts.people_technology(people, lang), lang) if people else None,
+        "people_trend": charts.render(charts.people_trend(people_years, lang), lang)
+        if len(people_years) > 1
+        else None,
     }
     return {
         "lang": lang,

@@ -15,9 +15,8 @@ import duckdb
 
 MIN_PEERS = 5
 HEADLINE = "ict_cost_per_inhabitant"
-PEOPLE = ("own_personnel", "training")
-TECHNOLOGY = ("workplace_hardware", "infrastructure_hardware", "software_licences", "saas_cloud")
 SIDE_KPIS = (
+    "ict_cost_share_of_expenditure",
     "personnel_share",
     "saas_share_of_software",
     "ict_cost_per_fte",
@@ -84,15 +83,22 @@ def _eligible(mart: Mart, kpi: str) -> str:
     return f"{kpi} is not null"
 
 
+def peer_group(row: Row) -> str | None:
+    """The group a row is compared with: its band, or shared_service (docs/methodology.md)."""
+    return row.get("peer_group") or row.get("size_band")
+
+
 def peer_statistics(
     mart: Mart, kpi: str, year: int, size_band: str | None, boundaries: str = "as_reported"
 ) -> Row:
-    """n, p25, median, p75 of the municipality's benchmark band, with a suppression reason."""
+    """n, p25, median, p75 of the municipality's peer group (its benchmark band, or the structure
+    group shared_service), with a suppression reason."""
     if mart.has("peer_benchmark") and _peer_kpis(mart).__contains__(kpi):
         rows = mart.rows(
             "select n, p25, median, p75, is_suppressed, suppression_reason, peer_group "
             "from peer_benchmark where boundaries = ? and fiscal_year = ? "
-            "and peer_group_type = 'benchmark_band' and peer_group = ? and kpi = ?",
+            "and peer_group_type in ('benchmark_band', 'structure') and peer_group = ? "
+            "and kpi = ?",
             [boundaries, year, size_band, kpi],
         )
         if rows:
@@ -121,7 +127,7 @@ def _peer_kpis(mart: Mart) -> set[str]:
 
 
 def headline(mart: Mart, row: Row) -> Row:
-    year, band = row["fiscal_year"], row["size_band"]
+    year, band = row["fiscal_year"], peer_group(row)
     peers = peer_statistics(mart, HEADLINE, year, band)
     national = None
     if mart.has("peer_benchmark"):
@@ -194,6 +200,18 @@ def trend(mart: Mart, row: Row) -> tuple[str, list[Row]]:
     return boundaries, years
 
 
+def people_trend(mart: Mart, row: Row) -> list[Row]:
+    """People versus technology per year, with the peer median of each year."""
+    if not mart.has("ict_benchmark", "people_vs_technology_ratio_peer_median"):
+        return []
+    return mart.rows(
+        "select fiscal_year, people_vs_technology_ratio as own, "
+        "people_vs_technology_ratio_peer_median as peer_median from ict_benchmark "
+        "where municipality_code = ? order by fiscal_year",
+        [row["municipality_code"]],
+    )
+
+
 def hardware_ages(mart: Mart, code: str, year: int) -> list[Row]:
     return mart.rows(
         "select least(cast(floor(age_years) as integer), 10) as age, asset_class, "
@@ -224,7 +242,7 @@ def side_kpis(mart: Mart, row: Row) -> list[Row]:
             continue
         median = row.get(f"{kpi}_peer_median")
         if median is None:
-            median = peer_statistics(mart, kpi, row["fiscal_year"], row["size_band"])["median"]
+            median = peer_statistics(mart, kpi, row["fiscal_year"], peer_group(row))["median"]
         result.append({"kpi": kpi, "value": row[kpi], "peer_median": median})
     return result
 

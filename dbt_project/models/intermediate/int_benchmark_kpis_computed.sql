@@ -11,9 +11,11 @@
 {%- set additive = [] -%}
 {%- for category in ict_categories() %}{% do additive.append('cost_' ~ category) %}{% endfor -%}
 {%- set additive = additive + [
-    'ict_cost_total', 'ict_cost_centre_spend', 'ict_ledger_lines', 'ledger_lines',
+    'ict_cost_total', 'ict_cost_centre_spend', 'vat_removed', 'ict_ledger_lines', 'ledger_lines',
+    'total_expenditure', 'accounts_without_type',
     'active_devices', 'active_workstations', 'active_device_age_years', 'devices_past_cycle',
     'replacement_spend_due_1_year', 'replacement_spend_due_3_years',
+    'replacement_spend_due_3_years_current_prices', 'due_devices_without_price_index',
     'dated_active_devices', 'devices_without_purchase_date', 'devices_without_purchase_price',
     'devices_of_unknown_kind',
     'fte', 'employees', 'employees_trained', 'training_hours', 'ict_training_hours',
@@ -161,6 +163,20 @@ kpis as (
         cast(inhabitants as bigint) as inhabitants,
         {{ size_label('inhabitants', benchmark_bands()) }} as size_band,
         {{ size_label('inhabitants', cbs_size_classes()) }} as size_class,
+        -- ICT run by a joint arrangement arrives as one contribution: such a municipality is
+        -- compared with its own kind, or its split would distort its size band's medians
+        cast(cost_shared_service_contribution / nullif(ict_cost_total, 0) as double)
+            as shared_service_share,
+        coalesce(
+            cost_shared_service_contribution / nullif(ict_cost_total, 0)
+                > {{ var('shared_service_threshold') }},
+            false
+        ) as is_shared_service_municipality,
+        case
+            when cost_shared_service_contribution / nullif(ict_cost_total, 0)
+                > {{ var('shared_service_threshold') }} then 'shared_service'
+            else {{ size_label('inhabitants', benchmark_bands()) }}
+        end as peer_group,
 
         -- ledger
         cast(ict_cost_total as decimal(18, 2)) as ict_cost_total,
@@ -177,13 +193,18 @@ kpis as (
             as saas_share_of_software,
         cast(cost_unclassified / nullif(ict_cost_centre_spend, 0) as double) as unclassified_share,
         cast(ict_cost_centre_spend as decimal(18, 2)) as ict_cost_centre_spend,
-        -- people versus technology: own ICT staff and training against hardware and software
+        case when has_ledger then 'excluding compensable VAT' end as vat_basis,
+        cast(case when accounts_without_type = 0 then total_expenditure end as decimal(18, 2))
+            as total_expenditure,
         cast(
-            (cost_own_personnel + cost_training)
-            / nullif(cost_workplace_hardware + cost_infrastructure_hardware
-                     + cost_software_licences + cost_saas_cloud, 0)
+            case when accounts_without_type = 0 then ict_cost_total / nullif(total_expenditure, 0) end
             as double
-        ) as people_vs_technology_ratio,
+        ) as ict_cost_share_of_expenditure,
+        cast(vat_removed as decimal(18, 2)) as vat_removed,
+        -- people versus technology, by the seed's category_group (docs/methodology.md): own and
+        -- hired staff and all training against every technology category
+        cast({{ group_cost('people') }} / nullif({{ group_cost('technology') }}, 0) as double)
+            as people_vs_technology_ratio,
 
         -- people
         cast(fte as double) as fte,
@@ -260,6 +281,19 @@ kpis as (
         cast(devices_past_cycle / nullif(dated_active_devices, 0) as double) as share_past_cycle,
         cast(replacement_spend_due_1_year as decimal(18, 2)) as replacement_spend_due_1_year,
         cast(replacement_spend_due_3_years as decimal(18, 2)) as replacement_spend_due_3_years,
+        cast(
+            case when due_devices_without_price_index = 0
+                then replacement_spend_due_3_years_current_prices end
+            as decimal(18, 2)
+        ) as replacement_spend_due_3_years_current_prices,
+        case
+            when not has_assets then 'no asset register delivered for this year'
+            when due_devices_without_price_index > 0 then format(
+                '{} devices due within 3 years were bought in a year without a CBS price index',
+                due_devices_without_price_index)
+            when replacement_spend_due_3_years_current_prices is null
+                then 'no CBS price index for the fiscal year'
+        end as replacement_current_prices_missing_reason,
 
         -- quality
         has_ledger,

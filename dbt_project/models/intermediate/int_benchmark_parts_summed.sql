@@ -2,7 +2,8 @@
     The additive parts of every KPI, one row per municipality and fiscal year as reported (the
     municipality as it was that year). Sums, not ratios: the current-boundaries series adds these
     up over a merger's predecessors before any ratio is taken. Amounts are what the ledger says
-    (debit positive, credit notes reduce them); a source that was not delivered leaves its parts
+    (debit positive, credit notes reduce them), excluding compensable VAT (docs/methodology.md:
+    a VAT-inclusive delivery loses its categories' vat_rate); a source that was not delivered leaves its parts
     NULL, never 0.
 -#}
 
@@ -17,9 +18,25 @@ ledger_accounts as (
 
 ),
 
+price_indices as (
+
+    select * from {{ ref('stg_landing__price_indices') }}
+
+),
+
+-- a device's purchase price in prices of the fiscal year (CBS CPI): what replacing it costs now
 assets as (
 
-    select * from {{ ref('int_assets_aged') }}
+    select
+        aged.*,
+        aged.purchase_price * price_now.price_index / price_then.price_index
+            as purchase_price_current
+
+    from {{ ref('int_assets_aged') }} as aged
+    left join price_indices as price_then
+        on price_then.reference_year = year(aged.purchase_date)
+    left join price_indices as price_now
+        on price_now.reference_year = aged.fiscal_year
 
 ),
 
@@ -55,14 +72,47 @@ spend as (
         fiscal_year,
         any_value(delivery_id) as ledger_delivery_id,
         {%- for category in ict_categories() %}
-        coalesce(sum(amount) filter (where category = '{{ category }}'), 0) as cost_{{ category }},
+        coalesce(sum(amount_excl_vat) filter (where category = '{{ category }}'), 0)
+            as cost_{{ category }},
         {%- endfor %}
-        coalesce(sum(amount) filter (where is_ict), 0) as ict_cost_total,
-        coalesce(sum(amount) filter (where in_ict_cost_centre), 0) as ict_cost_centre_spend,
+        coalesce(sum(amount_excl_vat) filter (where is_ict), 0) as ict_cost_total,
+        coalesce(sum(amount_excl_vat) filter (where in_ict_cost_centre), 0) as ict_cost_centre_spend,
+        coalesce(sum(amount - amount_excl_vat) filter (where is_ict), 0) as vat_removed,
         coalesce(sum(ledger_lines) filter (where is_ict), 0) as ict_ledger_lines,
         sum(ledger_lines) as ledger_lines
 
     from ledger_accounts
+    group by municipality_code, fiscal_year
+
+),
+
+-- total lasten (docs/methodology.md): the year balance of every operating account (accTp P, CSV
+-- rekeningsoort W) that ends on the debit side; revenue accounts end on the credit side, and the
+-- balance sheet is never expenditure. Unknown when any account's type is not delivered.
+account_balances as (
+
+    select
+        municipality_code,
+        fiscal_year,
+        account_code,
+        any_value(account_type) as account_type,
+        sum(amount_excl_vat) as balance
+
+    from ledger_accounts
+    group by municipality_code, fiscal_year, account_code
+
+),
+
+expenditure as (
+
+    select
+        municipality_code,
+        fiscal_year,
+        coalesce(sum(balance) filter (where account_type = 'P' and balance > 0), 0)
+            as total_expenditure,
+        count(*) filter (where account_type is null) as accounts_without_type
+
+    from account_balances
     group by municipality_code, fiscal_year
 
 ),
@@ -86,7 +136,13 @@ hardware as (
         coalesce(sum(purchase_price) filter (where is_active and is_due_within_1_year), 0)
             as replacement_spend_due_1_year,
         coalesce(sum(purchase_price) filter (where is_active and is_due_within_3_years), 0)
-            as replacement_spend_due_3_years
+            as replacement_spend_due_3_years,
+        coalesce(sum(purchase_price_current) filter (where is_active and is_due_within_3_years), 0)
+            as replacement_spend_due_3_years_current_prices,
+        count(*) filter (
+            where is_active and is_due_within_3_years and purchase_price is not null
+                and purchase_price_current is null
+        ) as due_devices_without_price_index
 
     from assets
     group by municipality_code, fiscal_year
@@ -154,6 +210,7 @@ select
     municipality_years.fiscal_year,
     inhabitants.inhabitants,
     spend.* exclude (municipality_code, fiscal_year),
+    expenditure.* exclude (municipality_code, fiscal_year),
     hardware.* exclude (municipality_code, fiscal_year),
     people.* exclude (municipality_code, fiscal_year),
     spend.municipality_code is not null as has_ledger,
@@ -176,6 +233,7 @@ select
 
 from municipality_years
 left join spend using (municipality_code, fiscal_year)
+left join expenditure using (municipality_code, fiscal_year)
 left join hardware using (municipality_code, fiscal_year)
 left join people using (municipality_code, fiscal_year)
 left join portfolios using (municipality_code, fiscal_year)

@@ -1,5 +1,6 @@
 {#-
-    Each headline KPI against its benchmark band: the band's median, the index (median = 100), the
+    Each headline KPI against its peer group (its benchmark band, or shared_service for a
+    municipality whose ICT is mostly a contribution to a shared service): the group's median, the index (median = 100), the
     rank (1 = highest value, among the complete figures, only when the band's statistics are not
     suppressed), the change against the year before (in the KPI's own unit) and, for amounts in
     euro, the real-terms value in euro of the base year (CBS CPI, var real_terms_base_year).
@@ -18,7 +19,7 @@ kpi_values as (
 band_statistics as (
 
     select * from {{ ref('int_peer_groups_aggregated') }}
-    where peer_group_type = 'benchmark_band'
+    where peer_group_type in ('benchmark_band', 'structure')
 
 ),
 
@@ -44,7 +45,7 @@ positioned as (
         price_indices.price_index,
         (select price_index from base_price) as base_price_index,
         rank() over (
-            partition by kpi_values.boundaries, kpi_values.fiscal_year, kpi_values.benchmark_band,
+            partition by kpi_values.boundaries, kpi_values.fiscal_year, kpi_values.peer_group,
                 kpi_values.kpi, kpi_values.is_peer_eligible
             order by kpi_values.value desc
         ) as rank_among_eligible,
@@ -61,7 +62,7 @@ positioned as (
     left join band_statistics
         on band_statistics.boundaries = kpi_values.boundaries
         and band_statistics.fiscal_year = kpi_values.fiscal_year
-        and band_statistics.peer_group = kpi_values.benchmark_band
+        and band_statistics.peer_group = kpi_values.peer_group
         and band_statistics.kpi = kpi_values.kpi
     left join price_indices
         on price_indices.reference_year = kpi_values.fiscal_year
@@ -72,7 +73,7 @@ select
     boundaries,
     municipality_code,
     fiscal_year,
-    benchmark_band,
+    peer_group,
     size_class,
     kpi,
     is_monetary,

@@ -6,6 +6,13 @@
     Rules only look at the municipality, account and cost centre, so they are matched once per
     combination (thousands), not once per line (millions); fct_ict_cost_line joins the lines back.
 
+    A balance-sheet account (account_type B) is never ICT: under the BBV an investment reaches the
+    exploitation as capital charges, so a rule that maps one is refused and the reason kept
+    (refused_reason; docs/methodology.md). Counting it would count the same server twice.
+
+    amount_excl_vat is the amount on the benchmark's basis, excluding compensable VAT: a delivery
+    that declares VAT-inclusive amounts loses its category's vat_rate (seed ict_categories).
+
     Rebuilt per municipality-year: only slots whose ledger or mapping changed (macros/ledger_slots).
 -#}
 
@@ -27,6 +34,12 @@ lines as (
 rules as (
 
     select * from {{ ref('stg_landing__account_mappings') }}
+
+),
+
+categories as (
+
+    select * from {{ ref('ict_categories') }}
 
 ),
 
@@ -55,11 +68,13 @@ line_keys as (
         delivery_id,
         account_code,
         cost_centre,
+        any_value(account_type) as account_type,
+        bool_or(amounts_include_vat) as amounts_include_vat,
         count(*) as ledger_lines,
         sum(amount) as amount
 
     from lines
-    group by all
+    group by municipality_code, fiscal_year, delivery_id, account_code, cost_centre
 
 ),
 
@@ -128,11 +143,21 @@ classified as (
         lines.*,
         mapping_deliveries.mapping_delivery_id,
         best_match.rule_row as mapping_rule_row,
-        ict_cost_centres.cost_centre is not null as in_ict_cost_centre,
+        ict_cost_centres.cost_centre is not null and lines.account_type is distinct from 'B'
+            as in_ict_cost_centre,
         case
+            when lines.account_type = 'B' then null
             when best_match.category is not null then best_match.category
             when ict_cost_centres.cost_centre is not null then 'unclassified'
-        end as category
+        end as category,
+        case
+            when lines.account_type = 'B' and best_match.category <> 'not_ict' then format(
+                'mapping rule on row {} makes balance-sheet account {} {}: an investment is not '
+                || 'a cost, it reaches the exploitation as capital charges (map the depreciation '
+                || 'account as capital_charges)',
+                best_match.rule_row, lines.account_code, best_match.category
+            )
+        end as refused_reason
 
     from line_keys as lines
     left join best_match
@@ -149,7 +174,17 @@ classified as (
 )
 
 select
-    *,
-    category is not null and category <> 'not_ict' as is_ict
+    classified.*,
+    classified.category is not null and classified.category <> 'not_ict' as is_ict,
+    cast(
+        case
+            when classified.amounts_include_vat
+                then classified.amount / (1 + coalesce(categories.vat_rate, 0))
+            else classified.amount
+        end
+        as decimal(18, 2)
+    ) as amount_excl_vat
 
 from classified
+left join categories
+    on categories.category = classified.category

@@ -3,7 +3,10 @@
     complete (partial and missing figures stay out). Percentiles are DuckDB's quantile_cont: linear
     interpolation between the two nearest values (as Excel PERCENTILE.INC and numpy's default).
     A group with fewer than min_peer_group_size complete figures gets NULL statistics and a reason,
-    so that no single municipality can be read out of it.
+    so that no single municipality can be read out of it. A shared-service municipality is in the
+    structure group shared_service and national, not in a size band or CBS size class: its
+    contribution hides the split the size groups compare (docs/methodology.md). The structure
+    groups G4, G40 and wadden (seed municipality_structure_groups) stand beside the size groups.
 -#}
 
 {%- set minimum = var('min_peer_group_size') -%}
@@ -16,21 +19,42 @@ kpi_values as (
 
 ),
 
+structure_groups as (
+
+    select * from {{ ref('municipality_structure_groups') }}
+
+),
+
 memberships as (
 
-    select *, 'benchmark_band' as peer_group_type, benchmark_band as peer_group
+    select * exclude (peer_group), 'benchmark_band' as peer_group_type, size_band as peer_group
     from kpi_values
-    where benchmark_band is not null
+    where size_band is not null and not is_shared_service_municipality
 
     union all
 
-    select *, 'size_class' as peer_group_type, size_class as peer_group
+    select * exclude (peer_group), 'size_class' as peer_group_type, size_class as peer_group
     from kpi_values
-    where size_class is not null
+    where size_class is not null and not is_shared_service_municipality
 
     union all
 
-    select *, 'national' as peer_group_type, 'national' as peer_group
+    select * exclude (peer_group), 'structure' as peer_group_type, 'shared_service' as peer_group
+    from kpi_values
+    where is_shared_service_municipality
+
+    union all
+
+    select
+        kpi_values.* exclude (peer_group),
+        'structure' as peer_group_type,
+        structure_groups.structure_group as peer_group
+    from kpi_values
+    inner join structure_groups using (municipality_code)
+
+    union all
+
+    select * exclude (peer_group), 'national' as peer_group_type, 'national' as peer_group
     from kpi_values
 
 ),

@@ -25,6 +25,12 @@ ict_accounts as (
 
 ),
 
+categories as (
+
+    select * from {{ ref('ict_categories') }}
+
+),
+
 classified as (
 
     select
@@ -32,7 +38,11 @@ classified as (
         ict_accounts.category,
         ict_accounts.in_ict_cost_centre,
         ict_accounts.mapping_rule_row,
-        ict_accounts.mapping_delivery_id
+        ict_accounts.mapping_delivery_id,
+        case
+            when lines.amounts_include_vat then lines.amount / (1 + categories.vat_rate)
+            else lines.amount
+        end as amount_excl_vat
 
     from lines
     inner join ict_accounts
@@ -40,6 +50,8 @@ classified as (
         and ict_accounts.fiscal_year = lines.fiscal_year
         and ict_accounts.account_code is not distinct from lines.account_code
         and ict_accounts.cost_centre is not distinct from lines.cost_centre
+    left join categories
+        on categories.category = ict_accounts.category
 
 )
 
@@ -60,6 +72,7 @@ select
     cost_type,
     description,
     amount,
+    cast(amount_excl_vat as decimal(18, 2)) as amount_excl_vat,
     mapping_rule_row,
     delivery_id,
     mapping_delivery_id,

@@ -42,6 +42,9 @@ select
     kpis.inhabitants,
     kpis.size_band,
     kpis.size_class,
+    kpis.peer_group,
+    kpis.is_shared_service_municipality,
+    kpis.shared_service_share,
     municipality_years.current_municipality_code,
 
     -- ledger
@@ -51,11 +54,15 @@ select
     kpis.cost_{{ category }},
     kpis.{{ category }}_per_inhabitant,
     {%- endfor %}
+    kpis.total_expenditure,
+    kpis.ict_cost_share_of_expenditure,
     kpis.personnel_share,
     kpis.hired_in_share_of_personnel,
     kpis.saas_share_of_software,
     kpis.unclassified_share,
     kpis.ict_cost_centre_spend,
+    kpis.vat_basis,
+    kpis.vat_removed,
     kpis.people_vs_technology_ratio,
 
     -- people
@@ -74,6 +81,8 @@ select
     kpis.share_past_cycle,
     kpis.replacement_spend_due_1_year,
     kpis.replacement_spend_due_3_years,
+    kpis.replacement_spend_due_3_years_current_prices,
+    kpis.replacement_current_prices_missing_reason,
 
     -- quality
     kpis.has_ledger,

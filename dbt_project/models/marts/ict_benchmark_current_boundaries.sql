@@ -47,6 +47,9 @@ select
     kpis.inhabitants,
     kpis.size_band,
     kpis.size_class,
+    kpis.peer_group,
+    kpis.is_shared_service_municipality,
+    kpis.shared_service_share,
 
     -- ledger
     kpis.ict_cost_total,
@@ -54,10 +57,14 @@ select
     {%- for category in ict_categories() %}
     kpis.cost_{{ category }},
     {%- endfor %}
+    kpis.total_expenditure,
+    kpis.ict_cost_share_of_expenditure,
     kpis.personnel_share,
     kpis.hired_in_share_of_personnel,
     kpis.saas_share_of_software,
     kpis.unclassified_share,
+    kpis.vat_basis,
+    kpis.vat_removed,
     kpis.people_vs_technology_ratio,
 
     -- people

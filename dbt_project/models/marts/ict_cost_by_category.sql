@@ -26,7 +26,7 @@ totals as (
         municipality_code,
         fiscal_year,
         category,
-        sum(amount) as cost,
+        sum(amount_excl_vat) as cost,
         count(*) as ledger_lines
 
     from cost_lines

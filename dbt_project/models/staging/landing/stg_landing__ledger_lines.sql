@@ -23,12 +23,14 @@ renamed as (
         -- ledger keys
         account_code,
         account_name,
+        account_type,
         cost_centre,
         cost_type,
         description,
 
         -- amounts
         cast(amount as decimal(18, 2)) as amount,
+        coalesce(amounts_include_vat, false) as amounts_include_vat,
 
         -- dates
         booking_date
