@@ -223,16 +223,16 @@ def test_every_reference_figure_has_its_source_or_is_marked_unverified():
     assert set(CPI_SOURCES) == set(range(2014, 2025))
 
 
-def test_the_demo_municipalities_are_the_cbs_list_of_2023():
+def test_the_demo_municipalities_are_the_cbs_list_of_2023(cbs_lists):
     from pipelines.demo.municipalities import MUNICIPALITIES
 
-    listed = cbs_codes(GEMEENTEN / "gemeenten-alfabetisch-2023.csv")
+    listed = cbs_lists[1]
     for m in MUNICIPALITIES:
         assert listed.get(m.code) == m.name, m.code
 
 
-def test_structure_groups_are_municipalities_of_2023():
-    listed = cbs_codes(GEMEENTEN / "gemeenten-alfabetisch-2023.csv")
+def test_structure_groups_are_municipalities_of_2023(cbs_lists):
+    listed = cbs_lists[1]
     seed = REPO_ROOT / "dbt_project" / "seeds" / "municipality_structure_groups.csv"
     with seed.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
