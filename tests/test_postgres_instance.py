@@ -174,7 +174,29 @@ def test_status_reads_the_last_run_from_postgresql(postgres, warehouse):
     assert f"(run {run_id[:8]})" in status.stdout
 
 
-def test_a_sensor_tick_against_the_postgresql_instance(instance, warehouse):
+def test_the_sensor_is_switched_on_and_ticks_against_the_postgresql_instance(
+    postgres, instance, warehouse
+):
+    # what the UI's switch under Automation writes: the sensor's state, in the schedule storage
+    switch_on = subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), "sensor", "start", "deliveries_sensor"],
+        cwd=REPO_ROOT,  # pyproject.toml names the code location
+        env={
+            **os.environ,
+            **postgres.dagster_env(DATABASE),
+            "DAGSTER_HOME": str(warehouse.dagster_home),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert switch_on.returncode == 0, switch_on.stdout + switch_on.stderr
+    [state] = instance.all_instigator_state()
+    assert (state.name, state.status.value) == ("deliveries_sensor", "RUNNING")
+    assert query(postgres, "select status, instigator_type from instigators") == [
+        ("RUNNING", "SENSOR")
+    ]
+
     def tick(cursor: str | None):
         context = dg.build_sensor_context(
             instance=instance,
