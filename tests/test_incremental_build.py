@@ -15,7 +15,6 @@ import yaml
 
 from pipelines.cli.runner import plan_run, run_benchmark_job
 from pipelines.contract.kinds import KINDS
-from pipelines.defs.transform.assets import benchmark_models
 from pipelines.defs.transform.project import dbt_project
 from pipelines.publish.publish import rollback
 from pipelines.settings import DBT_PROJECT_DIR, Paths
@@ -73,10 +72,17 @@ def materialized(result: dg.ExecuteInProcessResult) -> set[str]:
     return {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
 
 
+def dbt_test_keys() -> set[dg.AssetCheckKey]:
+    # Imported here: the dbt assets read the manifest the dbt_manifest fixture makes.
+    from pipelines.defs.transform.assets import benchmark_models
+
+    return set(benchmark_models.check_keys)
+
+
 def checks(result: dg.ExecuteInProcessResult) -> dict[str, tuple[bool, str | None]]:
     """Each dbt test's result in a run: passed, and the run it was carried over from (or None)."""
     found = {}
-    dbt_tests = benchmark_models.check_keys
+    dbt_tests = dbt_test_keys()
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.asset_check_key not in dbt_tests:
             continue
@@ -96,11 +102,8 @@ def planned_tests(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstanc
             result.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
         )
     )
-    return {
-        f"{key.asset_key.to_user_string()}:{key.name}"
-        for key in planned
-        if key in benchmark_models.check_keys
-    }
+    dbt_tests = dbt_test_keys()
+    return {f"{key.asset_key.to_user_string()}:{key.name}" for key in planned if key in dbt_tests}
 
 
 def fct_descriptions(paths: Paths) -> dict[str, set[str]]:
