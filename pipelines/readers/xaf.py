@@ -100,7 +100,7 @@ RAW_SCHEMA = pa.schema(
         ),
     ]
 )
-# The pending columns of a batch, in the order _transaction appends to them.
+# The pending columns of a batch, as xaf_lines.convert_lines returns them.
 _PENDING = (
     "journal",
     "transaction_id",
@@ -116,15 +116,8 @@ _PENDING = (
         for name in ("trLine/nr", "accID", "costID", "amnt", "amntTp", "effDate", "trDt", "desc")
     ),
 )
-# Raw columns that hold what a row column holds whenever no text needed cleaning.
-_RAW_AS_ROW = {
-    "jrnID": "journal",
-    "transaction/nr": "transaction_id",
-    "trLine/nr": "line_number",
-    "accID": "account_code",
-    "costID": "cost_centre",
-    "desc": "description",
-}
+# Raw columns whose text is the row column's: the journal and transaction ids, as cleaned.
+_RAW_AS_ROW = {"jrnID": "journal", "transaction/nr": "transaction_id"}
 
 # Read whole once complete (children included); other elements are read child by child.
 _RECORDS = {("auditfile", "header"), ("generalLedger", "ledgerAccount"), ("journal", "transaction")}
@@ -132,7 +125,7 @@ _HEAD_SIZE = 4096
 _CHUNK = 1 << 13  # bytes per read
 _REGION = 1 << 20  # bytes read before they are given to expat: runs of lines read as one block
 _SMALL_REGION = 1 << 13  # after a run that was not all canonical, runs this small at first
-_BLOCK = 8192  # lines are converted to ledger columns this many at a time
+_BLOCK = 2048  # lines are converted to ledger columns this many at a time
 _SCAN_CHUNK = 1 << 20
 _ARCHIVES = ((b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip archive"))
 _DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
@@ -140,7 +133,6 @@ _DECLARED_TEXT = re.compile(r"""^(<\?xml[^>]*?encoding\s*=\s*["'])[^"']*(["'])""
 _AMOUNT = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?")
 _CENT = Decimal("0.01")
-_DATES_CACHED = 4096  # distinct valid dates remembered per file (a year has 366)
 
 
 def read_xaf(

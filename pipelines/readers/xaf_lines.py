@@ -422,12 +422,9 @@ def _block(columns: dict[str, tuple[str, ...]], opens: pa.Array, decode, journal
     open_mask = pc.equal(opens, "<")
 
     def column(name: str, mask: pa.Array | None = None) -> pa.Array:
-        values = columns[name]
+        values = pa.array(columns[name], pa.string())
         if mask is not None:
-            values = [
-                value for value, opened in zip(values, columns["open"], strict=True) if opened
-            ]
-        values = pa.array(values, pa.string())
+            values = values.filter(mask)
         return decode(pc.if_else(pc.greater(pc.binary_length(values), 0), values, _NO_TEXT))
 
     return LineBlock(
