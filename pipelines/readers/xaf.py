@@ -428,13 +428,13 @@ class _XafReader:
         )
 
     def _canonical(self, data: bytes) -> tuple[LineBlock | None, int]:
-        """canonical_lines of `data`, with the number of bytes it read."""
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:  # expat will say where, when it gets there
-            text = data[: max(data.rfind(b"<transaction>", 0, error.start + 1), 0)].decode()
-        block, read = canonical_lines(text, self.journal)
-        return block, read if read == len(text) == len(data) else len(text[:read].encode())
+        """canonical_lines of `data`, as far as it is UTF-8 (expat says where it is not)."""
+        if not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                data = data[: max(data.rfind(b"<transaction>", 0, error.start + 1), 0)]
+        return canonical_lines(data, self.journal)
 
     # -- events ---------------------------------------------------------------------------
 

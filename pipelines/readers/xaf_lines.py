@@ -327,7 +327,7 @@ def _others(names: Sequence[str]) -> str:
 
 _S = r"[ \t\r\n]*+"
 # Element text: any character XML allows in content but `<`; `&` and `]]>` are checked apart.
-_TEXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*+"
+_TEXT = r"[^<\x00-\x08\x0b\x0c\x0e-\x1f]*+"  # U+FFFE and U+FFFF: checked apart
 _TX_OTHERS = _others(("periodNumber", "amnt", "amntTp", "sourceID", "userID"))
 _LINE_OTHERS = _others(
     (
@@ -356,53 +356,63 @@ _CURRENCY = (
 # or one character of anything else, which makes the run not canonical (`odd`). Groups that
 # only say whether something is there capture a single character, which Python does not copy.
 _LINE = re.compile(
-    rf"(?:<(?P<close>/)transaction>{_S})?+"
-    rf"(?:(?P<open><)transaction>{_S}{_leaf('nr', 't_nr')}{_leaf('desc', 't_desc')}"
-    rf"{_TX_OTHERS}{_leaf('trDt', 't_day')}{_TX_OTHERS})?+"
-    rf"<trLine>{_S}{_leaf('nr', 'nr')}{_leaf('accID', 'accID')}{_noted('docRef', 'docRef')}"
-    rf"{_leaf('effDate', 'effDate')}{_noted('desc', 'desc')}{_leaf('amnt', 'amnt')}"
-    rf"{_leaf('amntTp', 'amntTp')}{_LINE_OTHERS}{_noted('costID', 'costID')}{_LINE_OTHERS}"
-    rf"{_VAT}{_CURRENCY}</trLine>{_S}"
-    r"|(?P<odd>[\s\S])"
+    (
+        rf"(?:<(?P<close>/)transaction>{_S})?+"
+        rf"(?:(?P<open><)transaction>{_S}{_leaf('nr', 't_nr')}{_leaf('desc', 't_desc')}"
+        rf"{_TX_OTHERS}{_leaf('trDt', 't_day')}{_TX_OTHERS})?+"
+        rf"<trLine>{_S}{_leaf('nr', 'nr')}{_leaf('accID', 'accID')}{_noted('docRef', 'docRef')}"
+        rf"{_leaf('effDate', 'effDate')}{_noted('desc', 'desc')}{_leaf('amnt', 'amnt')}"
+        rf"{_leaf('amntTp', 'amntTp')}{_LINE_OTHERS}{_noted('costID', 'costID')}{_LINE_OTHERS}"
+        rf"{_VAT}{_CURRENCY}</trLine>{_S}"
+        r"|(?P<odd>[\s\S])"
+    ).encode()
 )
 _GROUPS = {name: index for index, name in enumerate(_LINE.groupindex)}
-_TAIL = re.compile(rf"{_S}</transaction>{_S}")
-_NOT_AN_ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot|apos);)")
+_TAIL = re.compile(rf"{_S}</transaction>{_S}".encode())
+_NOT_AN_ENTITY = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos);)")
+# Not in canonical text, with a byte of each that is rare in ledgers: character references,
+# the end of a CDATA section, U+FFFE and U+FFFF (a pattern on bytes cannot exclude those).
+_NOT_CANONICAL = (
+    (b"&#", 1),
+    (b"]]>", 0),
+    ("\ufffe".encode(), 0),
+    ("\uffff".encode(), 0),
+)
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
 
 
-def canonical_lines(text: str, journal: str | None) -> tuple[LineBlock | None, int]:
-    """The lines of the canonical transactions `text` starts with (whole transactions of one
-    journal), and how many of its characters they take.
+def canonical_lines(data: bytes, journal: str | None) -> tuple[LineBlock | None, int]:
+    """The lines of the canonical transactions UTF-8 `data` starts with (whole transactions of
+    one journal), and how many of its bytes they take.
 
     Canonical text is a small part of XML: elements of the schema without attributes or
     prefixes, in its order, text without character references, comments, CDATA sections or
     processing instructions. Whatever it matches is well-formed XML; whatever it does not, the
     reader leaves to expat, which says what is wrong with it."""
-    first = _LINE.match(text)
+    first = _LINE.match(data)
     if first is None or first["odd"] is not None:
         return None, 0
-    size = len(text)
-    odd_text = min((at for at in (text.find("&#"), text.find("]]>")) if at >= 0), default=size)
-    if "&" in text and (entity := _NOT_AN_ENTITY.search(text)):
+    size = len(data)
+    odd_text = min((_find(data, *needle) for needle in _NOT_CANONICAL), default=size)
+    if b"&" in data and (entity := _NOT_AN_ENTITY.search(data)):
         odd_text = min(odd_text, entity.start())
     if odd_text < size:
-        return canonical_lines(text[: _transaction_at(text, odd_text)], journal)
-    lines_end = text.rfind("</trLine>") + len("</trLine>")
-    if not _TAIL.fullmatch(text, lines_end):
-        return canonical_lines(text[: _transaction_at(text, lines_end)], journal)
-    rows = _LINE.findall(text, 0, lines_end)
+        return canonical_lines(data[: _transaction_at(data, odd_text)], journal)
+    lines_end = data.rfind(b"</trLine>") + len(b"</trLine>")
+    if not _TAIL.fullmatch(data, lines_end):
+        return canonical_lines(data[: _transaction_at(data, lines_end)], journal)
+    rows = _LINE.findall(data, 0, lines_end)
     columns = dict(zip(_GROUPS, zip(*rows, strict=True), strict=True))
     read = size
-    if any(columns["odd"]):  # one character of something else, right after the last line read
+    if any(columns["odd"]):  # one byte of something else, right after the last line read
         lines = next(i for i, odd in enumerate(columns["odd"]) if odd)
         at = 0
         for _ in range(lines):
-            at = text.find("</trLine>", at) + len("</trLine>")
-        while text[at] in " \t\r\n":
+            at = data.find(b"</trLine>", at) + len(b"</trLine>")
+        while data[at : at + 1] in (b" ", b"\t", b"\r", b"\n"):
             at += 1
-        read = _transaction_at(text, at)
-        if not text.startswith("<transaction>", at):  # the lines of the transaction at fault
+        read = _transaction_at(data, at)
+        if not data.startswith(b"<transaction>", at):  # the lines of the transaction at fault
             lines = max(i for i in range(lines) if columns["open"][i])
         if not lines:
             return None, 0
@@ -415,10 +425,10 @@ def canonical_lines(text: str, journal: str | None) -> tuple[LineBlock | None, i
         or not opens.slice(1).equals(pc.replace_substring(closes.slice(1), "/", "<"))
     ):
         return None, 0
-    return _block(columns, opens, _decoder(text), journal), read
+    return _block(columns, opens, _decoder(data), journal), read
 
 
-def _block(columns: dict[str, tuple[str, ...]], opens: pa.Array, decode, journal) -> LineBlock:
+def _block(columns: dict[str, tuple[bytes, ...]], opens: pa.Array, decode, journal) -> LineBlock:
     open_mask = pc.equal(opens, "<")
 
     def column(name: str, mask: pa.Array | None = None) -> pa.Array:
@@ -441,21 +451,32 @@ def _block(columns: dict[str, tuple[str, ...]], opens: pa.Array, decode, journal
     )
 
 
-def _transaction_at(text: str, at: int) -> int:
+def _find(data: bytes, needle: bytes, rare: int) -> int:
+    """data.find(needle), or len(data): found by its rare byte, which memchr finds fast."""
+    key = needle[rare : rare + 1]
+    at = data.find(key)
+    while at >= 0:
+        if data.startswith(needle, at - rare):
+            return at - rare
+        at = data.find(key, at + 1)
+    return len(data)
+
+
+def _transaction_at(data: bytes, at: int) -> int:
     """Where the transaction that holds `at` starts."""
-    return max(text.rfind("<transaction>", 0, at + 1), 0)
+    return max(data.rfind(b"<transaction>", 0, at + 1), 0)
 
 
-def _decoder(text: str) -> Callable[[pa.Array], pa.Array]:
+def _decoder(data: bytes) -> Callable[[pa.Array], pa.Array]:
     """What expat makes of element text: the five entities and line ends, where there are any."""
-    entities = "&" in text
-    returns = "\r" in text
+    entities = b"&" in data
+    returns = b"\r" in data
 
     def decode(values: pa.Array) -> pa.Array:
         if returns:
             values = pc.replace_substring(values, "\r\n", "\n")
             values = pc.replace_substring(values, "\r", "\n")
-        if entities:
+        if entities and pc.any(pc.match_substring(values, "&")).as_py():
             for entity, character in _ENTITIES:
                 values = pc.replace_substring(values, entity, character)
         return values
