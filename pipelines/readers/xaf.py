@@ -353,9 +353,11 @@ class _XafReader:
                 if data.startswith(b"<transaction>", start):
                     if journal_end < start:
                         journal_end = data.find(b"</journal>", start) % (size + 1)
-                    end = data.rfind(
-                        b"</transaction>", start, min(journal_end, start + self.window)
-                    )
+                    if self.window < _REGION:  # after transactions that were not canonical
+                        limit = min(journal_end, start + self.window)
+                    else:
+                        limit = journal_end
+                    end = data.rfind(b"</transaction>", start, limit)
                     if end < start:
                         end = data.rfind(b"</transaction>", start, journal_end)
                     if end > start:
