@@ -3,14 +3,19 @@
 Safety first, then speed. An XML file can only declare entities (the XXE and billion-laughs
 attacks) inside a DOCTYPE, and a DOCTYPE can only stand before the root element. So a bare expat
 parser reads the file up to the root's start tag and refuses any DOCTYPE (UnsafeFile); those same
-bytes, then the rest of the file, go to the standard library's C parser, which never fetches
-anything and, without a DTD, knows no entities but the five predefined ones. Expat is also what
-checks that the file is well-formed and, where it declares UTF-8, valid UTF-8.
+bytes, then the rest of the file, go to a second expat parser, which never fetches anything and,
+without a DTD, knows no entities but the five predefined ones. Expat is also what checks that the
+file is well-formed and, where it declares UTF-8, valid UTF-8.
 
-The C parser builds the tree in C and the reader walks it once per chunk of input: every element
-that is complete is read and detached, so memory stays flat however many lines the ledger has.
-Each `transactions/journal/transaction/trLine` becomes one row; its `source_row` is the ordinal
-of the trLine in the file (1-based).
+No tree is built. The header, the accounts and journal ids are read element by element from
+expat's events. Transactions are most of a ledger: a run of them that is plain XML in the
+schema's order (xaf_lines.canonical_lines says which: a grammar of well-formed XML small enough
+to match with one regular expression) is read from its bytes as a block of columns, and only its
+line breaks go to expat; any transaction it does not match goes to expat's events like the rest,
+so expat still reports every fault with its line and column. The reader holds one read-ahead
+region (1 MiB) and one block of lines at a time, so memory stays flat however many lines the
+ledger has. Each `transactions/journal/transaction/trLine` becomes one row; its `source_row` is
+the ordinal of the trLine in the file (1-based).
 
 What real exports get wrong is tolerated, and every tolerance becomes a note: a UTF-8 BOM, a file
 that declares UTF-8 (or ISO-8859-1) but holds Windows-1252 bytes, empty optional elements,
@@ -30,14 +35,12 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
-from xml.etree.ElementTree import Element, ParseError, TreeBuilder, XMLParser
 from xml.parsers import expat
 
 import pyarrow as pa
@@ -53,6 +56,14 @@ from pipelines.contract.errors import (
 )
 from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import AMOUNT, LEDGER_SCHEMA, ParsedDelivery, RowProblem
+from pipelines.readers.xaf_lines import (
+    LINE_FIELDS,
+    NOTED_EMPTY,
+    LineBlock,
+    LineTally,
+    canonical_lines,
+    convert_lines,
+)
 
 XAF_32 = "http://www.auditfiles.nl/XAF/3.2"
 # XAF 3.2.1 (2024) only moved 3.2 to a new namespace and refreshed the code lists.
@@ -89,7 +100,7 @@ RAW_SCHEMA = pa.schema(
         ),
     ]
 )
-# The pending columns of a batch, in the order _transaction appends to them.
+# The pending columns of a batch, as xaf_lines.convert_lines returns them.
 _PENDING = (
     "journal",
     "transaction_id",
@@ -105,20 +116,16 @@ _PENDING = (
         for name in ("trLine/nr", "accID", "costID", "amnt", "amntTp", "effDate", "trDt", "desc")
     ),
 )
-# Raw columns that hold what a row column holds whenever no text needed cleaning.
-_RAW_AS_ROW = {
-    "jrnID": "journal",
-    "transaction/nr": "transaction_id",
-    "trLine/nr": "line_number",
-    "accID": "account_code",
-    "costID": "cost_centre",
-    "desc": "description",
-}
+# Raw columns whose text is the row column's: the journal and transaction ids, as cleaned.
+_RAW_AS_ROW = {"jrnID": "journal", "transaction/nr": "transaction_id"}
 
 # Read whole once complete (children included); other elements are read child by child.
 _RECORDS = {("auditfile", "header"), ("generalLedger", "ledgerAccount"), ("journal", "transaction")}
 _HEAD_SIZE = 4096
-_CHUNK = 1 << 13  # bytes per feed: small, so parsed elements are freed before the GC promotes them
+_CHUNK = 1 << 13  # bytes per read
+_REGION = 1 << 20  # bytes read before they are given to expat: runs of lines read as one block
+_SMALL_REGION = 1 << 13  # after a run that was not all canonical, runs this small at first
+_BLOCK = 2048  # lines are converted to ledger columns this many at a time
 _SCAN_CHUNK = 1 << 20
 _ARCHIVES = ((b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip archive"))
 _DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
@@ -126,7 +133,6 @@ _DECLARED_TEXT = re.compile(r"""^(<\?xml[^>]*?encoding\s*=\s*["'])[^"']*(["'])""
 _AMOUNT = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?")
 _CENT = Decimal("0.01")
-_DATES_CACHED = 4096  # distinct valid dates remembered per file (a year has 366)
 
 
 def read_xaf(
@@ -175,22 +181,26 @@ def _parse(
     stream = _Cp1252AsUtf8(handle, file) if sniffed.transcode else handle
     reader = _XafReader(delivery, batch_size, bool(profile and profile.amounts_include_vat))
     reader.notes.extend(sniffed.notes)
-    chunk = _read_prolog(stream, file, reader.root)
-    # The document's root becomes a child of `top`, so complete elements can be detached from
-    # the tree while the parser is still feeding it.
-    builder = TreeBuilder()
-    top = builder.start("", {})
-    parser = XMLParser(target=builder)
+    # canonical runs of transactions are read from their bytes, which needs them as UTF-8
+    reader.canonical_allowed = sniffed.encoding == "utf-8" or sniffed.transcode
+    buffer = _read_prolog(stream, file, reader.root)
+    ended = False
     try:
-        while chunk:
-            parser.feed(chunk)
-            reader.drain(top)
-            chunk = stream.read(_CHUNK)
-        parser.close()
-    except ParseError as error:
-        line, column = error.position
-        raise _NotWellFormed(line, column, error.code) from None
-    reader.drain(top, final=True)
+        while True:
+            parts = [buffer]
+            size = len(buffer)
+            while not ended and size < _REGION:
+                chunk = stream.read(_CHUNK)
+                ended = not chunk
+                parts.append(chunk)
+                size += len(chunk)
+            buffer = reader.feed(b"".join(parts), ended)
+            if ended and not buffer:
+                break
+        reader.parser.Parse(b"", True)
+    except expat.ExpatError as error:
+        line = error.lineno + reader.breaks_skipped
+        raise _NotWellFormed(line, error.offset, error.code) from None
     return reader.finish(sniffed.encoding)
 
 
@@ -244,27 +254,24 @@ def _read_prolog(stream: BinaryIO | _Cp1252AsUtf8, file: str, root: Callable[[st
     return b"".join(read)
 
 
-@dataclass(frozen=True)
-class _Tags:
-    """Namespace-qualified tags of the hot path, so lines are read without string slicing."""
+class _Frame:
+    """An open element: its local name, the text before its first child, whether it has one."""
 
-    trLine: str
-    nr: str
-    desc: str
-    trDt: str
-    accID: str
-    docRef: str
-    effDate: str
-    amnt: str
-    amntTp: str
-    costID: str
+    __slots__ = ("name", "parent", "texts")
 
-    @classmethod
-    def of(cls, namespace: str) -> _Tags:
-        return cls(*(f"{{{namespace}}}{name}" for name in cls.__dataclass_fields__))
+    def __init__(self, name: str, parent: str) -> None:
+        self.name = name
+        self.parent = parent
+        self.texts: list[str] | None = []  # None once a child started: later text is a tail
+
+    def text(self) -> str | None:
+        return "".join(self.texts) if self.texts else None
 
 
 class _XafReader:
+    """Reads the auditfile as expat reports it, element by element, except for runs of plain
+    transactions: those expat only checks, and xaf_lines reads them from their bytes."""
+
     def __init__(self, delivery: Delivery, batch_size: int, amounts_include_vat: bool) -> None:
         self.delivery = delivery
         self.amounts_include_vat = amounts_include_vat
@@ -278,72 +285,210 @@ class _XafReader:
         self._type_lookup: tuple[pa.Array, pa.Array] | None = None
         self.declared: dict[str, str | None] = {}
         self.namespace = ""
-        self.tags: _Tags | None = None
         self.names: dict[str, str] = {}
         self._delivery_id: str | None = None
         self._constant_columns: dict[str, pa.Array] | None = None
         self.journal: str | None = None
-        self.pending: dict[str, list] = {}
-        self.appenders: tuple = ()
+        self.tally = LineTally()
+        self.pending: list[dict[str, pa.Array]] = []
+        self.pending_rows = 0
         self.flushed = 0
-        self.dates: dict[str, date] = {}
         self.batches: list[pa.RecordBatch] = []
         self.raw_batches: list[pa.RecordBatch] = []
-        self.ordinal = 0
-        self.transactions = 0
-        self.debit = 0  # cents, lines with a readable amount and D/C only
-        self.credit = 0
-        self.unreconciled = 0
-        self.repeated_nr = 0
-        self.first_repeated: tuple[str | None, str | None, str | None] | None = None
-        self.empty: Counter[str] = Counter()
-        self.no_eff_date = 0
-        self.negative = 0
-        self.unknown_accounts: Counter[str] = Counter()
-        self._new_batch()
+        self.canonical_allowed = False
+        self.window = _REGION  # bytes of transactions tried as one canonical run
+        # the element path; a record (header, ledgerAccount, transaction) is collected whole
+        self.stack: list[_Frame] = []
+        self.record: tuple[str, int] | None = None  # (name, depth)
+        self.fields: dict[str, str | None] = {}
+        self.line: dict[str, str | None] | None = None
+        self.lines: list[dict[str, str | None]] = []
+        self.slow = _SlowLines()
+        self.unconverted: list[LineBlock] = []
+        self.unconverted_lines = 0
+        self.default_namespaces: list[str | None] = [None]
+        self.fed = 0  # bytes given to expat
+        self.breaks_skipped = 0  # line breaks in canonical runs, not given to expat
+        self.last_markup = -1  # offset of the last `<!` or `<?` fed
+        self.markup_closed = -1  # offset of the last comment, CDATA section or PI read whole
+        self.parser = self._expat()
 
-    # -- streaming ------------------------------------------------------------------------
+    # -- expat ----------------------------------------------------------------------------
 
-    def drain(self, top: Element, *, final: bool = False) -> None:
-        """Read and detach every complete element under `top`, in document order.
+    def _expat(self) -> expat.XMLParserType:
+        parser = expat.ParserCreate(namespace_separator="}")  # as xml.etree's own parser
+        parser.buffer_text = True
+        parser.ordered_attributes = True
+        parser.StartNamespaceDeclHandler = self._namespace_start
+        parser.EndNamespaceDeclHandler = self._namespace_end
+        parser.CommentHandler = self._markup
+        parser.ProcessingInstructionHandler = self._markup
+        parser.EndCdataSectionHandler = self._markup
+        parser.XmlDeclHandler = self._markup
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._text
+        return parser
 
-        Of the children of an open element only the last can still be open, so walking down
-        the last children (the parser's open path), every earlier child is complete.
-        """
-        if final:
-            for child in top:
-                self._complete("", child)
-            del top[:]
-            return
-        node, name = top, ""
-        while n := len(node):
-            if n > 1:
-                complete = node[: n - 1]
-                del node[: n - 1]
-                for child in complete:
-                    self._complete(name, child)
-            node, parent = node[0], name
-            name = self._name(node.tag)
-            if (parent, name) in _RECORDS:
-                return  # a record is read whole, once it is complete
+    def _markup(self, *_: object) -> None:
+        self.markup_closed = self.parser.CurrentByteIndex
+
+    def _namespace_start(self, prefix: str | None, uri: str | None) -> None:
+        if prefix is None:
+            self.default_namespaces.append(uri)
+
+    def _namespace_end(self, prefix: str | None) -> None:
+        if prefix is None:
+            self.default_namespaces.pop()
+
+    def feed(self, data: bytes, ended: bool) -> bytes:
+        """Give expat what can be given of `data`; return the rest, to come back with more."""
+        at, size = 0, len(data)
+        journal_end = -1
+        while at < size:
+            if self.canonical_allowed and self._between_transactions():
+                start = at
+                while start < size and data[start] in b" \t\r\n":
+                    start += 1
+                if data.startswith(b"<transaction>", start):
+                    if journal_end < start:
+                        journal_end = data.find(b"</journal>", start) % (size + 1)
+                    if self.window < _REGION:  # after transactions that were not canonical
+                        limit = min(journal_end, start + self.window)
+                    else:
+                        limit = journal_end
+                    end = data.rfind(b"</transaction>", start, limit)
+                    if end < start:
+                        end = data.rfind(b"</transaction>", start, journal_end)
+                    if end > start:
+                        at = self._run(data, at, start, end + len(b"</transaction>"))
+                        continue
+                    if not ended and size - start < 4 * _REGION:
+                        break  # a transaction longer than what was read: read on
+                elif not ended and b"<transaction>".startswith(data[start:]):
+                    break
+            # up to the next transaction, where the path may allow a canonical run again
+            cut = data.find(b"<transaction>", at + 1)
+            if cut < 0:
+                cut = size if ended else data.rfind(b"<", at + 1)
+                if cut < 0:
+                    cut = size
+            self._feed(data[at:cut])
+            at = cut
+        return data[at:]
+
+    def _run(self, data: bytes, at: int, start: int, end: int) -> int:
+        """Whole transactions from `start` to `end`: the canonical ones it starts with are read as
+        a block, else the first event by event; return how far `data` was read."""
+        block, read = self._canonical(data[start:end])
+        if block is None:
+            self.window = max(self.window // 2, _SMALL_REGION)
+            after = data.find(b"<transaction>", start + 1, end)
+            end = after if after > 0 else end
+            self._feed(data[at:end])
+            return end
+        if start + read < end:
+            self.window = max(self.window // 2, _SMALL_REGION)
+        else:
+            self.window = min(2 * self.window, _REGION)
+        self._feed(data[at:start])
+        self._skip(data[start : start + read])
+        self._add_block(block)
+        return start + read
+
+    def _feed(self, data: bytes) -> None:
+        """Bytes read event by event."""
+        markup = max(data.rfind(b"<!"), data.rfind(b"<?"))
+        if markup >= 0:
+            self.last_markup = self.fed + markup
+        self.parser.Parse(data, False)
+        self.fed += len(data)
+
+    def _skip(self, data: bytes) -> None:
+        """A canonical run, read already: expat gets a line break and the width of its last line
+        in blanks instead, so the columns it reports further on stay right; its lines are counted
+        here."""
+        breaks = data.count(b"\n")
+        if b"\r" in data:
+            breaks += data.count(b"\r") - data.count(b"\r\n")
+        last_line = data[max(data.rfind(b"\n"), data.rfind(b"\r")) + 1 :].decode("utf-8")
+        blanks = b"\n"[: min(breaks, 1)] + b" " * len(last_line)
+        self.breaks_skipped += max(breaks - 1, 0)
+        self.parser.Parse(blanks, False)
+        self.fed += len(blanks)
+        self.stack[-1].texts = None
+
+    def _between_transactions(self) -> bool:
+        """Whether the parser stands in a journal's content, outside any record or markup, where
+        the default namespace is XAF's: then `<transaction>` starts a transaction record."""
+        return (
+            self.record is None
+            and bool(self.stack)
+            and self.stack[-1].name == "journal"
+            and self.default_namespaces[-1] == self.namespace
+            and self.last_markup <= self.markup_closed
+        )
+
+    def _canonical(self, data: bytes) -> tuple[LineBlock | None, int]:
+        """canonical_lines of `data`, as far as it is UTF-8 (expat says where it is not)."""
+        if not data.isascii():
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                data = data[: max(data.rfind(b"<transaction>", 0, error.start + 1), 0)]
+        return canonical_lines(data, self.journal)
+
+    # -- events ---------------------------------------------------------------------------
 
     def _name(self, tag: str) -> str:
         name = self.names.get(tag)
         if name is None:
-            prefix = f"{{{self.namespace}}}"
+            prefix = f"{self.namespace}}}"
             name = self.names[tag] = tag[len(prefix) :] if tag.startswith(prefix) else ""
         return name
 
-    def _complete(self, parent: str, elem: Element) -> None:
-        name = self._name(elem.tag)
-        if (parent, name) in _RECORDS:
-            self._record(name, elem)
-        elif len(elem):
-            for child in elem:
-                self._complete(name, child)
-        else:
-            self._leaf(parent, name, elem)
-        if parent == "transactions" and name == "journal":
+    def _start(self, tag: str, _attributes: object) -> None:
+        name = self._name(tag)
+        stack = self.stack
+        parent = stack[-1] if stack else None
+        if parent is not None:
+            parent.texts = None
+        parent_name = parent.name if parent is not None else ""
+        stack.append(_Frame(name, parent_name))
+        if self.record is None:
+            if (parent_name, name) in _RECORDS:
+                self.record = (name, len(stack))
+                self.fields = {}
+                self.lines = []
+        elif name == "trLine" and self.record == ("transaction", len(stack) - 1):
+            self.line = {}
+
+    def _text(self, text: str) -> None:
+        texts = self.stack[-1].texts
+        if texts is not None:
+            texts.append(text)
+
+    def _end(self, _tag: str) -> None:
+        frame = self.stack.pop()
+        depth = len(self.stack)
+        record = self.record
+        if record is not None:
+            name, record_depth = record
+            if depth == record_depth - 1:
+                self.record = None
+                self._record(name)
+            elif depth == record_depth:
+                if name == "transaction" and frame.name == "trLine":
+                    self.lines.append(self.line or {})
+                    self.line = None
+                else:
+                    self.fields[frame.name] = frame.text()
+            elif depth == record_depth + 1 and self.line is not None:
+                self.line[frame.name] = frame.text()
+            return
+        if frame.texts is not None:  # no child: a leaf
+            self._leaf(frame.parent, frame.name, frame.text())
+        if frame.parent == "transactions" and frame.name == "journal":
             self.journal = None
 
     def root(self, tag: str) -> None:
@@ -364,35 +509,33 @@ class _XafReader:
                 hint="Deliver the XML Auditfile Financieel (XAF 3.2) export of the ledger.",
             )
         self.namespace = namespace
-        self.tags = _Tags.of(namespace)
         version = READABLE_VERSIONS[namespace]
         self.header["xaf_version"] = version
         if version != "3.2":
             self.notes.append(f"XAF {version} file: read as XAF 3.2, which has the same elements")
 
-    def _record(self, name: str, elem: Element) -> None:
+    def _record(self, name: str) -> None:
         if name == "transaction":
-            self._transaction(elem)
-        elif name == "ledgerAccount":
-            fields = self._fields(elem)
+            self._transaction()
+            return
+        fields = {key: _clean(value) for key, value in self.fields.items()}
+        if name == "ledgerAccount":
             account = fields.get("accID")
             if account:
+                self._convert()  # lines read before this account do not know it
                 self.accounts[account] = fields.get("accDesc")
                 if fields.get("accTp"):
                     self.account_types[account] = fields["accTp"].upper()
         else:
-            self._header(self._fields(elem))
+            self._header(fields)
 
-    def _leaf(self, parent: str, name: str, elem: Element) -> None:
+    def _leaf(self, parent: str, name: str, text: str | None) -> None:
         if parent == "journal" and name == "jrnID":
-            self.journal = _clean(elem.text)
+            self.journal = _clean(text)
         elif parent == "transactions" and name in ("linesCount", "totalDebit", "totalCredit"):
-            self.declared[name] = _clean(elem.text)
+            self.declared[name] = _clean(text)
         elif parent == "company" and name == "companyName":
-            self.header["company_name"] = _clean(elem.text)
-
-    def _fields(self, elem: Element) -> dict[str, str | None]:
-        return {self._name(child.tag): _clean(child.text) for child in elem}
+            self.header["company_name"] = _clean(text)
 
     # -- header ---------------------------------------------------------------------------
 
@@ -432,227 +575,67 @@ class _XafReader:
 
     # -- transactions ---------------------------------------------------------------------
 
-    def _transaction(self, elem: Element) -> None:
-        """Read one complete transaction and queue its lines as pending rows.
+    def _transaction(self) -> None:
+        """A transaction read event by event joins the block of such transactions."""
+        self.slow.add(self.journal, self.fields, self.lines)
+        self.unconverted_lines += len(self.lines)
+        if self.unconverted_lines >= _BLOCK:
+            self._convert()
 
-        The hot path of the reader, written for speed: locals instead of attributes, texts
-        cleaned inline (`(text and text.strip()) or None` is _clean without the call), one
-        append per column, and the rare cases (problems, empty elements) in other methods.
-        """
-        t = self.tags
-        nr = desc = tx_day = None
-        lines = []
-        for child in elem:
-            tag = child.tag
-            if tag == t.trLine:
-                lines.append(child)
-            elif tag == t.nr:
-                nr = _clean(child.text)
-            elif tag == t.desc:
-                desc = _clean(child.text)
-            elif tag == t.trDt:
-                tx_day = child.text
-        self.transactions += 1
-        (
-            journals,
-            transaction_ids,
-            line_numbers,
-            account_codes,
-            account_names,
-            booking_dates,
-            cost_centres,
-            descriptions,
-            amounts,
-            raw_nrs,
-            raw_accounts,
-            raw_costs,
-            raw_amounts,
-            raw_sides,
-            raw_effs,
-            raw_days,
-            raw_descs,
-        ) = self.appenders
-        journal, accounts, dates = self.journal, self.accounts, self.dates
-        tag_nr, tag_account, tag_cost, tag_desc = t.nr, t.accID, t.costID, t.desc
-        tag_amount, tag_side, tag_eff, tag_doc = t.amnt, t.amntTp, t.effDate, t.docRef
-        first_row = self.ordinal + 1
-        debit = credit = 0
-        readable = True
-        seen: set[str | None] = set()
-        repeated = None
-        for row, line in enumerate(lines, first_row):
-            fields = {c.tag: c.text for c in line}
-            get = fields.get
-            raw_nr, raw_account, raw_cost = get(tag_nr), get(tag_account), get(tag_cost)
-            raw_amount, raw_side, raw_eff = get(tag_amount), get(tag_side), get(tag_eff)
-            raw_desc = get(tag_desc)
+    def _add_block(self, block: LineBlock) -> None:
+        """A block of canonical transactions, after those read event by event before it."""
+        if self.slow.transactions:
+            self.unconverted.append(self.slow.block())
+            self.slow = _SlowLines()
+        self.unconverted.append(block)
+        self.unconverted_lines += block.lines
+        if self.unconverted_lines >= _BLOCK:
+            self._convert()
 
-            line_nr = (raw_nr and raw_nr.strip()) or None
-            if line_nr in seen and repeated is None:
-                repeated = line_nr
-            seen.add(line_nr)
-            cost_centre = (raw_cost and raw_cost.strip()) or None
-            description = (raw_desc and raw_desc.strip()) or None
-            if (cost_centre is None and tag_cost in fields) or (
-                description is None and tag_desc in fields
-            ):
-                self._empty(fields)
-            elif tag_doc in fields and not _clean(fields[tag_doc]):
-                self.empty["docRef"] += 1
+    def _convert(self) -> None:
+        """Lines read so far become pending ledger columns; before an account is added, too."""
+        if self.slow.transactions:
+            self.unconverted.append(self.slow.block())
+            self.slow = _SlowLines()
+        if self.unconverted:
+            self._lines(LineBlock.concat(self.unconverted))
+            self.unconverted, self.unconverted_lines = [], 0
 
-            account = (raw_account and raw_account.strip()) or None
-            account_name = accounts.get(account)
-            if account_name is None:
-                self._account_without_name(row, account)
-
-            eff = (raw_eff and raw_eff.strip()) or None
-            day = dates.get(eff) if eff is not None else None
-            if day is None:
-                day = self._date(row, eff, tx_day)
-
-            amount = (raw_amount and raw_amount.strip()) or None
-            cents = _cents(amount) if amount is not None else None
-            side = (raw_side and raw_side.strip()) or None
-            if side == "D" and cents is not None and cents >= 0:
-                debit += cents
-                signed = cents
-            elif side == "C" and cents is not None and cents >= 0:
-                credit += cents
-                signed = -cents
-            else:
-                self._amount_problems(row, amount, cents, side)
-                if side not in ("D", "C"):
-                    side = None
-                if cents is None or side is None:
-                    readable = False
-                    signed = None
-                elif side == "D":
-                    debit += cents
-                    signed = cents
-                else:
-                    credit += cents
-                    signed = -cents
-
-            journals(journal)
-            transaction_ids(nr)
-            line_numbers(line_nr)
-            account_codes(account)
-            account_names(account_name)
-            booking_dates(day)
-            cost_centres(cost_centre)
-            descriptions(description or desc)
-            amounts(signed)
-            raw_nrs(raw_nr)
-            raw_accounts(raw_account)
-            raw_costs(raw_cost)
-            raw_amounts(raw_amount)
-            raw_sides(raw_side)
-            raw_effs(raw_eff)
-            raw_days(tx_day)
-            raw_descs(raw_desc)
-        self.ordinal += len(lines)
-        self.debit += debit
-        self.credit += credit
-        if repeated is not None:
-            self.repeated_nr += 1
-            if self.first_repeated is None:
-                self.first_repeated = (self.journal, nr, repeated)
-        if not readable:
-            self.unreconciled += 1
-        if len(self.pending["amount"]) >= self.batch_size:
+    def _lines(self, block: LineBlock) -> None:
+        columns = convert_lines(
+            block,
+            self.tally.lines + 1,
+            self.accounts,
+            self.tally,
+            self.problems,
+            _cents,
+            _parse_date,
+        )
+        if block.lines:
+            self.pending.append(columns)
+            self.pending_rows += block.lines
+        if self.pending_rows >= self.batch_size:
             self._flush(whole_batches_only=True)
 
-    def _amount_problems(
-        self, row: int, amount: str | None, cents: int | None, side: str | None
-    ) -> None:
-        if amount is None:
-            self._problem(row, "amnt", None, "required", "the line has no amount (amnt)")
-        elif cents is None:
-            self._problem(
-                row,
-                "amnt",
-                amount,
-                "amount_format",
-                f"'{amount}' is not an amount (expected a decimal point and at most two "
-                "decimals, e.g. 1234.56)",
-            )
-        elif cents < 0:
-            self.negative += 1
-        if side not in ("D", "C"):
-            shown = f"'{side}'" if side is not None else "empty"
-            self._problem(
-                row,
-                "amntTp",
-                side,
-                "debit_credit",
-                f"amntTp is {shown}; expected D (debit) or C (credit)",
-            )
-
-    def _empty(self, fields: dict[str, str | None]) -> None:
-        t = self.tags
-        for name, tag in (("docRef", t.docRef), ("costID", t.costID), ("desc", t.desc)):
-            if tag in fields and not _clean(fields[tag]):
-                self.empty[name] += 1
-
-    def _account_without_name(self, row: int, account: str | None) -> None:
-        if account is None:
-            self._problem(row, "accID", None, "required", "the line has no account (accID)")
-        elif account not in self.accounts:
-            self.unknown_accounts[account] += 1
-
-    def _date(self, row: int, eff: str | None, tx_day: str | None) -> date | None:
-        """The booking date of a line whose effDate is not a date seen before."""
-        column, text = "effDate", eff
-        if eff is None:
-            self.no_eff_date += 1
-            column, text = "trDt", _clean(tx_day)
-            if text is None:
-                self._problem(
-                    row, column, None, "required", "the line has no date (effDate or trDt)"
-                )
-                return None
-            if text in self.dates:
-                return self.dates[text]
-        day = _parse_date(text)
-        if day is None:
-            self._problem(
-                row,
-                column,
-                text,
-                "date_format",
-                f"'{text}' is not a date (expected yyyy-mm-dd, e.g. 2024-12-31)",
-            )
-        elif len(self.dates) < _DATES_CACHED:
-            self.dates[text] = day
-        return day
-
-    def _problem(self, row: int, column: str, value: str | None, rule: str, message: str) -> None:
-        self.problems.append(RowProblem(row, column, value, rule, message))
-
     # -- batches --------------------------------------------------------------------------
-
-    def _new_batch(self) -> None:
-        self.pending = {name: [] for name in _PENDING}
-        self.appenders = tuple(column.append for column in self.pending.values())
 
     def _flush(self, *, whole_batches_only: bool = False) -> None:
         """Turn the pending columns into record batches of batch_size rows (the last: fewer)."""
         size = self.batch_size
-        while (n := len(self.pending["amount"])) >= (size if whole_batches_only else 1):
-            pending = self.pending
-            if n > size:
-                rest = {name: column[size:] for name, column in pending.items()}
-                pending = {name: column[:size] for name, column in pending.items()}
-                n = size
-            else:
-                rest = None
-            self._new_batch()
-            if rest is not None:
-                for name, column in rest.items():
-                    self.pending[name].extend(column)
-            self._batch(pending, n)
+        if self.pending_rows < (size if whole_batches_only else 1):
+            return
+        pending = {
+            name: pa.concat_arrays([part[name] for part in self.pending]) for name in _PENDING
+        }
+        n, at = self.pending_rows, 0
+        while n - at >= (size if whole_batches_only else 1):
+            rows = min(size, n - at)
+            self._batch({name: column.slice(at, rows) for name, column in pending.items()}, rows)
+            at += rows
+        self.pending = [{name: column.slice(at) for name, column in pending.items()}]
+        self.pending_rows = n - at
 
-    def _batch(self, pending: dict[str, list], n: int) -> None:
+    def _batch(self, pending: dict[str, pa.Array], n: int) -> None:
         first = self.flushed + 1
         self.flushed += n
         columns = self._constants(n)
@@ -662,24 +645,16 @@ class _XafReader:
             if name == "amount":
                 columns[name] = _cents_to_amount(pending[name])
             elif name == "account_type":
-                columns[name] = self._account_types(columns["account_code"])
+                columns[name] = self._account_types(pending["account_code"])
             elif name not in columns:
-                columns[name] = pa.array(pending[name], schema_field.type)
+                columns[name] = pending[name]
         self.batches.append(pa.RecordBatch.from_pydict(columns, schema=LEDGER_SCHEMA))
         raw_columns = [columns["source_row"]]
         for raw_field in RAW_SCHEMA:
             name = raw_field.name
-            if name == "source_row":
-                continue
-            same = _RAW_AS_ROW.get(name)
-            values = pending.get(f"raw:{name}")
-            if values is None:
-                raw_columns.append(columns[same])  # the row column is the original text
-            elif same is not None and values == pending[same]:
-                # most original texts need no cleaning: then raw and rows share one buffer
-                raw_columns.append(columns[same])
-            else:
-                raw_columns.append(pa.array(values, raw_field.type))
+            if name != "source_row":
+                raw = pending.get(f"raw:{name}")
+                raw_columns.append(columns[_RAW_AS_ROW[name]] if raw is None else raw)
         self.raw_batches.append(pa.RecordBatch.from_arrays(raw_columns, schema=RAW_SCHEMA))
 
     def _account_types(self, account_codes: pa.Array) -> pa.Array:
@@ -720,16 +695,17 @@ class _XafReader:
                 "the auditfile has no header (fiscalYear, startDate, endDate)", file=self.file
             )
         delivery_id = self.delivery_id
+        self._convert()
         self._flush()
         self._reconcile()
         self.notes.extend(self._tolerance_notes())
         self.header.update(
             encoding=encoding,
             accounts=len(self.accounts),
-            transactions_read=self.transactions,
-            lines_read=self.ordinal,
-            total_debit=Decimal(self.debit) * _CENT,
-            total_credit=Decimal(self.credit) * _CENT,
+            transactions_read=self.tally.transactions,
+            lines_read=self.tally.lines,
+            total_debit=Decimal(self.tally.debit) * _CENT,
+            total_credit=Decimal(self.tally.credit) * _CENT,
         )
         return ParsedDelivery(
             delivery=self.delivery,
@@ -750,13 +726,13 @@ class _XafReader:
             )
             return
         self._check_lines_count(declared.get("linesCount"))
-        if self.unreconciled:
+        if self.tally.unreconciled:
             self.notes.append(
                 "declared totalDebit/totalCredit were not compared: some line amounts are "
                 "unreadable (see the row problems)"
             )
             return
-        for name, read in (("totalDebit", self.debit), ("totalCredit", self.credit)):
+        for name, read in (("totalDebit", self.tally.debit), ("totalCredit", self.tally.credit)):
             self._check_total(name, declared.get(name), read)
 
     def _check_lines_count(self, text: str | None) -> None:
@@ -766,10 +742,10 @@ class _XafReader:
         if not text.isdigit():
             self.notes.append(f"header linesCount '{text}' is not a number; not checked")
             return
-        declared, lines = int(text), self.ordinal
+        declared, lines = int(text), self.tally.lines
         if declared == lines:
             return
-        if declared == self.transactions:
+        if declared == self.tally.transactions:
             self.notes.append(
                 f"header linesCount {declared} equals the number of transactions, not of "
                 f"transaction lines ({lines} trLine elements were read); accepted"
@@ -777,7 +753,7 @@ class _XafReader:
             return
         raise Unbalanced(
             f"the header declares {declared} transaction lines (linesCount) but the file "
-            f"holds {lines} trLine elements in {self.transactions} transactions",
+            f"holds {lines} trLine elements in {self.tally.transactions} transactions",
             file=self.file,
             column="transactions/linesCount",
             hint="The export looks incomplete; export the ledger again.",
@@ -802,40 +778,95 @@ class _XafReader:
 
     def _tolerance_notes(self) -> list[str]:
         notes = []
-        if self.ordinal == 0:
+        if self.tally.lines == 0:
             notes.append("the auditfile contains no transaction lines (trLine)")
-        if self.empty:
-            counts = ", ".join(f"{name} on {n} line(s)" for name, n in sorted(self.empty.items()))
+        if self.tally.empty:
+            counts = ", ".join(
+                f"{name} on {n} line(s)" for name, n in sorted(self.tally.empty.items())
+            )
             notes.append(f"empty optional elements were read as missing: {counts}")
-        if self.first_repeated is not None:
-            journal, nr, line_nr = self.first_repeated
+        if self.tally.first_repeated is not None:
+            journal, nr, line_nr = self.tally.first_repeated
             notes.append(
-                f"trLine/nr repeats within {self.repeated_nr} transaction(s) (first: journal "
+                f"trLine/nr repeats within {self.tally.repeated_nr} transaction(s) (first: journal "
                 f"'{journal}', transaction '{nr}', line nr '{line_nr}'); the lines are kept "
                 "apart by source_row"
             )
-        if self.no_eff_date:
+        if self.tally.no_eff_date:
             notes.append(
-                f"{self.no_eff_date} line(s) have no effDate; the transaction date (trDt) "
+                f"{self.tally.no_eff_date} line(s) have no effDate; the transaction date (trDt) "
                 "was used as booking date"
             )
-        if self.negative:
+        if self.tally.negative:
             notes.append(
-                f"{self.negative} line(s) have a negative amnt; the sign was combined with "
+                f"{self.tally.negative} line(s) have a negative amnt; the sign was combined with "
                 "amntTp (D -10.00 is read as a credit of 10.00)"
             )
-        if self.unknown_accounts:
-            examples = ", ".join(sorted(self.unknown_accounts)[:5])
+        if self.tally.unknown_accounts:
+            examples = ", ".join(sorted(self.tally.unknown_accounts)[:5])
             notes.append(
-                f"{sum(self.unknown_accounts.values())} line(s) use accounts that are not in "
+                f"{sum(self.tally.unknown_accounts.values())} line(s) use accounts that are not in "
                 f"generalLedger (e.g. {examples}); their account_name is empty"
             )
-        if self.unreconciled:
+        if self.tally.unreconciled:
             notes.append(
-                f"{self.unreconciled} transaction(s) could not be checked for debit = credit "
+                f"{self.tally.unreconciled} transaction(s) could not be checked for debit = credit "
                 "because a line amount or D/C indicator is unreadable (see the row problems)"
             )
         return notes
+
+
+class _SlowLines:
+    """Transactions read event by event, gathered into a LineBlock."""
+
+    def __init__(self) -> None:
+        self.journals: list[str | None] = []
+        self.tx_nr: list[str | None] = []
+        self.tx_desc: list[str | None] = []
+        self.tx_day: list[str | None] = []
+        self.tx: list[int] = []
+        self.texts: dict[str, list[str | None]] = {name: [] for name in LINE_FIELDS}
+        self.present: dict[str, list[bool]] = {name: [] for name in NOTED_EMPTY}
+
+    @property
+    def lines(self) -> int:
+        return len(self.tx)
+
+    @property
+    def transactions(self) -> int:
+        return len(self.tx_nr)
+
+    def add(
+        self,
+        journal: str | None,
+        fields: dict[str, str | None],
+        lines: list[dict[str, str | None]],
+    ) -> None:
+        index = len(self.tx_nr)
+        self.journals.append(journal)
+        self.tx_nr.append(fields.get("nr"))
+        self.tx_desc.append(fields.get("desc"))
+        self.tx_day.append(fields.get("trDt"))
+        for line in lines:
+            self.tx.append(index)
+            for name, texts in self.texts.items():
+                texts.append(line.get(name))
+            for name, present in self.present.items():
+                present.append(name in line)
+
+    def block(self) -> LineBlock:
+        def strings(values: list[str | None]) -> pa.Array:
+            return pa.array(values, pa.string())
+
+        return LineBlock(
+            journals=strings(self.journals),
+            tx_nr=strings(self.tx_nr),
+            tx_desc=strings(self.tx_desc),
+            tx_day=strings(self.tx_day),
+            tx=pa.array(self.tx, pa.int64()),
+            texts={name: strings(values) for name, values in self.texts.items()},
+            present={name: pa.array(values, pa.bool_()) for name, values in self.present.items()},
+        )
 
 
 # -- values -------------------------------------------------------------------------------
@@ -873,8 +904,8 @@ def _parse_date(text: str) -> date | None:
         return None
 
 
-def _cents_to_amount(cents: list[int | None]) -> pa.Array:
-    whole = pc.cast(pa.array(cents, pa.int64()), pa.decimal128(19, 0))
+def _cents_to_amount(cents: pa.Array) -> pa.Array:
+    whole = pc.cast(cents, pa.decimal128(19, 0))
     return pc.multiply(whole, pa.scalar(_CENT, pa.decimal128(3, 2))).cast(AMOUNT)
 
 
