@@ -122,7 +122,7 @@ def _memory_gb() -> float | None:
 
 def results_stem(report: dict) -> str:
     most = max(report["years_kept"])
-    years = f"-{most}y" if most > 1 else ""
+    years = f"-{most}y"
     source = "-data" if report["data"].get("existing_drop_zone") else ""
     return f"{report['date']}-sf{report['scale']:g}{years}{source}"
 

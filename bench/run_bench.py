@@ -23,7 +23,7 @@ they must agree with (c) on the ICT total of every municipality and year to the 
 at every number of years kept (bench/history.py: the growth table). Wall time, CPU time, peak RSS
 and the PSS of the whole process tree (bench/measure.py), the load average before and after, and
 where each project run spent its time (bench/stages.py, from the run's own event log) are recorded.
-Results go to bench/results/<date>-sf<SF>[-<N>y].md and .json.
+Results go to bench/results/<date>-sf<SF>-<N>y.md and .json.
 """
 
 from __future__ import annotations
