@@ -127,6 +127,7 @@ def _prepare(job: tuple[Path, Path, Path]) -> tuple[str, int, float]:
 def run_floor(data_dir: Path, out: Path, kind: str, skip: frozenset[str]) -> dict:
     """kind: "csv" or "xaf"; skip: ledger files (under deliveries/) the project did not accept."""
     import duckdb
+    import pyarrow.compute  # noqa: F401  imported before the fork: no worker parses its import time
 
     scratch = Path(tempfile.mkdtemp(prefix=f"floor-{kind}-", dir=out.parent))
     started = time.perf_counter()
