@@ -344,9 +344,10 @@ def child_env(work: Path) -> dict[str, str]:
 
 
 def dagster_home(env: dict[str, str], home: Path) -> dict[str, str]:
-    """env with its own Dagster instance: each number of years kept starts from nothing."""
+    """env with its own Dagster instance: each number of years kept starts from nothing.
+    `ictbench run` writes the instance's dagster.yaml there, as on a developer's machine (one
+    written by hand would be kept as it is)."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     return {**env, "DAGSTER_HOME": str(home)}
 
 
