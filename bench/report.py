@@ -165,12 +165,8 @@ def markdown(report: dict) -> str:
         f"Machine: {report['machine']['cpus']} CPUs, {report['machine']['memory_gb']} GB, "
         f"Python {report['machine']['python']}. Data: {source}: fiscal years "
         f"{data['years'][0]}-{data['years'][-1]}, {data['municipalities']} municipality codes, "
-        f"{data['ledger_lines']:,} ledger lines, {data['ledger_bytes'] / 1e9:.2f} GB of ledger "
-        f"files ({_formats(data)}), {data.get('asset_rows', 0):,} asset rows, "
-        f"{data.get('training_rows', 0):,} training rows; "
-        f"{len(data.get('rejected', [])):,} delivery files rejected by design, "
-        f"{len(data.get('redelivered', [])):,} earlier-year ledgers re-delivered, "
-        f"{len(data.get('mergers', [])):,} codes that exist in only part of the years (mergers).",
+        f"{_ledger_lines(data, series):,} ledger lines, {data['ledger_bytes'] / 1e9:.2f} GB of ledger "
+        f"files ({_formats(data)}){_generated(data)}.",
         "",
         f"## Side by side, {first} year(s) kept ({_span(report['side_by_side_years'])})",
         "",
@@ -238,6 +234,23 @@ def markdown(report: dict) -> str:
             lines.append(f"| {part} | {'n/a' if seconds is None else seconds} |")
         lines.append(f"| whole run under the profiler | {report['profile']['wall_s']} |")
     return "\n".join(lines) + "\n"
+
+
+def _generated(data: dict) -> str:
+    """What the generator put in on purpose; an existing drop zone holds what it holds."""
+    if data.get("existing_drop_zone"):
+        return ""
+    return (
+        f", {data.get('asset_rows', 0):,} asset rows, {data.get('training_rows', 0):,} training "
+        f"rows; {len(data.get('rejected', [])):,} delivery files rejected by design, "
+        f"{len(data.get('redelivered', [])):,} earlier-year ledgers re-delivered, "
+        f"{len(data.get('mergers', [])):,} codes that exist in only part of the years (mergers)"
+    )
+
+
+def _ledger_lines(data: dict, series: dict[int, dict]) -> int:
+    """Generated data counts its lines; an existing drop zone's are what the project read."""
+    return data["ledger_lines"] or max(run.get("ledger_lines", 0) for run in series.values())
 
 
 def _int_keys(row: dict) -> dict:
