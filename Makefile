@@ -63,9 +63,13 @@ demo-data: $(INSTALLED)
 	$(BIN)/ictbench demo-data
 
 SF ?= 1
-# side-by-side national-scale benchmark; writes bench/results/<date>-sf<SF>.md and .json
+YEARS ?= 1
+# side-by-side national-scale benchmark over 1, 5 and YEARS fiscal years kept (up to YEARS);
+# DATA=DIR measures an existing drop zone instead of generated data.
+# Writes bench/results/<date>-sf<SF>-<YEARS>y.md and .json
+BENCH_YEARS = $(shell echo 1 5 10 | tr ' ' '\n' | awk '$$1 < $(YEARS)' | tr '\n' ,)$(YEARS)
 bench: $(INSTALLED)
-	$(BIN)/python -m bench.run_bench --scale $(SF)
+	$(BIN)/python -m bench.run_bench --scale $(SF) --years $(BENCH_YEARS) $(if $(DATA),--existing $(DATA))
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check pipelines tests bench

@@ -16,6 +16,8 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT_MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 # the ICT cost categories: dbt builds the mart's columns from it, Python reads it for the rest
 ICT_CATEGORIES_SEED = DBT_PROJECT_DIR / "seeds" / "ict_categories.csv"
+# municipal mergers since 2015: a predecessor delivers its years before the merger under its code
+MUNICIPALITY_SUCCESSORS_SEED = DBT_PROJECT_DIR / "seeds" / "municipality_successors.csv"
 
 # dbt lives next to the interpreter in the project's virtualenv, whether or not it is activated
 _BESIDE_PYTHON = Path(sys.executable).parent / "dbt"

@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
-from bench.run_bench import LABELS, run_bench, tree_memory
+from bench.run_bench import LABELS, TARGETS, run_bench, tree_memory
+from pipelines.demo.history import REJECTED_EXPORT, municipalities_by_year, write_history
+from pipelines.demo.ledgers import write_gemeenten_csv
 from pipelines.demo.national import FORMATS, national_municipalities
 
 
@@ -68,9 +72,10 @@ def test_national_table_has_every_municipality_of_2023():
 
 
 @pytest.mark.slow
-def test_bench_writes_all_five_measurements_and_the_totals_agree(tmp_path):
+def test_bench_over_two_years_writes_every_measurement_and_the_totals_agree(tmp_path):
     report = run_bench(
         0.001,
+        years=[2],
         data=tmp_path / "data",
         codes=smallest_of_each_format(),
         results_dir=tmp_path / "results",
@@ -78,28 +83,76 @@ def test_bench_writes_all_five_measurements_and_the_totals_agree(tmp_path):
     )
 
     written = sorted(p.name for p in (tmp_path / "results").iterdir())
-    assert written == [f"{report['date']}-sf0.001.json", f"{report['date']}-sf0.001.md"]
+    stem = f"{report['date']}-sf0.001-2y"
+    assert written == [f"{stem}.json", f"{stem}.md"]
     stored = json.loads((tmp_path / "results" / written[0]).read_text())
-    assert set(stored["measurements"]) == set(LABELS)
-    for name, measurement in stored["measurements"].items():
-        # the runs with rejected deliveries publish with refusals: `ictbench run` exits 3 for that
-        assert measurement["exit_code"] == (3 if "reject" in name else 0)
+    measurements = stored["series"]["2"]["measurements"]
+    assert set(measurements) == set(LABELS)
+    for name, measurement in measurements.items():
+        # a tenth of the deliveries is rejected: `ictbench run` exits 3, published with refusals
+        assert measurement["exit_code"] in (0, 3), name
         assert measurement["wall_s"] > 0
         assert measurement["peak_rss_mb"] > 0
+    assert stored["data"]["years"] == [2023, 2024]
     assert stored["agreement"]["agree"], stored["agreement"]["differences"]
-    assert stored["agreement"]["municipalities"] == 3
-    assert stored["redelivery"]["mart_correct"]
-    assert stored["peer_query"]["runs"] == 200
-    assert set(stored["targets"]) == {
-        "project_vs_floor",
-        "naive_vs_project",
-        "redelivery_wall_s",
-        "project_peak_rss_mb",
-        "rss_growth_sf2",
-        "peer_query_p50_ms",
+    assert stored["agreement"]["municipality_years"] >= 4
+    redeliveries = stored["series"]["2"]["redeliveries"]
+    assert set(redeliveries) == {"project_redelivery", "project_redelivery_back"}
+    assert all(check["mart_correct"] for check in redeliveries.values())
+    assert [check["fiscal_year"] for check in redeliveries.values()] == [2024, 2023]
+    assert stored["series"]["2"]["peer"]["runs"] == 200
+    assert set(stored["targets"]) == set(TARGETS)
+    assert {row["label"].split(",")[0] for row in stored["series_targets"]} >= {
+        "(d0) nothing new",
+        "(d) re-delivery",
+        "(d') re-delivery",
     }
+    stages = measurements["project_full"]["details"]["stages"]
+    assert stages["dbt build"] > 0 and stages["reading, checking, landing"] > 0
     markdown = (tmp_path / "results" / written[1]).read_text()
     assert all(label in markdown for label in LABELS.values())
+    assert "| (c) full build |" in markdown
+
+
+def test_history_follows_the_real_municipal_mergers():
+    """As many municipalities deliver each year as CBS counted on 1 January."""
+    by_year = municipalities_by_year(range(2015, 2025), seed=2024)
+    counts = {year: len(municipalities) for year, municipalities in by_year.items()}
+    assert counts == {
+        2015: 393, 2016: 390, 2017: 388, 2018: 380, 2019: 355,
+        2020: 355, 2021: 352, 2022: 345, 2023: 342, 2024: 342,
+    }  # fmt: skip
+    codes_2022 = {m.code for m in by_year[2022]}
+    assert "GM0457" in codes_2022  # Weesp, absorbed by Amsterdam on 24 March 2022
+    assert "GM1992" not in codes_2022 and "GM1992" in {m.code for m in by_year[2023]}
+
+
+def test_a_predecessor_may_deliver_its_years_before_the_merger(tmp_path):
+    from pipelines.ingest.deliveries import known_municipalities
+
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    write_gemeenten_csv(reference / "gemeenten.csv", national_municipalities())
+    known = known_municipalities(reference)
+    assert {"GM0363", "GM0457", "GM0501"} <= known
+    assert "GM9999" not in known
+
+
+def test_the_xaf_floor_reads_what_the_project_reader_reads(tmp_path):
+    from bench.floor import xaf_to_parquet
+    from pipelines.contract.delivery import Delivery
+    from pipelines.readers.xaf import read_xaf
+
+    write_history(tmp_path, scale=0.001, years=1, codes=[smallest_of_each_format()[0]])
+    path = next((tmp_path / "deliveries").glob("GM*/2024/ledger.xaf"))
+    if path.read_bytes().startswith(REJECTED_EXPORT):
+        pytest.skip("this seed rejects the one audit file")
+    lines, _ = xaf_to_parquet(path, tmp_path / "floor.parquet")
+    parsed = read_xaf(Delivery(path, path.parent.parent.name, 2024, "ledger", "x/2024/ledger.xaf"))
+    floor = pq.read_table(tmp_path / "floor.parquet")
+    assert lines == parsed.rows.num_rows == floor.num_rows
+    assert pc.sum(floor["amount"]).as_py() == 0  # the audit file closes
+    assert floor["account_code"].to_pylist() == parsed.rows["account_code"].to_pylist()
 
 
 def test_national_demo_data_is_written_outside_the_repository_only(tmp_path):

@@ -297,6 +297,14 @@ def demo_data(
             "repository."
         ),
     ] = None,
+    years: Annotated[
+        int,
+        typer.Option(
+            help="With --scale: this many consecutive fiscal years up to 2024, with mergers on "
+            "their real dates, re-deliveries of earlier years and a tenth of the deliveries "
+            "rejected."
+        ),
+    ] = 1,
 ) -> None:
     """Write the demo deliveries and reference data (deterministic)."""
     from pipelines.cli.demo_summary import describe
@@ -314,7 +322,15 @@ def demo_data(
         if out.resolve().is_relative_to(REPO_ROOT):
             errors.print(f"{out} is inside the repository; national data goes elsewhere (--out).")
             raise typer.Exit(2)
-        ledger_lines = write_national(out, scale=scale, seed=seed)["ledger_lines"]
+        if years < 1:
+            errors.print("--years must be 1 or more.")
+            raise typer.Exit(2)
+        if years == 1:
+            ledger_lines = write_national(out, scale=scale, seed=seed)["ledger_lines"]
+        else:
+            from pipelines.demo.history import write_history
+
+            ledger_lines = write_history(out, scale=scale, years=years, seed=seed)["ledger_lines"]
     for line in describe(out, ledger_lines):
         console.print(line, highlight=False, soft_wrap=True)
 

@@ -201,6 +201,8 @@ class _Task:
     seed: int
     lines_wanted: float
     asset_volume: float
+    # a history writes each municipality's mapping once, not once per year
+    write_mapping: bool = True
 
 
 def _ledger_lines(municipality: Municipality, year: int, seed: int, volume: float) -> int:
@@ -233,8 +235,8 @@ def _write_municipality(task: _Task) -> dict[str, object]:
     municipality, year, seed = task.municipality, task.fiscal_year, task.seed
     folder = task.out_dir / "deliveries" / municipality.code
     (folder / str(year)).mkdir(parents=True, exist_ok=True)
-    rules = generate_account_mapping(municipality, mapping_rng(seed, municipality))
-    write_account_mapping(folder / "account_mapping.csv", rules)
+    if task.write_mapping:
+        write_municipality_mapping(task.out_dir, municipality, seed)
     volume = ledger_volume(municipality, year, seed, task.lines_wanted)
     transactions = _Counted(
         iter_transactions(municipality, year, ledger_rng(seed, municipality, year), volume=volume)
@@ -248,6 +250,7 @@ def _write_municipality(task: _Task) -> dict[str, object]:
         "inhabitants": municipality.inhabitants_on(year),
         "format": _format_family(municipality),
         "encoding": "utf-8" if fmt == "xaf" else CSV_DIALECTS[municipality.csv_dialect].encoding,
+        "fiscal_year": year,
         "ledger_file": str(path.relative_to(task.out_dir)),
         "ledger_lines": transactions.lines,
         "ledger_bytes": path.stat().st_size,
@@ -255,6 +258,13 @@ def _write_municipality(task: _Task) -> dict[str, object]:
     if task.asset_volume > 0:
         summary.update(_write_assets_training(task))
     return summary
+
+
+def write_municipality_mapping(out_dir: Path, municipality: Municipality, seed: int) -> None:
+    rules = generate_account_mapping(municipality, mapping_rng(seed, municipality))
+    folder = Path(out_dir) / "deliveries" / municipality.code
+    folder.mkdir(parents=True, exist_ok=True)
+    write_account_mapping(folder / "account_mapping.csv", rules)
 
 
 def _format_family(municipality: Municipality) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from pipelines.ingest.discovery import DropZone
 from pipelines.ingest.profiles import Profiles, ProfileUse
 from pipelines.ingest.store import LandingStore
 from pipelines.ingest.workers import check_and_store_all
-from pipelines.settings import Paths
+from pipelines.settings import MUNICIPALITY_SUCCESSORS_SEED, Paths
 from pipelines.storage import stop_points
 from pipelines.storage.files import read_json, write_json_atomic, write_parquet_atomic
 
@@ -232,13 +233,17 @@ def status_counts(results: list[LoadResult]) -> dict[str, int]:
 
 
 def known_municipalities(reference: Path) -> frozenset[str] | None:
-    """CBS codes from the drop zone's reference list; None when there is no list to check against."""
+    """CBS codes from the drop zone's reference list and the predecessors of the mergers seed (a
+    merged municipality's earlier years); None when there is no list to check against."""
     from pipelines.readers.cbs import read_municipalities
 
     source = reference / "gemeenten.csv"
     if not source.exists():
         return None
-    return frozenset(read_municipalities(source)["municipality_code"].to_pylist())
+    listed = read_municipalities(source)["municipality_code"].to_pylist()
+    with MUNICIPALITY_SUCCESSORS_SEED.open(encoding="utf-8", newline="") as handle:
+        predecessors = [row["predecessor_code"] for row in csv.DictReader(handle)]
+    return frozenset(listed + predecessors)
 
 
 def prune(

@@ -1,0 +1,133 @@
+"""Run one measurement as a child process: wall and CPU time, peak RSS and PSS of its process tree,
+the load average before and after."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MB = 1024 * 1024
+
+
+@dataclass
+class Measurement:
+    name: str
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float  # largest single process (wait4 ru_maxrss)
+    tree_peak_rss_mb: float | None  # sum over the process tree, sampled every 0.1 s
+    exit_code: int
+    # the same with pages shared between processes (forked workers) counted once: the tree's
+    # real footprint, which the memory targets judge
+    tree_peak_pss_mb: float | None = None
+    load_average: tuple[float, float] = (0.0, 0.0)  # 1-minute load before and after
+    rows: int = 0
+    log: str = ""
+    details: dict = field(default_factory=dict)
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.wall_s if self.wall_s else 0.0
+
+
+def _proc_table() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, resident bytes) for every process /proc shows."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    table = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        table[int(entry.name)] = (int(fields[1]), int(fields[21]) * page)
+    return table
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size: resident bytes, a page shared by n processes counting 1/n
+    (0 for a process that has just ended)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory(root: int, *, with_pss: bool = True) -> tuple[int, int]:
+    """(sum of RSS, sum of PSS) over root and its descendants."""
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in table.items():
+        children.setdefault(parent, []).append(pid)
+    rss, pss, stack = 0, 0, [root]
+    while stack:
+        pid = stack.pop()
+        if pid in table:
+            rss += table[pid][1]
+            pss += _pss(pid) if with_pss else 0
+        stack.extend(children.get(pid, []))
+    return rss, pss
+
+
+class TreeSampler(threading.Thread):
+    """Samples the resident memory (RSS and PSS) of a process and its descendants until stopped."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_rss, self.peak_pss = 0, 0
+        self.available = Path("/proc/self/stat").exists()
+        self.pss_available = Path("/proc/self/smaps_rollup").exists()
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while self.available and not self._halt.wait(self.interval):
+            rss, pss = tree_memory(self.pid, with_pss=self.pss_available)
+            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_pss = max(self.peak_pss, pss)
+
+    def stop(self) -> tuple[int | None, int | None]:
+        self._halt.set()
+        self.join()
+        if not self.available:
+            return None, None
+        return self.peak_rss, self.peak_pss if self.pss_available else None
+
+
+def measure(name: str, argv: Sequence[str], log: Path, env: dict[str, str]) -> Measurement:
+    """Run argv as a child, wait for it with wait4 and record what it cost."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, str(log), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ]
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    pid = os.posix_spawn(argv[0], list(argv), env, file_actions=actions)
+    sampler = TreeSampler(pid)
+    sampler.start()
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - started
+    tree_rss, tree_pss = sampler.stop()
+    return Measurement(
+        name=name,
+        wall_s=round(wall, 2),
+        cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
+        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        tree_peak_rss_mb=None if tree_rss is None else round(tree_rss / MB, 1),
+        tree_peak_pss_mb=None if tree_pss is None else round(tree_pss / MB, 1),
+        exit_code=os.waitstatus_to_exitcode(status),
+        load_average=(round(load_before, 2), round(os.getloadavg()[0], 2)),
+        log=str(log),
+    )
