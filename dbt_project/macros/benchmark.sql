@@ -182,5 +182,5 @@
 
 {#- A GEMMA component name as a key: case, accents, spaces and punctuation ignored. -#}
 {% macro component_key(text) -%}
-    regexp_replace(strip_accents(lower({{ text }})), '[^a-z0-9]', '', 'g')
+    {{ regexp_replace_all(strip_accents('lower(' ~ text ~ ')'), '[^a-z0-9]', '') }}
 {%- endmacro %}

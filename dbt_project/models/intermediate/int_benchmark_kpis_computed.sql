@@ -92,14 +92,14 @@ summed as (
         coalesce(current_codes.current_municipality_code, parts.municipality_code)
             as municipality_code,
         parts.fiscal_year,
-        string_agg(parts.municipality_code, ', ' order by parts.municipality_code)
+        {{ ordered_string_agg('parts.municipality_code', "', '", 'parts.municipality_code') }}
             as constituent_codes,
         count(*) as municipalities_delivering,
         {%- for source in sources %}
         count(*) filter (where parts.has_{{ source }}) as municipalities_with_{{ source }},
         bool_or(parts.has_{{ source }}) as has_{{ source }},
-        string_agg(parts.municipality_code || ': ' || parts.{{ source }}_partial_reason, '; '
-                   order by parts.municipality_code) as {{ source }}_partial_reason,
+        {{ ordered_string_agg("parts.municipality_code || ': ' || parts." ~ source ~ "_partial_reason",
+                              "'; '", 'parts.municipality_code') }} as {{ source }}_partial_reason,
         {%- endfor %}
         -- one predecessor without a CBS count makes the total unknown, not smaller
         case when count(parts.inhabitants) = count(*) then sum(parts.inhabitants) end
@@ -143,8 +143,9 @@ current_boundaries as (
 
 unioned as (
 
+    -- the two series list their columns in the same order
     select * from as_reported
-    union all by name
+    union all
     select * from current_boundaries
 
 ),
@@ -288,9 +289,9 @@ kpis as (
         ) as replacement_spend_due_3_years_current_prices,
         case
             when not has_assets then 'no asset register delivered for this year'
-            when due_devices_without_price_index > 0 then format(
+            when due_devices_without_price_index > 0 then {% call format_text() %}
                 '{} devices due within 3 years were bought in a year without a CBS price index',
-                due_devices_without_price_index)
+                due_devices_without_price_index{% endcall %}
             when replacement_spend_due_3_years_current_prices is null
                 then 'no CBS price index for the fiscal year'
         end as replacement_current_prices_missing_reason,
@@ -337,28 +338,28 @@ kpis as (
         cast(courses_without_category as bigint) as courses_without_category,
         cast(courses_of_unknown_category as bigint) as courses_of_unknown_category,
         nullif(concat_ws('; ',
-            case when devices_without_purchase_date > 0 then format(
+            case when devices_without_purchase_date > 0 then {% call format_text() %}
                 '{} of {} devices in use have no usable purchase date: left out of the age, '
                 || 'the share past the cycle and the replacement spend',
-                devices_without_purchase_date, active_devices) end,
-            case when devices_without_purchase_price > 0 then format(
+                devices_without_purchase_date, active_devices{% endcall %} end,
+            case when devices_without_purchase_price > 0 then {% call format_text() %}
                 '{} devices in use have no usable purchase price: left out of the replacement spend',
-                devices_without_purchase_price) end,
-            case when devices_of_unknown_kind > 0 then format(
+                devices_without_purchase_price{% endcall %} end,
+            case when devices_of_unknown_kind > 0 then {% call format_text() %}
                 '{} devices in use are of a kind the register names in words the benchmark does '
                 || 'not know: counted as other, not as workstations',
-                devices_of_unknown_kind) end
+                devices_of_unknown_kind{% endcall %} end
         ), '') as hardware_left_out_reason,
         nullif(concat_ws('; ',
-            case when courses_without_hours > 0 then format(
+            case when courses_without_hours > 0 then {% call format_text() %}
                 '{} of {} courses have no usable hours: left out of the training hours',
-                courses_without_hours, courses) end,
-            case when courses_without_category > 0 then format(
+                courses_without_hours, courses{% endcall %} end,
+            case when courses_without_category > 0 then {% call format_text() %}
                 '{} courses have no usable category: left out of the ICT share of the hours',
-                courses_without_category) end,
-            case when courses_of_unknown_category > 0 then format(
+                courses_without_category{% endcall %} end,
+            case when courses_of_unknown_category > 0 then {% call format_text() %}
                 '{} courses have a category the benchmark does not know: counted as not ICT',
-                courses_of_unknown_category) end
+                courses_of_unknown_category{% endcall %} end
         ), '') as training_left_out_reason
 
     from unioned
@@ -388,17 +389,17 @@ qualified as (
                 '{{ kpi.zero_reason }}'
             )
             {%- for source in kpi.sources if source != 'inhabitants' %}
-            when municipalities_with_{{ source }} < municipalities_expected then format(
+            when municipalities_with_{{ source }} < municipalities_expected then {% call format_text() %}
                 '{} of {} municipalities within the current boundaries delivered {}',
                 municipalities_with_{{ source }}, municipalities_expected, '{{ source_label[source] }}'
-            )
+            {% endcall %}
             when {{ source }}_partial_reason is not null then {{ source }}_partial_reason
             {%- endfor %}
             {%- if 'ledger' in kpi.sources %}
-            when unclassified_share > {{ var('max_unclassified_share') }} then format(
+            when unclassified_share > {{ var('max_unclassified_share') }} then {% call format_text() %}
                 '{}% of the spend in ICT cost centres is unclassified (more than {}%)',
                 round(100 * unclassified_share, 1), {{ var('max_unclassified_share') * 100 }}
-            )
+            {% endcall %}
             {%- endif %}
         end as {{ kpi.name }}_quality_reason{{ ',' if not loop.last }}
         {%- endfor %}
@@ -408,7 +409,7 @@ qualified as (
 )
 
 select
-    * exclude ({% for source in sources %}{{ source }}_partial_reason{{ ', ' if not loop.last }}{% endfor %}),
+    * except ({% for source in sources %}{{ source }}_partial_reason{{ ', ' if not loop.last }}{% endfor %}),
     {%- for kpi in headline_kpis() %}
     case
         when {{ kpi.name }} is null then 'missing'

@@ -27,26 +27,26 @@ structure_groups as (
 
 memberships as (
 
-    select * exclude (peer_group), 'benchmark_band' as peer_group_type, size_band as peer_group
+    select * except (peer_group), 'benchmark_band' as peer_group_type, size_band as peer_group
     from kpi_values
     where size_band is not null and not is_shared_service_municipality
 
     union all
 
-    select * exclude (peer_group), 'size_class' as peer_group_type, size_class as peer_group
+    select * except (peer_group), 'size_class' as peer_group_type, size_class as peer_group
     from kpi_values
     where size_class is not null and not is_shared_service_municipality
 
     union all
 
-    select * exclude (peer_group), 'structure' as peer_group_type, 'shared_service' as peer_group
+    select * except (peer_group), 'structure' as peer_group_type, 'shared_service' as peer_group
     from kpi_values
     where is_shared_service_municipality
 
     union all
 
     select
-        kpi_values.* exclude (peer_group),
+        kpi_values.* except (peer_group),
         'structure' as peer_group_type,
         structure_groups.structure_group as peer_group
     from kpi_values
@@ -54,7 +54,7 @@ memberships as (
 
     union all
 
-    select * exclude (peer_group), 'national' as peer_group_type, 'national' as peer_group
+    select * except (peer_group), 'national' as peer_group_type, 'national' as peer_group
     from kpi_values
 
 ),
@@ -69,9 +69,9 @@ aggregated as (
         kpi,
         count(*) as municipalities_in_group,
         count(value) filter (where is_peer_eligible) as n,
-        quantile_cont(value, 0.25) filter (where is_peer_eligible) as p25,
-        quantile_cont(value, 0.50) filter (where is_peer_eligible) as median,
-        quantile_cont(value, 0.75) filter (where is_peer_eligible) as p75
+        percentile_cont(0.25) within group (order by value) filter (where is_peer_eligible) as p25,
+        percentile_cont(0.50) within group (order by value) filter (where is_peer_eligible) as median,
+        percentile_cont(0.75) within group (order by value) filter (where is_peer_eligible) as p75
 
     from memberships
     group by boundaries, fiscal_year, peer_group_type, peer_group, kpi
@@ -97,11 +97,11 @@ select
     n < {{ minimum }} as is_suppressed,
     case
         when n = 0 then 'no municipality in the group has a complete figure'
-        when n < {{ minimum }} then format(
+        when n < {{ minimum }} then {% call format_text() %}
             'fewer than {} municipalities with a complete figure (n = {}): suppressed so that '
             || 'no single municipality can be read out of the group',
             {{ minimum }}, n
-        )
+        {% endcall %}
     end as suppression_reason
 
 from aggregated
