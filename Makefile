@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install run test dev demo-data manifest report docs lint format bench clean screenshots
+.PHONY: install install-spark run test dev demo-data manifest report docs lint format bench clean screenshots
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -16,6 +16,20 @@ $(INSTALLED): pyproject.toml
 	@touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+# dbt-spark and pyspark, for `dbt build --target spark` and tests/test_spark_parity.py (docs/spark.md).
+# A virtualenv of its own: with pyspark importable, Great Expectations imports pyspark.sql.connect,
+# which calls sys.exit(0) in a process started without a main file, such as the ingest's fork server.
+SPARK_VENV := .venv-spark
+SPARK_INSTALLED := $(SPARK_VENV)/.installed
+$(SPARK_INSTALLED): pyproject.toml
+	@command -v java >/dev/null || { echo "Spark needs Java: apt-get install openjdk-17-jre-headless"; exit 1; }
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SPARK_VENV)/bin/python -m pip install --quiet $$($(PYTHON) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["spark"]))')
+	@touch $(SPARK_INSTALLED)
+
+install-spark: $(SPARK_INSTALLED)
 
 manifest: $(INSTALLED)
 	$(BIN)/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet

@@ -97,8 +97,15 @@
 {% macro default__ordered_string_agg(value, separator, order_by, distinct) -%}
     string_agg({{ 'distinct ' if distinct }}{{ value }}, {{ separator }} order by {{ order_by }})
 {%- endmacro %}
+{#- listagg(distinct ...) beside another distinct aggregate fails in Spark's planner
+    (ClassCastException in RewriteDistinctAggregates): the distinct values sorted instead -#}
 {% macro spark__ordered_string_agg(value, separator, order_by, distinct) -%}
-    listagg({{ 'distinct ' if distinct }}{{ value }}, {{ separator }}) within group (order by {{ order_by }})
+    {%- if distinct -%}
+    {%- if order_by != value %}{{ exceptions.raise_compiler_error('ordered_string_agg: distinct values are ordered by themselves') }}{% endif -%}
+    nullif(array_join(array_sort(collect_set({{ value }})), {{ separator }}), '')
+    {%- else -%}
+    listagg({{ value }}, {{ separator }}) within group (order by {{ order_by }})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- the type of an account number read as a number (up to 38 digits) -#}

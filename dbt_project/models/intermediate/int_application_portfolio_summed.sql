@@ -42,7 +42,9 @@ series as (
             as benchmark_code,
         applications.*
     from applications
-    left join current_codes using (municipality_code)
+    -- joined on, not using: Spark moves a using key to the front of applications.*, and the
+    -- union is by position
+    left join current_codes on current_codes.municipality_code = applications.municipality_code
 
 ),
 

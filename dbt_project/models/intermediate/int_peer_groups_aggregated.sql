@@ -50,7 +50,9 @@ memberships as (
         'structure' as peer_group_type,
         structure_groups.structure_group as peer_group
     from kpi_values
-    inner join structure_groups using (municipality_code)
+    -- joined on, not using: Spark moves a using key to the front of kpi_values.*, and the union
+    -- is by position
+    inner join structure_groups on structure_groups.municipality_code = kpi_values.municipality_code
 
     union all
 
