@@ -38,7 +38,7 @@ dated as (
 
 select
     *,
-    {{ dbt.datediff('purchase_date', 'reference_date', 'day') }} / 365.25 as age_years,
+    cast({{ dbt.datediff('purchase_date', 'reference_date', 'day') }} as double) / 365.25 as age_years,
     replacement_due_date <= reference_date as is_past_cycle,
     replacement_due_date <= reference_date + interval 1 year as is_due_within_1_year,
     replacement_due_date <= reference_date + interval 3 year as is_due_within_3_years

@@ -166,45 +166,46 @@ kpis as (
         {{ size_label('inhabitants', cbs_size_classes()) }} as size_class,
         -- ICT run by a joint arrangement arrives as one contribution: such a municipality is
         -- compared with its own kind, or its split would distort its size band's medians
-        cast(cost_shared_service_contribution / nullif(ict_cost_total, 0) as double)
+        cast(cast(cost_shared_service_contribution as double) / nullif(ict_cost_total, 0) as double)
             as shared_service_share,
         coalesce(
-            cost_shared_service_contribution / nullif(ict_cost_total, 0)
+            cast(cost_shared_service_contribution as double) / nullif(ict_cost_total, 0)
                 > {{ var('shared_service_threshold') }},
             false
         ) as is_shared_service_municipality,
         case
-            when cost_shared_service_contribution / nullif(ict_cost_total, 0)
+            when cast(cost_shared_service_contribution as double) / nullif(ict_cost_total, 0)
                 > {{ var('shared_service_threshold') }} then 'shared_service'
             else {{ size_label('inhabitants', benchmark_bands()) }}
         end as peer_group,
 
-        -- ledger
+        -- ledger (a ratio of amounts is taken in double: DuckDB divides decimals so, Spark would
+        -- round the quotient to 6 decimals)
         cast(ict_cost_total as decimal(18, 2)) as ict_cost_total,
         cast(ict_cost_total / inhabitants as decimal(18, 2)) as ict_cost_per_inhabitant,
         {%- for category in ict_categories() %}
         cast(cost_{{ category }} as decimal(18, 2)) as cost_{{ category }},
         cast(cost_{{ category }} / inhabitants as decimal(18, 2)) as {{ category }}_per_inhabitant,
         {%- endfor %}
-        cast((cost_own_personnel + cost_hired_personnel) / nullif(ict_cost_total, 0) as double)
+        cast(cast(cost_own_personnel + cost_hired_personnel as double) / nullif(ict_cost_total, 0) as double)
             as personnel_share,
-        cast(cost_hired_personnel / nullif(cost_own_personnel + cost_hired_personnel, 0) as double)
+        cast(cast(cost_hired_personnel as double) / nullif(cost_own_personnel + cost_hired_personnel, 0) as double)
             as hired_in_share_of_personnel,
-        cast(cost_saas_cloud / nullif(cost_software_licences + cost_saas_cloud, 0) as double)
+        cast(cast(cost_saas_cloud as double) / nullif(cost_software_licences + cost_saas_cloud, 0) as double)
             as saas_share_of_software,
-        cast(cost_unclassified / nullif(ict_cost_centre_spend, 0) as double) as unclassified_share,
+        cast(cast(cost_unclassified as double) / nullif(ict_cost_centre_spend, 0) as double) as unclassified_share,
         cast(ict_cost_centre_spend as decimal(18, 2)) as ict_cost_centre_spend,
         case when has_ledger then 'excluding compensable VAT' end as vat_basis,
         cast(case when accounts_without_type = 0 then total_expenditure end as decimal(18, 2))
             as total_expenditure,
         cast(
-            case when accounts_without_type = 0 then ict_cost_total / nullif(total_expenditure, 0) end
+            case when accounts_without_type = 0 then cast(ict_cost_total as double) / nullif(total_expenditure, 0) end
             as double
         ) as ict_cost_share_of_expenditure,
         cast(vat_removed as decimal(18, 2)) as vat_removed,
         -- people versus technology, by the seed's category_group (docs/methodology.md): own and
         -- hired staff and all training against every technology category
-        cast({{ group_cost('people') }} / nullif({{ group_cost('technology') }}, 0) as double)
+        cast(cast({{ group_cost('people') }} as double) / nullif({{ group_cost('technology') }}, 0) as double)
             as people_vs_technology_ratio,
 
         -- people
@@ -228,7 +229,7 @@ kpis as (
         cast(applications_in_use * 100 / nullif(fte, 0) as double) as applications_per_100_fte,
         cast(saas_applications / nullif(applications_with_hosting, 0) as double)
             as saas_share_of_applications,
-        cast(saas_licence_cost / nullif(licence_cost_with_hosting, 0) as double)
+        cast(cast(saas_licence_cost as double) / nullif(licence_cost_with_hosting, 0) as double)
             as saas_share_of_licence_cost,
         cast(licence_cost_in_use / nullif(applications_with_cost, 0) as decimal(18, 2))
             as licence_cost_per_application,
@@ -238,18 +239,18 @@ kpis as (
         cast(applications_in_overlap as bigint) as applications_in_overlap,
         cast(applications_phasing_out as bigint) as applications_phasing_out,
         cast(contracts_ended as bigint) as contracts_ended,
-        cast(top5_supplier_cost / nullif(licence_cost_in_use, 0) as double) as top5_supplier_share,
+        cast(cast(top5_supplier_cost as double) / nullif(licence_cost_in_use, 0) as double) as top5_supplier_share,
         -- the register's licences against the ledger's software licences and SaaS
         cast(cost_software_licences + cost_saas_cloud as decimal(18, 2)) as ledger_software_cost,
         cast(
-            nullif(licence_cost_in_use, 0) / nullif(cost_software_licences + cost_saas_cloud, 0)
+            cast(nullif(licence_cost_in_use, 0) as double) / nullif(cost_software_licences + cost_saas_cloud, 0)
             as double
         ) as licence_register_to_ledger_ratio,
         case
             when not has_applications or not has_ledger then null
             when nullif(licence_cost_in_use, 0) is null
                 or nullif(cost_software_licences + cost_saas_cloud, 0) is null then 'not_comparable'
-            when abs(licence_cost_in_use / (cost_software_licences + cost_saas_cloud) - 1)
+            when abs(cast(licence_cost_in_use as double) / (cost_software_licences + cost_saas_cloud) - 1)
                 <= {{ var('licence_reconciliation_tolerance') }} then 'within_tolerance'
             when licence_cost_in_use > cost_software_licences + cost_saas_cloud
                 then 'register_above_ledger'
@@ -277,7 +278,7 @@ kpis as (
         cast(ict_cost_total / nullif(active_workstations, 0) as decimal(18, 2))
             as ict_cost_per_workstation,
         -- a device without a usable purchase date has no age: it is left out of age and cycle
-        cast(active_device_age_years / nullif(dated_active_devices, 0) as double)
+        cast(cast(active_device_age_years as double) / nullif(dated_active_devices, 0) as double)
             as average_device_age,
         cast(devices_past_cycle / nullif(dated_active_devices, 0) as double) as share_past_cycle,
         cast(replacement_spend_due_1_year as decimal(18, 2)) as replacement_spend_due_1_year,
