@@ -1,6 +1,6 @@
 {#-
     Peer statistics per series, year, peer group and KPI, over the municipalities whose figure is
-    complete (partial and missing figures stay out). Percentiles are DuckDB's quantile_cont: linear
+    complete (partial and missing figures stay out). Percentiles are percentile_cont (DuckDB's quantile_cont): linear
     interpolation between the two nearest values (as Excel PERCENTILE.INC and numpy's default).
     A group with fewer than min_peer_group_size complete figures gets NULL statistics and a reason,
     so that no single municipality can be read out of it. A shared-service municipality is in the
