@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: install install-spark run test dev demo-data manifest report docs lint format bench clean screenshots
+.PHONY: install install-spark run test test-scale-out dev demo-data manifest report docs lint format bench clean screenshots
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -38,9 +38,14 @@ manifest: $(INSTALLED)
 run: $(INSTALLED)
 	$(BIN)/ictbench run || [ $$? -eq 3 ]
 
-# two workers for the two cores; a test module stays on one worker, so its fixtures run once
+# two workers for the two cores; a test module stays on one worker, so its fixtures run once.
+# The Spark parity and PostgreSQL tests skip, saying why, without Java or PostgreSQL's server
 test: $(INSTALLED)
 	$(BIN)/pytest -n 2 --dist loadfile
+
+# only the tests of the scale-out path (docs/scale-out.md): dbt on Spark, the run history on PostgreSQL
+test-scale-out: install-spark
+	$(BIN)/pytest -m 'spark or postgres'
 
 # the UI of the warehouse's own Dagster instance (warehouse/dagster/: its runs, schedules, sensors)
 dev: manifest

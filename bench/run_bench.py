@@ -1010,8 +1010,9 @@ def child_env(work: Path) -> dict[str, str]:
         }
     )
     env.setdefault("ICTBENCH_PSEUDONYM_KEY", secrets.token_hex(32))
+    # `ictbench run` writes the instance's dagster.yaml there, as on a developer's machine (one
+    # written by hand would be kept as it is)
     (work / "dagster_home").mkdir(parents=True, exist_ok=True)
-    (work / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     return env
 
 

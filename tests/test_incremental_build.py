@@ -15,6 +15,7 @@ import yaml
 
 from pipelines.cli.runner import plan_run, run_benchmark_job
 from pipelines.contract.kinds import KINDS
+from pipelines.defs.transform.assets import benchmark_models
 from pipelines.defs.transform.project import dbt_project
 from pipelines.publish.publish import rollback
 from pipelines.settings import DBT_PROJECT_DIR, Paths
@@ -72,6 +73,36 @@ def materialized(result: dg.ExecuteInProcessResult) -> set[str]:
     return {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
 
 
+def checks(result: dg.ExecuteInProcessResult) -> dict[str, tuple[bool, str | None]]:
+    """Each dbt test's result in a run: passed, and the run it was carried over from (or None)."""
+    found = {}
+    dbt_tests = benchmark_models.check_keys
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.asset_check_key not in dbt_tests:
+            continue
+        carried = evaluation.metadata.get("result_of_run")
+        key = evaluation.asset_check_key
+        found[f"{key.asset_key.to_user_string()}:{key.name}"] = (
+            evaluation.passed,
+            carried and carried.value,
+        )
+    return found
+
+
+def planned_tests(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance) -> set[str]:
+    planned = (
+        entry.dagster_event.event_specific_data.asset_check_key
+        for entry in instance.all_logs(
+            result.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
+        )
+    )
+    return {
+        f"{key.asset_key.to_user_string()}:{key.name}"
+        for key in planned
+        if key in benchmark_models.check_keys
+    }
+
+
 def fct_descriptions(paths: Paths) -> dict[str, set[str]]:
     with duckdb.connect(str(paths.build_db), read_only=True) as connection:
         rows = connection.execute(
@@ -87,22 +118,36 @@ def test_each_change_runs_only_its_part_and_publishes_what_a_full_build_would(
     drop_zone, dbt_manifest, caplog
 ):
     instance = dg.DagsterInstance.ephemeral()
-    run(drop_zone, instance, ["GM0088-2024", "GM0363-2024"])
+    first_run = run(drop_zone, instance, ["GM0088-2024", "GM0363-2024"])
     first = mart(drop_zone.published_db)
+    tests_run = checks(first_run)
+    assert tests_run and all(passed for passed, _ in tests_run.values())
+    assert not any(carried for _, carried in tests_run.values())
 
-    # nothing new: the job without delivery partitions builds and publishes nothing, and has
-    # nothing to say about the dbt tests it did not run
+    # nothing new: the job without delivery partitions builds and publishes nothing; the dbt
+    # tests it did not run keep the state of the build whose mart is published
     with caplog.at_level(logging.WARNING):
-        assert not materialized(run(drop_zone, instance, [])) & BUILT_AND_PUBLISHED
+        nothing_new = run(drop_zone, instance, [])
+    assert not materialized(nothing_new) & BUILT_AND_PUBLISHED
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert not [message for message in warnings if "benchmark_models" in message]
     assert mart(drop_zone.published_db) == first
+    assert checks(nothing_new).keys() == planned_tests(nothing_new, instance)
+    assert set(checks(nothing_new).values()) == {(True, first_run.run_id)}
 
     # a re-delivered ledger: its partition alone, and no hardware or training model
     ledger = drop_zone.deliveries / "GM0363" / "2024" / "ledger.csv"
     ledger.write_bytes(ledger.read_bytes().replace(b"10.000,00", b"12.000,00"))
-    built = materialized(run(drop_zone, instance, ["GM0363-2024"]))
+    redelivery = run(drop_zone, instance, ["GM0363-2024"])
+    built = materialized(redelivery)
     assert built >= BUILT_AND_PUBLISHED
+    # every planned test has a state, and the tests of what was rebuilt ran again
+    redelivered_checks = checks(redelivery)
+    assert redelivered_checks.keys() == planned_tests(redelivery, instance)
+    assert checks(redelivery)["fct_ict_cost_line:not_null_fct_ict_cost_line_municipality_code"] == (
+        True,
+        None,
+    )
     assert not {"int_assets_aged", "fct_hardware_asset", "fct_training"} & built
     assert mart(drop_zone.published_db) != first
     assert mart(drop_zone.published_db) == from_scratch(drop_zone, "scratch_ledger")

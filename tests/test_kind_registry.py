@@ -73,6 +73,7 @@ def meters(tmp_path, monkeypatch) -> DeliveryKind:
         asset_name="meter_deliveries",
         description="Electricity meter readings per device.",
         dbt_source="meter_readings",
+        title={"nl": "Meterstanden", "en": "Meter readings"},
         suite_file=suite,
     )
     monkeypatch.setitem(kinds.KINDS, kind.name, kind)
@@ -154,3 +155,17 @@ def test_the_empty_landing_file_follows_a_kinds_schema_when_a_column_is_added(tm
     written = target.stat().st_mtime_ns
     ensure_landing_schema(paths, "training")
     assert target.stat().st_mtime_ns == written  # unchanged schema: left alone
+
+
+def test_names_and_column_shapes_of_the_kinds_come_from_the_registry():
+    from pipelines.contract.vocabulary import column_aliases
+    from pipelines.ingest.profile_guess import SHAPES
+    from pipelines.report import labels
+
+    for name, declared in kinds.KINDS.items():
+        assert set(declared.title) == {"nl", "en"}
+        assert labels.vocabulary(labels.KINDS, name, "en") == declared.title["en"]
+        # every shape is of a column the contract knows
+        if declared.column_shapes:
+            assert set(declared.column_shapes) <= set(column_aliases(name)), name
+    assert SHAPES.keys() == {"ledger", "assets", "training", "applications"}

@@ -275,3 +275,26 @@ def test_lines_dated_after_the_check_are_flagged_on_the_page(published: Path, tm
         "1,234 line(s) dated after the day the file was checked: check the booking dates." in html
     )
     assert "No ledger lines in 6 month(s): Jan, Feb, Sep, Oct, Nov, Dec." in html
+
+
+def test_year_charts_draw_a_line_per_series_and_dash_the_peer_median():
+    from pipelines.report import charts
+
+    years = [
+        {"fiscal_year": 2023, "nominal": 100.0, "real": 95.0, "peer_median": None},
+        {"fiscal_year": 2024, "nominal": 110.0, "real": 101.0, "peer_median": 90.0},
+    ]
+    spec = charts.trend(years, "en")
+    assert len(spec["data"]["values"]) == 5  # the missing peer median of 2023 is no point
+    dashes = spec["encoding"]["strokeDash"]["scale"]
+    assert dict(zip(dashes["domain"], dashes["range"], strict=True))[
+        labels.text("peer_median", "en")
+    ] == [4, 3]
+    assert spec["encoding"]["y"]["axis"]["title"] == labels.text("euro_per_inhabitant", "en")
+
+    # no peer median in any year: no legend entry for it
+    people = charts.people_trend([{"fiscal_year": 2024, "own": 0.8, "peer_median": None}], "en")
+    colour = people["encoding"]["color"]["scale"]
+    assert colour["domain"] == [labels.text("own_value", "en")]
+    assert colour["range"] == [charts.OWN]
+    assert people["encoding"]["y"]["title"] == labels.text("people_ratio_axis", "en")

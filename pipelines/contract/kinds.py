@@ -44,6 +44,10 @@ class DeliveryKind:
     asset_name: str  # the Dagster asset that ingests the kind
     description: str  # one business sentence, shown in the Dagster UI
     dbt_source: str  # the landing source the dbt models read it from
+    title: Mapping[str, str]  # the kind's name for people, by language ("nl", "en")
+    # what the values of each contract column look like, for guessing a municipality's own
+    # headers (ingest/profile_guess): "date", "amount", "words", "label", ...
+    column_shapes: Mapping[str, str] = field(default_factory=dict)
     per_year: bool = True  # one delivery per fiscal year (a partition); else one for every year
     personal_data: bool = False  # the reader pseudonymises, so it gets the pseudonymiser
     must_balance: bool = False  # a general ledger: every voucher and the year sum to zero
@@ -93,6 +97,7 @@ KINDS: dict[str, DeliveryKind] = {
             asset_name="account_mappings",
             description="Each municipality's rules saying which ledger lines are ICT, validated and landed.",
             dbt_source="account_mappings",
+            title={"nl": "Rekeningindeling", "en": "Account mapping"},
             per_year=False,
         ),
         DeliveryKind(
@@ -107,6 +112,22 @@ KINDS: dict[str, DeliveryKind] = {
             asset_name="ledger_deliveries",
             description="General-ledger deliveries (CSV and XAF), validated and landed one Parquet file per delivery.",
             dbt_source="ledger_lines",
+            title={"nl": "Grootboek", "en": "General ledger"},
+            column_shapes={
+                "booking_date": "date",
+                "account_code": "account",
+                "account_name": "label",
+                "account_type": "words",
+                "cost_centre": "label",
+                "cost_type": "label",
+                "journal": "label",
+                "transaction_id": "reference",
+                "line_number": "line",
+                "description": "free_text",
+                "amount": "amount",
+                "debit": "amount",
+                "credit": "amount",
+            },
             must_balance=True,
         ),
         DeliveryKind(
@@ -120,6 +141,16 @@ KINDS: dict[str, DeliveryKind] = {
             asset_name="asset_registers",
             description="Hardware asset registers (CSV or XLSX, state on 31 December), validated and landed.",
             dbt_source="asset_register",
+            title={"nl": "Hardwareregister", "en": "Asset register"},
+            column_shapes={
+                "asset_id": "identifier",
+                "asset_class": "words",
+                "purchase_date": "date",
+                "purchase_price": "amount",
+                "status": "words",
+                "cost_centre": "label",
+                "depreciation_years": "years",
+            },
         ),
         DeliveryKind(
             name="training",
@@ -129,6 +160,18 @@ KINDS: dict[str, DeliveryKind] = {
             asset_name="training_records",
             description="HR training records, pseudonymised at parse time (no names or e-mail addresses), validated and landed.",
             dbt_source="training_records",
+            title={"nl": "Opleidingen (HR)", "en": "Training (HR)"},
+            column_shapes={
+                "employee_id": "person_id",
+                "department": "label",
+                "fte": "fraction",
+                "role": "words",
+                "course": "free_text",
+                "course_category": "words",
+                "hours": "hours",
+                "cost": "amount",
+                "training_date": "date",
+            },
             personal_data=True,
         ),
         DeliveryKind(
@@ -142,6 +185,19 @@ KINDS: dict[str, DeliveryKind] = {
             asset_name="application_portfolios",
             description="Application portfolios (CSV or XLSX, the landscape on 31 December), validated and landed.",
             dbt_source="applications",
+            title={"nl": "Applicatielandschap", "en": "Application portfolio"},
+            column_shapes={
+                "application_name": "free_text",
+                "supplier": "label",
+                "version": "label",
+                "gemma_components": "label",
+                "hosting": "words",
+                "licence_cost": "amount",
+                "users": "count",
+                "department": "label",
+                "contract_end_date": "date",
+                "lifecycle_status": "words",
+            },
         ),
     )
 }

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.contract.header_matching import normalise_header
+from pipelines.contract.kinds import KINDS
 from pipelines.contract.vocabulary import (
     column_aliases,
     personal_columns,
@@ -31,57 +32,11 @@ from pipelines.readers.dutch_values import (
     parse_number,
 )
 
-# What the values of each canonical column look like. Columns whose values say little
-# (labels, references, line numbers) are only guessed from a header whose name is close to an
-# alias; a column that must be there may also be placed by its values alone.
+# What the values of each canonical column look like (each kind's column_shapes). Columns whose
+# values say little (labels, references, line numbers) are only guessed from a header whose name
+# is close to an alias; a column that must be there may also be placed by its values alone.
 SHAPES: dict[str, dict[str, str]] = {
-    "assets": {
-        "asset_id": "identifier",
-        "asset_class": "words",
-        "purchase_date": "date",
-        "purchase_price": "amount",
-        "status": "words",
-        "cost_centre": "label",
-        "depreciation_years": "years",
-    },
-    "training": {
-        "employee_id": "person_id",
-        "department": "label",
-        "fte": "fraction",
-        "role": "words",
-        "course": "free_text",
-        "course_category": "words",
-        "hours": "hours",
-        "cost": "amount",
-        "training_date": "date",
-    },
-    "applications": {
-        "application_name": "free_text",
-        "supplier": "label",
-        "version": "label",
-        "gemma_components": "label",
-        "hosting": "words",
-        "licence_cost": "amount",
-        "users": "count",
-        "department": "label",
-        "contract_end_date": "date",
-        "lifecycle_status": "words",
-    },
-    "ledger": {
-        "booking_date": "date",
-        "account_code": "account",
-        "account_name": "label",
-        "account_type": "words",
-        "cost_centre": "label",
-        "cost_type": "label",
-        "journal": "label",
-        "transaction_id": "reference",
-        "line_number": "line",
-        "description": "free_text",
-        "amount": "amount",
-        "debit": "amount",
-        "credit": "amount",
-    },
+    kind.name: dict(kind.column_shapes) for kind in KINDS.values() if kind.column_shapes
 }
 _NAME_ONLY = {"label", "reference", "line"}
 

@@ -27,7 +27,6 @@ from pipelines.contract.schemas import (
     GAPS_FIELD,
     ParsedDelivery,
     RowProblem,
-    problems_where,
     with_lineage,
 )
 from pipelines.contract.vocabulary import (
@@ -45,6 +44,7 @@ from pipelines.readers.dutch_values import (
     parse_number,
     unknown_words_note,
 )
+from pipelines.readers.register_fields import RegisterFields
 from pipelines.readers.register_text import read_register_text
 from pipelines.readers.scrub import scrub_note, scrub_problems, scrub_table
 
@@ -132,38 +132,12 @@ def _column_notes(match: ColumnMatch, personal: list[str]) -> list[str]:
 def _normalise(
     text: pa.Table, source_rows: pa.Array, match: ColumnMatch, profile: KindProfile
 ) -> tuple[dict[str, pa.Array], list[RowProblem], list[str]]:
-    problems: list[RowProblem] = []
     notes: list[str] = []
     header = match.headers
     n = text.num_rows
-    empty = pa.nulls(n, pa.string())
-
-    def column(name: str) -> pa.Array:
-        if name not in match.positions:
-            return empty
-        return pc.utf8_trim_whitespace(text.column(header[name]).combine_chunks())
-
-    def given(name: str) -> pa.Array:
-        values = column(name)
-        return pc.if_else(blank(values), None, values)
-
-    def report(name: str, mask: pa.Array, rule: str, what: str, *, show: bool = True) -> None:
-        if name not in match.positions:
-            return
-        problems.extend(
-            problems_where(
-                mask,
-                source_rows,
-                column(name) if show else None,
-                column=header[name],
-                rule=rule,
-                message=("column `{column}`: '{value}' " if show else "column `{column}`: ") + what,
-                field=name,
-            )
-        )
-
-    def missing(name: str, rule: str, what: str) -> None:
-        report(name, blank(column(name)), rule, "empty; " + what, show=False)
+    fields = RegisterFields(text, header, header, source_rows)
+    column, given, problems = fields.column, fields.given, fields.problems
+    report, missing = fields.report, fields.missing
 
     def vocabulary(name: str) -> tuple[pa.Array, pa.Array]:
         """The codes of a column with words, and where a filled cell's word is unknown."""

@@ -15,7 +15,6 @@ from pipelines.contract.schemas import (
     ParsedDelivery,
     RowProblem,
     gaps_where,
-    problems_where,
     with_lineage,
 )
 from pipelines.contract.vocabulary import (
@@ -33,6 +32,7 @@ from pipelines.readers.dutch_values import (
     parse_number,
     unknown_words_note,
 )
+from pipelines.readers.register_fields import RegisterFields
 from pipelines.readers.register_text import read_register_text
 from pipelines.readers.scrub import scrub_note, scrub_problems, scrub_table
 
@@ -95,41 +95,12 @@ def read_asset_register(delivery: Delivery, profile: KindProfile | None = None) 
 def _normalise(
     text: pa.Table, source_rows: pa.Array, match: ColumnMatch, profile: KindProfile
 ) -> tuple[dict[str, pa.Array], list[RowProblem], list[str]]:
-    problems: list[RowProblem] = []
     notes: list[str] = []
     header = match.headers
     empty = pa.nulls(text.num_rows, pa.string())
-
-    def column(name: str) -> pa.Array:
-        if name not in match.positions:
-            return empty
-        return pc.utf8_trim_whitespace(text.column(match.positions[name]).combine_chunks())
-
-    def require(name: str, rule: str, what: str) -> None:
-        problems.extend(
-            problems_where(
-                blank(column(name)),
-                source_rows,
-                None,
-                column=header[name],
-                rule=rule,
-                message="column `{column}`: empty; " + what,
-                field=name,
-            )
-        )
-
-    def failed(name: str, mask: pa.Array, rule: str, what: str) -> None:
-        problems.extend(
-            problems_where(
-                mask,
-                source_rows,
-                column(name),
-                column=header[name],
-                rule=rule,
-                message="column `{column}`: '{value}' " + what,
-                field=name,
-            )
-        )
+    fields = RegisterFields(text, match.positions, header, source_rows)
+    column, problems = fields.column, fields.problems
+    require, failed = fields.missing, fields.report
 
     asset_id = column("asset_id")
     require("asset_id", "asset_id_missing", "every asset needs its object number")

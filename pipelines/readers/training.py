@@ -48,6 +48,7 @@ from pipelines.readers.dutch_values import (
     unknown_words_note,
 )
 from pipelines.readers.pseudonymise import pseudonymise_array
+from pipelines.readers.register_fields import RegisterFields
 from pipelines.readers.scrub import scrub_note, scrub_table
 
 _PSEUDONYM_SUFFIX = " (pseudonym)"
@@ -139,28 +140,10 @@ def _replace_ids(text: pa.Table, id_header: str, keys: pa.Array) -> pa.Table:
 def _normalise(
     text: pa.Table, source_rows: pa.Array, match: ColumnMatch, keys: pa.Array, profile: KindProfile
 ) -> tuple[dict[str, pa.Array], list[RowProblem], list[str]]:
-    problems: list[RowProblem] = []
     notes: list[str] = []
     header = match.headers
-    empty = pa.nulls(text.num_rows, pa.string())
-
-    def column(name: str) -> pa.Array:
-        if name not in header:
-            return empty
-        return pc.utf8_trim_whitespace(text.column(header[name]).combine_chunks())
-
-    def report(name: str, mask: pa.Array, rule: str, what: str, *, show: bool = True) -> None:
-        problems.extend(
-            problems_where(
-                mask,
-                source_rows,
-                column(name) if show else None,
-                column=header[name],
-                rule=rule,
-                message=("column `{column}`: '{value}' " if show else "column `{column}`: ") + what,
-                field=name,
-            )
-        )
+    fields = RegisterFields(text, header, header, source_rows)
+    column, report, problems = fields.column, fields.report, fields.problems
 
     has_course = pc.invert(blank(column("course")))
     problems.extend(

@@ -156,23 +156,47 @@ def categories(rows: list[dict], lang: str) -> Spec:
 
 
 def trend(years: list[dict], lang: str) -> Spec:
-    names = {
-        "nominal": text("nominal", lang),
-        "real": text("real", lang),
-        "peer_median": text("peer_median", lang),
-    }
+    """ICT cost per inhabitant by year, nominal and in real terms, against the peer median."""
+    return _year_lines(
+        years,
+        {"nominal": OWN, "real": REAL, "peer_median": PEER},
+        title=text("trend", lang),
+        y_axis={"axis": _euro_axis(text("euro_per_inhabitant", lang))},
+        height=220,
+        lang=lang,
+    )
+
+
+def people_trend(years: list[dict], lang: str) -> Spec:
+    """The people-versus-technology ratio by year against the peer median."""
+    return _year_lines(
+        years,
+        {"own": OWN, "peer_median": PEER},
+        title=text("people_trend", lang),
+        y_axis={"title": text("people_ratio_axis", lang)},
+        height=200,
+        lang=lang,
+    )
+
+
+def _year_lines(
+    years: list[dict], colours: dict[str, str], *, title: str, y_axis: Spec, height: int, lang: str
+) -> Spec:
+    """One line per series (a key of each year's dict, coloured by `colours`); the peer median
+    dashed. Series without a value in any year are left out of the legend."""
+    names = {key: text("own_value" if key == "own" else key, lang) for key in colours}
     values = [
         {"year": str(y["fiscal_year"]), "series": names[key], "value": float(y[key])}
         for y in years
         for key in names
         if y.get(key) is not None
     ]
-    domain = [n for key, n in names.items() if any(y.get(key) is not None for y in years)]
-    colours = {names["nominal"]: OWN, names["real"]: REAL, names["peer_median"]: PEER}
+    shown = [key for key in names if any(y.get(key) is not None for y in years)]
+    domain = [names[key] for key in shown]
     return {
-        "title": text("trend", lang),
+        "title": title,
         "width": WIDTH - 160,
-        "height": 220,
+        "height": height,
         "data": {"values": values},
         "mark": {"type": "line", "point": {"size": 50}, "strokeWidth": 2.5},
         "encoding": {
@@ -182,17 +206,12 @@ def trend(years: list[dict], lang: str) -> Spec:
                 "title": text("year", lang),
                 "axis": {"labelAngle": 0},
             },
-            "y": {
-                "field": "value",
-                "type": "quantitative",
-                "axis": _euro_axis(text("euro_per_inhabitant", lang)),
-                "scale": {"zero": True},
-            },
+            "y": {"field": "value", "type": "quantitative", "scale": {"zero": True}, **y_axis},
             "color": {
                 "field": "series",
                 "type": "nominal",
                 "title": text("series", lang),
-                "scale": {"domain": domain, "range": [colours[d] for d in domain]},
+                "scale": {"domain": domain, "range": [colours[key] for key in shown]},
             },
             "strokeDash": {
                 "field": "series",
@@ -200,53 +219,8 @@ def trend(years: list[dict], lang: str) -> Spec:
                 "title": text("series", lang),
                 "scale": {
                     "domain": domain,
-                    "range": [[4, 3] if d == names["peer_median"] else [1, 0] for d in domain],
+                    "range": [[4, 3] if key == "peer_median" else [1, 0] for key in shown],
                 },
-            },
-        },
-    }
-
-
-def people_trend(years: list[dict], lang: str) -> Spec:
-    """The people-versus-technology ratio by year against the peer median."""
-    names = {"own": text("own_value", lang), "peer_median": text("peer_median", lang)}
-    values = [
-        {"year": str(y["fiscal_year"]), "series": names[key], "value": float(y[key])}
-        for y in years
-        for key in names
-        if y.get(key) is not None
-    ]
-    domain = list(names.values())
-    return {
-        "title": text("people_trend", lang),
-        "width": WIDTH - 160,
-        "height": 200,
-        "data": {"values": values},
-        "mark": {"type": "line", "point": {"size": 50}, "strokeWidth": 2.5},
-        "encoding": {
-            "x": {
-                "field": "year",
-                "type": "ordinal",
-                "title": text("year", lang),
-                "axis": {"labelAngle": 0},
-            },
-            "y": {
-                "field": "value",
-                "type": "quantitative",
-                "title": text("people_ratio_axis", lang),
-                "scale": {"zero": True},
-            },
-            "color": {
-                "field": "series",
-                "type": "nominal",
-                "title": text("series", lang),
-                "scale": {"domain": domain, "range": [OWN, PEER]},
-            },
-            "strokeDash": {
-                "field": "series",
-                "type": "nominal",
-                "title": text("series", lang),
-                "scale": {"domain": domain, "range": [[1, 0], [4, 3]]},
             },
         },
     }

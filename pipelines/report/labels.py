@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import re
 
+from pipelines.contract.kinds import KINDS as DELIVERY_KINDS
+
 LANGUAGES = ("nl", "en")
 
 TEXT: dict[str, dict[str, str]] = {
@@ -383,14 +385,7 @@ TEXT: dict[str, dict[str, str]] = {
     "missing_status": {"nl": "niet geleverd", "en": "not delivered"},
 }
 
-KINDS = {
-    "ledger": {"nl": "Grootboek", "en": "General ledger"},
-    "assets": {"nl": "Hardwareregister", "en": "Asset register"},
-    "asset_register": {"nl": "Hardwareregister", "en": "Asset register"},
-    "training": {"nl": "Opleidingen (HR)", "en": "Training (HR)"},
-    "applications": {"nl": "Applicatielandschap", "en": "Application portfolio"},
-    "account_mapping": {"nl": "Rekeningindeling", "en": "Account mapping"},
-}
+KINDS = {kind.name: dict(kind.title) for kind in DELIVERY_KINDS.values()}
 
 ASSET_CLASSES = {
     "laptop": {"nl": "Laptop", "en": "Laptop"},

@@ -1,5 +1,6 @@
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -14,6 +15,7 @@ from pipelines.storage.files import read_json
 from pipelines.storage.litter import sweep
 from pipelines.storage.lock import warehouse_writer
 from pipelines.transform.build_state import BuildState, landed_files_digest, landed_sources
+from pipelines.transform.check_record import CheckRecord
 from pipelines.transform.selection import built_sources
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
@@ -109,14 +111,59 @@ def benchmark_models(
         ):
             # no output: Dagster skips publishing, and the published mart stays as it is
             context.log.info("no landed file changed since the published build: nothing to build")
+            yield from recalled_check_results(context, paths.build_db, ran=set())
             return
         # a target folder per warehouse, not per run: dbt parses only what changed since the last
         # build, and its compiled SQL and log sit next to it instead of piling up
         target = paths.build_db.parent / "dbt_target"
         invocation = dbt.cli(command, context=context, target_path=target)
+        results = {}
         for event in invocation.stream():
             yield event
+            if isinstance(event, dg.AssetCheckResult):
+                results[check_id(event.asset_key, event.check_name)] = recorded(event, context)
             stop_points.moment("dbt")  # dbt is building
+        CheckRecord(paths.build_db).remember(results)
+        yield from recalled_check_results(context, paths.build_db, ran=set(results))
         selected = {key.to_user_string() for key in context.selected_asset_keys}
         whole = context.selected_asset_keys == context.assets_def.keys
         build.finish(landed, built_sources(invocation.manifest, landed, selected), whole=whole)
+
+
+def check_id(asset_key: dg.AssetKey, check_name: str) -> str:
+    return f"{asset_key.to_user_string()}:{check_name}"
+
+
+def recorded(result: dg.AssetCheckResult, context: dg.AssetExecutionContext) -> dict:
+    failed_rows = result.metadata.get("dagster_dbt/failed_row_count")
+    return {
+        "passed": result.passed,
+        "severity": result.severity.value,
+        "failed_row_count": getattr(failed_rows, "value", failed_rows),
+        "run_id": context.run.run_id,
+    }
+
+
+def recalled_check_results(
+    context: dg.AssetExecutionContext, build_db: Path, *, ran: set[str]
+) -> Iterator[dg.AssetCheckResult]:
+    """The last recorded result of each planned dbt test this run did not run: its model was not
+    rebuilt, so the data it checked is the data published now (check_record)."""
+    record = CheckRecord(build_db).recalled()
+    for key in context.selected_asset_check_keys:
+        found = record.get(check_id(key.asset_key, key.name))
+        if found is None or check_id(key.asset_key, key.name) in ran:
+            continue
+        metadata = {
+            "result_of_run": found["run_id"],
+            "carried": "not run: its model did not change",
+        }
+        if found.get("failed_row_count") is not None:
+            metadata["dagster_dbt/failed_row_count"] = found["failed_row_count"]
+        yield dg.AssetCheckResult(
+            asset_key=key.asset_key,
+            check_name=key.name,
+            passed=found["passed"],
+            severity=dg.AssetCheckSeverity(found["severity"]),
+            metadata=metadata,
+        )
