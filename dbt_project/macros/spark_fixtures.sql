@@ -1,5 +1,7 @@
 {#-
-    Seeds on Spark. dbt-spark's session connection fills a seed's values into its INSERT as
+    Seeds and unit-test fixtures on Spark.
+
+    Seeds: dbt-spark's session connection fills a seed's values into its INSERT as
     '<value>' without escaping: a name with an apostrophe ('s-Hertogenbosch) breaks the statement
     and an empty cell lands as the text 'None'. This writes each value as a Spark literal instead;
     everything else is dbt-spark's own spark__load_csv_rows.
@@ -37,3 +39,15 @@
         '{{ value | replace('\\', '\\\\') | replace("'", "\\'") }}'
     {%- endif -%}
 {%- endmacro %}
+
+{#- dbt's unit-test fixtures pass a YAML list (gemma_components: ["a"]) to safe_cast as it is,
+    which renders as DuckDB's list literal ['a']; Spark writes array('a'). Anything else as
+    dbt-spark's own spark__safe_cast. -#}
+{% macro spark__safe_cast(field, type) %}
+    {%- if field is sequence and field is not string and field is not mapping -%}
+        cast(array({% for item in field %}{{ spark_seed_literal(item) }}{{ ', ' if not loop.last }}{% endfor %}) as {{ type }})
+    {%- else -%}
+        {%- set field_clean = field.strip('"').strip("'") if (cast_from_string_unsupported_for(type) and field is string) else field -%}
+        cast({{ field_clean }} as {{ type }})
+    {%- endif -%}
+{% endmacro %}
