@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-SPARK_INSTALLED := $(VENV)/.installed-spark
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
@@ -18,6 +17,20 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# dbt-spark and pyspark, for `dbt build --target spark` and tests/test_spark_parity.py (docs/spark.md).
+# A virtualenv of its own: with pyspark importable, Great Expectations imports pyspark.sql.connect,
+# which calls sys.exit(0) in a process started without a main file, such as the ingest's fork server.
+SPARK_VENV := .venv-spark
+SPARK_INSTALLED := $(SPARK_VENV)/.installed
+$(SPARK_INSTALLED): pyproject.toml
+	@command -v java >/dev/null || { echo "Spark needs Java: apt-get install openjdk-17-jre-headless"; exit 1; }
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SPARK_VENV)/bin/python -m pip install --quiet $$($(PYTHON) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["spark"]))')
+	@touch $(SPARK_INSTALLED)
+
+install-spark: $(SPARK_INSTALLED)
+
 manifest: $(INSTALLED)
 	$(BIN)/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
 
@@ -29,13 +42,6 @@ run: $(INSTALLED)
 # The Spark parity and PostgreSQL tests skip, saying why, without Java or PostgreSQL's server
 test: $(INSTALLED)
 	$(BIN)/pytest -n 2 --dist loadfile
-
-# dbt on Spark for the parity test: the `spark` extra (Java comes from the system)
-$(SPARK_INSTALLED): $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
-	@touch $(SPARK_INSTALLED)
-
-install-spark: $(SPARK_INSTALLED)
 
 # only the tests of the scale-out path (docs/scale-out.md): dbt on Spark, the run history on PostgreSQL
 test-scale-out: install-spark

@@ -8,7 +8,7 @@
     {%- if model.resource_type == 'unit_test' -%}
         {#- there ref() names the test's input, a CTE that a query of its own cannot read: read
             the seed the build left in `main` (where dbt_project.yml puts every seed) -#}
-        {%- set seed = api.Relation.create(target.database, 'main', 'ict_categories') -%}
+        {%- set seed = api.Relation.create(target.get('database'), 'main', 'ict_categories') -%}
     {%- else -%}
         {%- set seed = ref('ict_categories') -%}
     {%- endif -%}
@@ -182,5 +182,5 @@
 
 {#- A GEMMA component name as a key: case, accents, spaces and punctuation ignored. -#}
 {% macro component_key(text) -%}
-    regexp_replace(strip_accents(lower({{ text }})), '[^a-z0-9]', '', 'g')
+    {{ regexp_replace_all(strip_accents('lower(' ~ text ~ ')'), '[^a-z0-9]', '') }}
 {%- endmacro %}

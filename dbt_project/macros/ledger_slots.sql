@@ -7,6 +7,25 @@
     Changing the SQL does not show in the rows: the pipeline then runs dbt with --full-refresh.
 -#}
 
+{#- The config of a per-slot model. On Spark the models are tables rebuilt whole: its Parquet
+    tables have no DELETE for the pre-hook (docs/spark.md). -#}
+{% macro ledger_slot_config() %}
+    {{ return(adapter.dispatch('ledger_slot_config')()) }}
+{% endmacro %}
+
+{% macro default__ledger_slot_config() %}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'append',
+        'on_schema_change': 'fail',
+        'pre_hook': '{{ delete_outdated_ledger_slots() }}',
+    }) }}
+{% endmacro %}
+
+{% macro spark__ledger_slot_config() %}
+    {{ return({'materialized': 'table'}) }}
+{% endmacro %}
+
 {#- pre-hook: drop the slots whose rows were built from other inputs than the current ones -#}
 {% macro delete_outdated_ledger_slots() %}
 {% if is_incremental() %}

@@ -42,7 +42,9 @@ series as (
             as benchmark_code,
         applications.*
     from applications
-    left join current_codes using (municipality_code)
+    -- joined on, not using: Spark moves a using key to the front of applications.*, and the
+    -- union is by position
+    left join current_codes on current_codes.municipality_code = applications.municipality_code
 
 ),
 
@@ -70,9 +72,9 @@ totals as (
             as licence_cost_with_users,
         coalesce(sum(users) filter (where is_in_use and licence_cost is not null and users > 0), 0)
             as users_with_cost,
-        count(*) filter (where is_in_use and len(unknown_components) > 0)
+        count(*) filter (where is_in_use and cardinality(unknown_components) > 0)
             as applications_with_unknown_component,
-        count(*) filter (where is_in_use and len(components) = 0 and len(unknown_components) = 0)
+        count(*) filter (where is_in_use and cardinality(components) = 0 and cardinality(unknown_components) = 0)
             as applications_without_component,
         count(*) filter (where is_in_use and licence_cost is null) as applications_without_cost,
         count(*) filter (where is_in_use and hosting is null) as applications_without_hosting
@@ -88,7 +90,7 @@ served as (
         boundaries,
         benchmark_code,
         fiscal_year,
-        unnest(components) as component_name,
+        {{ unnest_array('components') }} as component_name,
         lower(trim(application_name)) as application_key
 
     from series

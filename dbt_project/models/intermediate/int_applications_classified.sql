@@ -24,7 +24,7 @@ named as (
 
     select
         application_line_id,
-        unnest(gemma_components) as component_text
+        {{ unnest_array('gemma_components') }} as component_text
 
     from applications
 
@@ -49,10 +49,10 @@ per_application as (
 
     select
         application_line_id,
-        list_distinct(list(component_name) filter (where component_name is not null))
+        array_distinct(array_agg(component_name) filter (where component_name is not null))
             as components,
-        list_distinct(list(domain) filter (where component_name is not null)) as domains,
-        list(component_text) filter (where component_name is null) as unknown_components
+        array_distinct(array_agg(domain) filter (where component_name is not null)) as domains,
+        array_agg(component_text) filter (where component_name is null) as unknown_components
 
     from matched
     group by application_line_id
@@ -60,17 +60,17 @@ per_application as (
 )
 
 select
-    applications.* exclude (gemma_components),
-    coalesce(list_sort(per_application.components), []) as components,
-    coalesce(list_sort(per_application.domains), []) as domains,
-    coalesce(per_application.unknown_components, []) as unknown_components,
+    applications.* except (gemma_components),
+    coalesce(array_sort(per_application.components), {{ empty_array('varchar') }}) as components,
+    coalesce(array_sort(per_application.domains), {{ empty_array('varchar') }}) as domains,
+    coalesce(per_application.unknown_components, {{ empty_array('varchar') }}) as unknown_components,
     applications.lifecycle_status in ('in_use', 'phasing_out') as is_in_use,
     -- an application still running on 31 December whose contract ended before that day
     applications.lifecycle_status in ('in_use', 'phasing_out')
         and applications.contract_end_date < make_date(applications.fiscal_year, 12, 31)
         as is_contract_ended,
     -- the supplier as one name, whatever its capitals and spaces, for the supplier figures
-    nullif(lower(trim(regexp_replace(applications.supplier, '\s+', ' ', 'g'))), '') as supplier_key
+    nullif(lower(trim({{ regexp_replace_all('applications.supplier', '\s+', ' ') }})), '') as supplier_key
 
 from applications
 left join per_application using (application_line_id)

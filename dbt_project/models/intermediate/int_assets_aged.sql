@@ -28,7 +28,7 @@ dated as (
         coalesce(cycles.is_end_user_device, false) as is_end_user_device,
         coalesce(cycles.is_workstation, false) as is_workstation,
         assets.status = 'in_use' as is_active,
-        cast(assets.purchase_date + to_years(cycles.replacement_years) as date) as replacement_due_date
+        cast({{ dbt.dateadd('year', 'cycles.replacement_years', 'assets.purchase_date') }} as date) as replacement_due_date
 
     from assets
     left join cycles
@@ -38,7 +38,7 @@ dated as (
 
 select
     *,
-    datediff('day', purchase_date, reference_date) / 365.25 as age_years,
+    cast({{ dbt.datediff('purchase_date', 'reference_date', 'day') }} as double) / 365.25 as age_years,
     replacement_due_date <= reference_date as is_past_cycle,
     replacement_due_date <= reference_date + interval 1 year as is_due_within_1_year,
     replacement_due_date <= reference_date + interval 3 year as is_due_within_3_years

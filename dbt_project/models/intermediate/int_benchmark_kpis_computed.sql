@@ -92,14 +92,14 @@ summed as (
         coalesce(current_codes.current_municipality_code, parts.municipality_code)
             as municipality_code,
         parts.fiscal_year,
-        string_agg(parts.municipality_code, ', ' order by parts.municipality_code)
+        {{ ordered_string_agg('parts.municipality_code', "', '", 'parts.municipality_code') }}
             as constituent_codes,
         count(*) as municipalities_delivering,
         {%- for source in sources %}
         count(*) filter (where parts.has_{{ source }}) as municipalities_with_{{ source }},
         bool_or(parts.has_{{ source }}) as has_{{ source }},
-        string_agg(parts.municipality_code || ': ' || parts.{{ source }}_partial_reason, '; '
-                   order by parts.municipality_code) as {{ source }}_partial_reason,
+        {{ ordered_string_agg("parts.municipality_code || ': ' || parts." ~ source ~ "_partial_reason",
+                              "'; '", 'parts.municipality_code') }} as {{ source }}_partial_reason,
         {%- endfor %}
         -- one predecessor without a CBS count makes the total unknown, not smaller
         case when count(parts.inhabitants) = count(*) then sum(parts.inhabitants) end
@@ -143,8 +143,9 @@ current_boundaries as (
 
 unioned as (
 
+    -- the two series list their columns in the same order
     select * from as_reported
-    union all by name
+    union all
     select * from current_boundaries
 
 ),
@@ -165,45 +166,46 @@ kpis as (
         {{ size_label('inhabitants', cbs_size_classes()) }} as size_class,
         -- ICT run by a joint arrangement arrives as one contribution: such a municipality is
         -- compared with its own kind, or its split would distort its size band's medians
-        cast(cost_shared_service_contribution / nullif(ict_cost_total, 0) as double)
+        cast(cast(cost_shared_service_contribution as double) / nullif(ict_cost_total, 0) as double)
             as shared_service_share,
         coalesce(
-            cost_shared_service_contribution / nullif(ict_cost_total, 0)
+            cast(cost_shared_service_contribution as double) / nullif(ict_cost_total, 0)
                 > {{ var('shared_service_threshold') }},
             false
         ) as is_shared_service_municipality,
         case
-            when cost_shared_service_contribution / nullif(ict_cost_total, 0)
+            when cast(cost_shared_service_contribution as double) / nullif(ict_cost_total, 0)
                 > {{ var('shared_service_threshold') }} then 'shared_service'
             else {{ size_label('inhabitants', benchmark_bands()) }}
         end as peer_group,
 
-        -- ledger
+        -- ledger (a ratio of amounts is taken in double: DuckDB divides decimals so, Spark would
+        -- round the quotient to 6 decimals)
         cast(ict_cost_total as decimal(18, 2)) as ict_cost_total,
         cast(ict_cost_total / inhabitants as decimal(18, 2)) as ict_cost_per_inhabitant,
         {%- for category in ict_categories() %}
         cast(cost_{{ category }} as decimal(18, 2)) as cost_{{ category }},
         cast(cost_{{ category }} / inhabitants as decimal(18, 2)) as {{ category }}_per_inhabitant,
         {%- endfor %}
-        cast((cost_own_personnel + cost_hired_personnel) / nullif(ict_cost_total, 0) as double)
+        cast(cast(cost_own_personnel + cost_hired_personnel as double) / nullif(ict_cost_total, 0) as double)
             as personnel_share,
-        cast(cost_hired_personnel / nullif(cost_own_personnel + cost_hired_personnel, 0) as double)
+        cast(cast(cost_hired_personnel as double) / nullif(cost_own_personnel + cost_hired_personnel, 0) as double)
             as hired_in_share_of_personnel,
-        cast(cost_saas_cloud / nullif(cost_software_licences + cost_saas_cloud, 0) as double)
+        cast(cast(cost_saas_cloud as double) / nullif(cost_software_licences + cost_saas_cloud, 0) as double)
             as saas_share_of_software,
-        cast(cost_unclassified / nullif(ict_cost_centre_spend, 0) as double) as unclassified_share,
+        cast(cast(cost_unclassified as double) / nullif(ict_cost_centre_spend, 0) as double) as unclassified_share,
         cast(ict_cost_centre_spend as decimal(18, 2)) as ict_cost_centre_spend,
         case when has_ledger then 'excluding compensable VAT' end as vat_basis,
         cast(case when accounts_without_type = 0 then total_expenditure end as decimal(18, 2))
             as total_expenditure,
         cast(
-            case when accounts_without_type = 0 then ict_cost_total / nullif(total_expenditure, 0) end
+            case when accounts_without_type = 0 then cast(ict_cost_total as double) / nullif(total_expenditure, 0) end
             as double
         ) as ict_cost_share_of_expenditure,
         cast(vat_removed as decimal(18, 2)) as vat_removed,
         -- people versus technology, by the seed's category_group (docs/methodology.md): own and
         -- hired staff and all training against every technology category
-        cast({{ group_cost('people') }} / nullif({{ group_cost('technology') }}, 0) as double)
+        cast(cast({{ group_cost('people') }} as double) / nullif({{ group_cost('technology') }}, 0) as double)
             as people_vs_technology_ratio,
 
         -- people
@@ -227,7 +229,7 @@ kpis as (
         cast(applications_in_use * 100 / nullif(fte, 0) as double) as applications_per_100_fte,
         cast(saas_applications / nullif(applications_with_hosting, 0) as double)
             as saas_share_of_applications,
-        cast(saas_licence_cost / nullif(licence_cost_with_hosting, 0) as double)
+        cast(cast(saas_licence_cost as double) / nullif(licence_cost_with_hosting, 0) as double)
             as saas_share_of_licence_cost,
         cast(licence_cost_in_use / nullif(applications_with_cost, 0) as decimal(18, 2))
             as licence_cost_per_application,
@@ -237,18 +239,18 @@ kpis as (
         cast(applications_in_overlap as bigint) as applications_in_overlap,
         cast(applications_phasing_out as bigint) as applications_phasing_out,
         cast(contracts_ended as bigint) as contracts_ended,
-        cast(top5_supplier_cost / nullif(licence_cost_in_use, 0) as double) as top5_supplier_share,
+        cast(cast(top5_supplier_cost as double) / nullif(licence_cost_in_use, 0) as double) as top5_supplier_share,
         -- the register's licences against the ledger's software licences and SaaS
         cast(cost_software_licences + cost_saas_cloud as decimal(18, 2)) as ledger_software_cost,
         cast(
-            nullif(licence_cost_in_use, 0) / nullif(cost_software_licences + cost_saas_cloud, 0)
+            cast(nullif(licence_cost_in_use, 0) as double) / nullif(cost_software_licences + cost_saas_cloud, 0)
             as double
         ) as licence_register_to_ledger_ratio,
         case
             when not has_applications or not has_ledger then null
             when nullif(licence_cost_in_use, 0) is null
                 or nullif(cost_software_licences + cost_saas_cloud, 0) is null then 'not_comparable'
-            when abs(licence_cost_in_use / (cost_software_licences + cost_saas_cloud) - 1)
+            when abs(cast(licence_cost_in_use as double) / (cost_software_licences + cost_saas_cloud) - 1)
                 <= {{ var('licence_reconciliation_tolerance') }} then 'within_tolerance'
             when licence_cost_in_use > cost_software_licences + cost_saas_cloud
                 then 'register_above_ledger'
@@ -276,7 +278,7 @@ kpis as (
         cast(ict_cost_total / nullif(active_workstations, 0) as decimal(18, 2))
             as ict_cost_per_workstation,
         -- a device without a usable purchase date has no age: it is left out of age and cycle
-        cast(active_device_age_years / nullif(dated_active_devices, 0) as double)
+        cast(cast(active_device_age_years as double) / nullif(dated_active_devices, 0) as double)
             as average_device_age,
         cast(devices_past_cycle / nullif(dated_active_devices, 0) as double) as share_past_cycle,
         cast(replacement_spend_due_1_year as decimal(18, 2)) as replacement_spend_due_1_year,
@@ -288,9 +290,9 @@ kpis as (
         ) as replacement_spend_due_3_years_current_prices,
         case
             when not has_assets then 'no asset register delivered for this year'
-            when due_devices_without_price_index > 0 then format(
+            when due_devices_without_price_index > 0 then {% call format_text() %}
                 '{} devices due within 3 years were bought in a year without a CBS price index',
-                due_devices_without_price_index)
+                due_devices_without_price_index{% endcall %}
             when replacement_spend_due_3_years_current_prices is null
                 then 'no CBS price index for the fiscal year'
         end as replacement_current_prices_missing_reason,
@@ -337,28 +339,28 @@ kpis as (
         cast(courses_without_category as bigint) as courses_without_category,
         cast(courses_of_unknown_category as bigint) as courses_of_unknown_category,
         nullif(concat_ws('; ',
-            case when devices_without_purchase_date > 0 then format(
+            case when devices_without_purchase_date > 0 then {% call format_text() %}
                 '{} of {} devices in use have no usable purchase date: left out of the age, '
                 || 'the share past the cycle and the replacement spend',
-                devices_without_purchase_date, active_devices) end,
-            case when devices_without_purchase_price > 0 then format(
+                devices_without_purchase_date, active_devices{% endcall %} end,
+            case when devices_without_purchase_price > 0 then {% call format_text() %}
                 '{} devices in use have no usable purchase price: left out of the replacement spend',
-                devices_without_purchase_price) end,
-            case when devices_of_unknown_kind > 0 then format(
+                devices_without_purchase_price{% endcall %} end,
+            case when devices_of_unknown_kind > 0 then {% call format_text() %}
                 '{} devices in use are of a kind the register names in words the benchmark does '
                 || 'not know: counted as other, not as workstations',
-                devices_of_unknown_kind) end
+                devices_of_unknown_kind{% endcall %} end
         ), '') as hardware_left_out_reason,
         nullif(concat_ws('; ',
-            case when courses_without_hours > 0 then format(
+            case when courses_without_hours > 0 then {% call format_text() %}
                 '{} of {} courses have no usable hours: left out of the training hours',
-                courses_without_hours, courses) end,
-            case when courses_without_category > 0 then format(
+                courses_without_hours, courses{% endcall %} end,
+            case when courses_without_category > 0 then {% call format_text() %}
                 '{} courses have no usable category: left out of the ICT share of the hours',
-                courses_without_category) end,
-            case when courses_of_unknown_category > 0 then format(
+                courses_without_category{% endcall %} end,
+            case when courses_of_unknown_category > 0 then {% call format_text() %}
                 '{} courses have a category the benchmark does not know: counted as not ICT',
-                courses_of_unknown_category) end
+                courses_of_unknown_category{% endcall %} end
         ), '') as training_left_out_reason
 
     from unioned
@@ -388,17 +390,17 @@ qualified as (
                 '{{ kpi.zero_reason }}'
             )
             {%- for source in kpi.sources if source != 'inhabitants' %}
-            when municipalities_with_{{ source }} < municipalities_expected then format(
+            when municipalities_with_{{ source }} < municipalities_expected then {% call format_text() %}
                 '{} of {} municipalities within the current boundaries delivered {}',
                 municipalities_with_{{ source }}, municipalities_expected, '{{ source_label[source] }}'
-            )
+            {% endcall %}
             when {{ source }}_partial_reason is not null then {{ source }}_partial_reason
             {%- endfor %}
             {%- if 'ledger' in kpi.sources %}
-            when unclassified_share > {{ var('max_unclassified_share') }} then format(
+            when unclassified_share > {{ var('max_unclassified_share') }} then {% call format_text() %}
                 '{}% of the spend in ICT cost centres is unclassified (more than {}%)',
                 round(100 * unclassified_share, 1), {{ var('max_unclassified_share') * 100 }}
-            )
+            {% endcall %}
             {%- endif %}
         end as {{ kpi.name }}_quality_reason{{ ',' if not loop.last }}
         {%- endfor %}
@@ -408,7 +410,7 @@ qualified as (
 )
 
 select
-    * exclude ({% for source in sources %}{{ source }}_partial_reason{{ ', ' if not loop.last }}{% endfor %}),
+    * except ({% for source in sources %}{{ source }}_partial_reason{{ ', ' if not loop.last }}{% endfor %}),
     {%- for kpi in headline_kpis() %}
     case
         when {{ kpi.name }} is null then 'missing'

@@ -131,7 +131,7 @@ hardware as (
             as devices_without_purchase_date,
         count(*) filter (where is_active and purchase_price is null)
             as devices_without_purchase_price,
-        count(*) filter (where is_active and list_contains(gaps, 'asset_class_unknown'))
+        count(*) filter (where is_active and array_contains(gaps, 'asset_class_unknown'))
             as devices_of_unknown_kind,
         coalesce(sum(purchase_price) filter (where is_active and is_due_within_1_year), 0)
             as replacement_spend_due_1_year,
@@ -209,10 +209,10 @@ select
     municipality_years.municipality_code,
     municipality_years.fiscal_year,
     inhabitants.inhabitants,
-    spend.* exclude (municipality_code, fiscal_year),
-    expenditure.* exclude (municipality_code, fiscal_year),
-    hardware.* exclude (municipality_code, fiscal_year),
-    people.* exclude (municipality_code, fiscal_year),
+    spend.* except (municipality_code, fiscal_year),
+    expenditure.* except (municipality_code, fiscal_year),
+    hardware.* except (municipality_code, fiscal_year),
+    people.* except (municipality_code, fiscal_year),
     spend.municipality_code is not null as has_ledger,
     hardware.municipality_code is not null as has_assets,
     people.municipality_code is not null as has_training,
@@ -226,8 +226,8 @@ select
     case
         when {{ delivered }}.municipality_code is null then null
         when load_status.{{ kind }}_status = 'partially_accepted'
-            then format('{} partially accepted: {} rows quarantined', '{{ label }}',
-                        load_status.{{ kind }}_rows_quarantined)
+            then {% call format_text() %}'{} partially accepted: {} rows quarantined', '{{ label }}',
+                        load_status.{{ kind }}_rows_quarantined{% endcall %}
     end as {{ kind }}_partial_reason{{ ',' if not loop.last }}
     {%- endfor %}
 

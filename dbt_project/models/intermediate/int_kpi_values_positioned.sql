@@ -95,7 +95,7 @@ select
     end as value_real,
     case
         when not is_monetary then null
-        when price_index is null then format('no CBS price index for {}', fiscal_year)
+        when price_index is null then {% call format_text() %}'no CBS price index for {}', fiscal_year{% endcall %}
         when base_price_index is null
             then 'no CBS price index for the base year {{ base_year }}'
     end as real_terms_missing_reason

@@ -16,12 +16,7 @@
     Rebuilt per municipality-year: only slots whose ledger or mapping changed (macros/ledger_slots).
 -#}
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_outdated_ledger_slots() }}",
-) }}
+{{ config(**ledger_slot_config()) }}
 
 with
 
@@ -104,7 +99,7 @@ matches as (
                 rules.account_to is not null
                 and rules.account_from_number is not null
                 and rules.account_to_number is not null
-                and try_cast(lines.account_code as hugeint)
+                and try_cast(lines.account_code as {{ type_account_number() }})
                     between rules.account_from_number and rules.account_to_number
             )
             or (
@@ -151,12 +146,12 @@ classified as (
             when ict_cost_centres.cost_centre is not null then 'unclassified'
         end as category,
         case
-            when lines.account_type = 'B' and best_match.category <> 'not_ict' then format(
+            when lines.account_type = 'B' and best_match.category <> 'not_ict' then {% call format_text() %}
                 'mapping rule on row {} makes balance-sheet account {} {}: an investment is not '
                 || 'a cost, it reaches the exploitation as capital charges (map the depreciation '
                 || 'account as capital_charges)',
                 best_match.rule_row, lines.account_code, best_match.category
-            )
+            {% endcall %}
         end as refused_reason
 
     from line_keys as lines

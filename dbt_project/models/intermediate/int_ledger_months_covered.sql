@@ -28,8 +28,8 @@ months as (
         slots.municipality_code,
         slots.fiscal_year,
         coalesce(
-            list_sort(list(distinct lines.booking_month) filter (lines.booking_month is not null)),
-            []::integer[]
+            array_sort(array_agg(distinct lines.booking_month) filter (where lines.booking_month is not null)),
+            {{ empty_array('integer') }}
         ) as months_with_lines
 
     from slots
@@ -43,11 +43,9 @@ months as (
 select
     municipality_code,
     fiscal_year,
-    cast(12 - len(months_with_lines) as integer) as months_without_lines,
+    cast(12 - cardinality(months_with_lines) as integer) as months_without_lines,
     nullif(
-        array_to_string(
-            list_filter(range(1, 13), lambda m: not list_contains(months_with_lines, m)), ', '
-        ),
+        {{ array_to_text(integers_not_in('months_with_lines', 1, 12), "', '") }},
         ''
     ) as missing_months
 

@@ -66,7 +66,7 @@ final_successors as (
 
     select
         municipality_code,
-        arg_max(current_municipality_code, depth) as current_municipality_code
+        max_by(current_municipality_code, depth) as current_municipality_code
 
     from chains
     group by municipality_code

@@ -1,6 +1,6 @@
 {#-
     Peer statistics per series, year, peer group and KPI, over the municipalities whose figure is
-    complete (partial and missing figures stay out). Percentiles are DuckDB's quantile_cont: linear
+    complete (partial and missing figures stay out). Percentiles are percentile_cont (DuckDB's quantile_cont): linear
     interpolation between the two nearest values (as Excel PERCENTILE.INC and numpy's default).
     A group with fewer than min_peer_group_size complete figures gets NULL statistics and a reason,
     so that no single municipality can be read out of it. A shared-service municipality is in the
@@ -27,34 +27,36 @@ structure_groups as (
 
 memberships as (
 
-    select * exclude (peer_group), 'benchmark_band' as peer_group_type, size_band as peer_group
+    select * except (peer_group), 'benchmark_band' as peer_group_type, size_band as peer_group
     from kpi_values
     where size_band is not null and not is_shared_service_municipality
 
     union all
 
-    select * exclude (peer_group), 'size_class' as peer_group_type, size_class as peer_group
+    select * except (peer_group), 'size_class' as peer_group_type, size_class as peer_group
     from kpi_values
     where size_class is not null and not is_shared_service_municipality
 
     union all
 
-    select * exclude (peer_group), 'structure' as peer_group_type, 'shared_service' as peer_group
+    select * except (peer_group), 'structure' as peer_group_type, 'shared_service' as peer_group
     from kpi_values
     where is_shared_service_municipality
 
     union all
 
     select
-        kpi_values.* exclude (peer_group),
+        kpi_values.* except (peer_group),
         'structure' as peer_group_type,
         structure_groups.structure_group as peer_group
     from kpi_values
-    inner join structure_groups using (municipality_code)
+    -- joined on, not using: Spark moves a using key to the front of kpi_values.*, and the union
+    -- is by position
+    inner join structure_groups on structure_groups.municipality_code = kpi_values.municipality_code
 
     union all
 
-    select * exclude (peer_group), 'national' as peer_group_type, 'national' as peer_group
+    select * except (peer_group), 'national' as peer_group_type, 'national' as peer_group
     from kpi_values
 
 ),
@@ -69,9 +71,9 @@ aggregated as (
         kpi,
         count(*) as municipalities_in_group,
         count(value) filter (where is_peer_eligible) as n,
-        quantile_cont(value, 0.25) filter (where is_peer_eligible) as p25,
-        quantile_cont(value, 0.50) filter (where is_peer_eligible) as median,
-        quantile_cont(value, 0.75) filter (where is_peer_eligible) as p75
+        percentile_cont(0.25) within group (order by value) filter (where is_peer_eligible) as p25,
+        percentile_cont(0.50) within group (order by value) filter (where is_peer_eligible) as median,
+        percentile_cont(0.75) within group (order by value) filter (where is_peer_eligible) as p75
 
     from memberships
     group by boundaries, fiscal_year, peer_group_type, peer_group, kpi
@@ -97,11 +99,11 @@ select
     n < {{ minimum }} as is_suppressed,
     case
         when n = 0 then 'no municipality in the group has a complete figure'
-        when n < {{ minimum }} then format(
+        when n < {{ minimum }} then {% call format_text() %}
             'fewer than {} municipalities with a complete figure (n = {}): suppressed so that '
             || 'no single municipality can be read out of the group',
             {{ minimum }}, n
-        )
+        {% endcall %}
     end as suppression_reason
 
 from aggregated

@@ -26,7 +26,7 @@ select
         as categorised_training_hours,
     count(course) filter (where hours is null) as courses_without_hours,
     count(course) filter (where course_category is null) as courses_without_category,
-    count(course) filter (where list_contains(gaps, 'course_category_unknown'))
+    count(course) filter (where array_contains(gaps, 'course_category_unknown'))
         as courses_of_unknown_category,
     cast(coalesce(sum(cost), 0) as decimal(18, 2)) as training_cost
 

@@ -24,7 +24,7 @@ served as (
     select
         municipality_code,
         fiscal_year,
-        unnest(components) as component_name,
+        {{ unnest_array('components') }} as component_name,
         application_name,
         lower(trim(application_name)) as application_key,
         licence_cost
@@ -39,7 +39,7 @@ select
     served.component_name,
     components.domain as gemma_domain,
     cast(count(distinct served.application_key) as bigint) as applications_in_use,
-    string_agg(distinct served.application_name, '; ' order by served.application_name)
+    {{ ordered_string_agg('served.application_name', "'; '", 'served.application_name', distinct=true) }}
         as application_names,
     cast(sum(served.licence_cost) as decimal(18, 2)) as licence_cost
 

@@ -25,7 +25,7 @@ select
     is_past_cycle,
     is_due_within_1_year,
     is_due_within_3_years,
-    array_to_string(gaps, ', ') as gaps,
+    {{ array_to_text('gaps', "', '") }} as gaps,
     delivery_id,
     source_file,
     source_row

@@ -3,12 +3,7 @@
     Rebuilt per municipality-year: only slots whose ledger or mapping changed (macros/ledger_slots).
 -#}
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_outdated_ledger_slots() }}",
-) }}
+{{ config(**ledger_slot_config()) }}
 
 with
 

@@ -21,7 +21,7 @@ current_municipalities as (
     select
         current_municipality_code as municipality_code,
         any_value(current_municipality_name) as municipality_name,
-        arg_max(province_name, reference_year) filter (where is_current) as province_name
+        max_by(province_name, reference_year) filter (where is_current) as province_name
 
     from {{ ref('int_municipality_years_resolved') }}
     group by current_municipality_code

@@ -25,7 +25,7 @@ select
     results.rows_quarantined,
     results.rows_with_gaps,
     results.rows_read = results.rows_landed + results.rows_quarantined as accounting_closes,
-    array_to_string(results.failed_expectations, ', ') as failed_expectations,
+    {{ array_to_text('results.failed_expectations', "', '") }} as failed_expectations,
     results.message,
     results.contract_version,
     -- of the ledger the mart holds for the slot (the last good one when this file was refused)

@@ -17,8 +17,8 @@ renamed as (
         -- rule
         account_from,
         account_to,
-        try_cast(account_from as hugeint) as account_from_number,
-        try_cast(account_to as hugeint) as account_to_number,
+        try_cast(account_from as {{ type_account_number() }}) as account_from_number,
+        try_cast(account_to as {{ type_account_number() }}) as account_to_number,
         cost_centre,
         category,
         note

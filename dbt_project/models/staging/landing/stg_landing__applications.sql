@@ -15,14 +15,14 @@ renamed as (
         cast(fiscal_year as integer) as fiscal_year,
         source_file,
         source_row,
-        delivery_id || ':' || cast(source_row as varchar) as application_line_id,
+        delivery_id || ':' || cast(source_row as {{ dbt.type_string() }}) as application_line_id,
 
         -- attributes
         application_name,
         supplier,
         version,
         -- a blank cell lands as null when its row was checked with gaps; [] means the same
-        coalesce(gemma_components, []::varchar[]) as gemma_components,
+        coalesce(gemma_components, {{ empty_array('varchar') }}) as gemma_components,
         hosting,
         department,
         lifecycle_status,

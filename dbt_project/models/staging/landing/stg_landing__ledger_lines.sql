@@ -15,7 +15,7 @@ renamed as (
         cast(fiscal_year as integer) as fiscal_year,
         source_file,
         source_row,
-        delivery_id || ':' || cast(source_row as varchar) as ledger_line_id,
+        delivery_id || ':' || cast(source_row as {{ dbt.type_string() }}) as ledger_line_id,
         journal,
         transaction_id,
         line_number,
