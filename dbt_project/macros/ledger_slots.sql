@@ -7,8 +7,10 @@
     Changing the SQL does not show in the rows: the pipeline then runs dbt with --full-refresh.
 -#}
 
-{#- The config of a per-slot model. On Spark the models are tables rebuilt whole: its Parquet
-    tables have no DELETE for the pre-hook (docs/spark.md). -#}
+{#- The config of a per-slot model. DuckDB deletes the outdated slots' rows and appends the
+    rebuilt ones; Spark's Parquet tables have no DELETE, so there each slot is a partition: the
+    rebuilt slots overwrite theirs (insert_overwrite, dynamic) and the pre-hook drops the partitions
+    of slots whose delivery went away (docs/spark.md). -#}
 {% macro ledger_slot_config() %}
     {{ return(adapter.dispatch('ledger_slot_config')()) }}
 {% endmacro %}
@@ -23,11 +25,22 @@
 {% endmacro %}
 
 {% macro spark__ledger_slot_config() %}
-    {{ return({'materialized': 'table'}) }}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'insert_overwrite',
+        'partition_by': ['municipality_code', 'fiscal_year'],
+        'file_format': 'parquet',
+        'on_schema_change': 'fail',
+        'pre_hook': '{{ delete_outdated_ledger_slots() }}',
+    }) }}
 {% endmacro %}
 
 {#- pre-hook: drop the slots whose rows were built from other inputs than the current ones -#}
 {% macro delete_outdated_ledger_slots() %}
+    {{ return(adapter.dispatch('delete_outdated_ledger_slots')()) }}
+{% endmacro %}
+
+{% macro default__delete_outdated_ledger_slots() %}
 {% if is_incremental() %}
 delete from {{ this }} as built
 where not exists (
@@ -38,6 +51,22 @@ where not exists (
         and versions.delivery_id = built.delivery_id
         and versions.mapping_delivery_id is not distinct from built.mapping_delivery_id
 )
+{% endif %}
+{% endmacro %}
+
+{#- Only the slots that are gone: a slot that changed is overwritten by the insert -#}
+{% macro spark__delete_outdated_ledger_slots() %}
+{% if execute and is_incremental() %}
+    {% set gone = run_query(
+        "select distinct municipality_code, fiscal_year from " ~ this
+        ~ " except select municipality_code, fiscal_year from " ~ ref('int_ledger_slot_versions')
+    ) %}
+    {% if gone.rows | length > 0 %}
+alter table {{ this }} drop if exists
+        {%- for slot in gone.rows %}
+    partition (municipality_code = '{{ slot[0] }}', fiscal_year = {{ slot[1] }}){{ "," if not loop.last }}
+        {%- endfor %}
+    {% endif %}
 {% endif %}
 {% endmacro %}
 
