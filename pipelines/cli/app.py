@@ -293,7 +293,7 @@ def demo_data(
         float | None,
         typer.Option(
             help="National scale instead of the demo: all 342 municipalities, volumes by "
-            "inhabitants; 1 is about 10 million ledger lines (1 GB). Write it outside the "
+            "inhabitants; 1 is about 10 million ledger lines (2 GB). Write it outside the "
             "repository."
         ),
     ] = None,
