@@ -378,12 +378,13 @@ class Steps:
 
     def run(self, name: str, argv: list[str], out: Path | None = None, rows: int = 0) -> dict:
         self.log(f"measuring {name} ...")
+        started = time.time()
         measurement = measure(name, argv, self.work / "logs" / f"{name}.log", self.env)
         output = _child_result(measurement, out)
         measurement.rows = rows
         measurement.details = {k: v for k, v in output.items() if k != "ict_total"}
         if argv[0].endswith("ictbench"):
-            measurement.details["stages"] = run_stages(self.env, measurement.wall_s)
+            measurement.details["stages"] = run_stages(self.env, measurement.wall_s, started)
         self.measurements[name], self.outputs[name] = measurement, output
         self.log(
             f"  {name}: {measurement.wall_s} s wall, {measurement.cpu_s} s CPU, "
@@ -392,10 +393,11 @@ class Steps:
         return output
 
 
-def run_stages(env: dict[str, str], wall_s: float) -> dict:
-    """The latest run's stages, read from its Dagster instance in a child (bench/stages.py)."""
+def run_stages(env: dict[str, str], wall_s: float, started: float) -> dict:
+    """The stages of the run started after `started`, read from its Dagster instance in a child
+    (bench/stages.py)."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.stages", env["DAGSTER_HOME"], str(wall_s)],
+        [sys.executable, "-m", "bench.stages", env["DAGSTER_HOME"], str(wall_s), str(started)],
         env=env,
         capture_output=True,
         text=True,

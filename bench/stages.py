@@ -1,8 +1,9 @@
 """Where a run's time goes, from what the run records anyway: the Dagster run and step timings of
 its event log and dagster-dbt's per-model execution duration. Nothing is instrumented for it.
 
-`python -m bench.stages DAGSTER_HOME WALL_S` prints the stages of the latest run as JSON; the bench
-calls it in a child after each project run (the instance is the run's own).
+`python -m bench.stages DAGSTER_HOME WALL_S STARTED` prints the stages of the latest run as JSON, or
+says that no run was started after STARTED (a run with nothing new starts none); the bench calls it
+in a child after each project run (the instance is the run's own).
 """
 
 from __future__ import annotations
@@ -33,15 +34,19 @@ def stage_of(step_key: str) -> str:
     return "other steps"
 
 
-def latest_run_stages(dagster_home: Path, wall_s: float) -> dict:
-    """Seconds per stage of the instance's latest run; start-up is the process's wall time outside
-    the run (imports, planning, the summary printed after it)."""
+NO_RUN = "no Dagster run (nothing changed since the last run)"
+
+
+def latest_run_stages(dagster_home: Path, wall_s: float, started: float = 0.0) -> dict:
+    """Seconds per stage of the instance's latest run, if it started after `started` (epoch
+    seconds); start-up is the process's wall time outside the run (imports, planning, the summary
+    printed after it)."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         records = instance.get_run_records(limit=1)
-        if not records:
-            return {}
+        if not records or (records[0].start_time or 0) < started:
+            return {"job": NO_RUN, "start-up and summary (outside the run)": round(wall_s, 2)}
         record = records[0]
         run_s = (record.end_time or 0) - (record.start_time or 0)
         steps = instance.get_run_step_stats(record.dagster_run.run_id)
@@ -84,4 +89,4 @@ def _model_durations(instance, run_id: str) -> list[tuple[str, float]]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(latest_run_stages(Path(sys.argv[1]), float(sys.argv[2]))))
+    print(json.dumps(latest_run_stages(Path(sys.argv[1]), *map(float, sys.argv[2:4]))))

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -89,6 +90,7 @@ def run(
     the previous mart stays; 2: nothing ran (no drop zone, a reference file missing); 3: published,
     with deliveries rejected, partially accepted or refused (listed at the end)."""
     from pipelines.cli.preflight import drop_zone_problem, reference_problem
+    from pipelines.publish import up_to_date
     from pipelines.transform import dbt_server
 
     paths = _paths(data_raw, warehouse)
@@ -96,6 +98,11 @@ def run(
     if problem := drop_zone_problem(paths, given=given) or reference_problem(paths):
         errors.print(problem, style="red", soft_wrap=True, highlight=False)
         raise typer.Exit(ExitCode.USAGE)
+    # taken before the run: a file changed while it runs makes the next run a real one
+    inputs = up_to_date.inputs_fingerprint(paths)
+    if not full and (last := up_to_date.unchanged_since_last_run(paths, inputs)):
+        raise typer.Exit(_nothing_changed(paths, last, warehouse_given=warehouse is not None))
+    up_to_date.forget(paths)
     # Dagster stops its log-tailing helpers with SIGTERM; started under nohup or from a script
     # that ignores it, they would outlive the run and hold its output open.
     if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
@@ -137,8 +144,9 @@ def run(
                 console.print(warning, style="yellow", soft_wrap=True, highlight=False)
     _report_checks(result)
     summary = RunSummary(published=result.success, problems=problems(paths))
-    status_command = "ictbench status" + (f" --warehouse {paths.warehouse}" if warehouse else "")
+    status_command = _status_command(paths, warehouse_given=warehouse is not None)
     if result.success:
+        up_to_date.remember(paths, inputs, result.run_id, map(asdict, summary.problems))
         count = print_benchmark(paths.published_db, console)
         if result.asset_materializations_for_node("published_benchmark"):
             console.print(f"Published {paths.published_db} ({count} municipality-years).")
@@ -163,6 +171,30 @@ def run(
         if not verbose:
             errors.print(f"What dbt printed: {paths.run_log}", soft_wrap=True, highlight=False)
     raise typer.Exit(summary.exit_code)
+
+
+def _status_command(paths: Paths, *, warehouse_given: bool) -> str:
+    return "ictbench status" + (f" --warehouse {paths.warehouse}" if warehouse_given else "")
+
+
+def _nothing_changed(paths: Paths, last, *, warehouse_given: bool) -> ExitCode:
+    """What a run with nothing new prints: the benchmark as published and the last run's refusals,
+    which still stand (their files are as they were)."""
+    from pipelines.cli.run_summary import Problem, RunSummary
+    from pipelines.report.console import print_benchmark
+
+    count = print_benchmark(paths.published_db, console)
+    console.print(
+        f"Nothing changed since run {last.run_id[:8]} finished ({last.finished}): "
+        f"{paths.published_db} ({count} municipality-years) is as it was; no run was started "
+        "(`--full` runs one anyway).",
+        soft_wrap=True,
+        highlight=False,
+    )
+    summary = RunSummary(published=True, problems=[Problem(**p) for p in last.problems])
+    for line in summary.lines(_status_command(paths, warehouse_given=warehouse_given)):
+        console.print(line, style="yellow", soft_wrap=True, highlight=False)
+    return summary.exit_code
 
 
 # the run summary lists the deliveries behind this check, each with its reason
