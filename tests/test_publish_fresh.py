@@ -1,4 +1,5 @@
-"""The published file is written fresh: its bytes hold its tables and nothing freed or dropped."""
+"""The published file is written fresh, or updated from a copy of the published one: its bytes hold
+its tables, never the build's other schemas nor rows deleted there."""
 
 import os
 import shutil
@@ -108,7 +109,10 @@ def test_a_version_published_by_a_copy_is_written_fresh_once(build: Path):
     assert version.stat().st_ino == inode
 
 
-def test_a_failed_write_leaves_the_published_file_and_no_staging_file(build: Path, monkeypatch):
+@pytest.mark.parametrize("path", ["fresh", "update"])
+def test_a_failed_write_leaves_the_published_file_and_no_staging_file(
+    build: Path, monkeypatch, path: str
+):
     published = build.parent.parent / "benchmark.duckdb"
     publish(build, published)
     before = published.read_bytes()
@@ -116,8 +120,135 @@ def test_a_failed_write_leaves_the_published_file_and_no_staging_file(build: Pat
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("pipelines.publish.publish._write_fresh", broken)
+    broken_step = "_write_fresh" if path == "fresh" else "update_to_build"
+    monkeypatch.setattr(f"pipelines.publish.publish.{broken_step}", broken)
     with pytest.raises(RuntimeError):
-        publish(build, published)
+        publish(build, published, fresh=path == "fresh")
     assert published.read_bytes() == before
     assert not [p for p in os.listdir(published.parent) if p.endswith(".new")]
+
+
+# --- a copy of the published file, updated -------------------------------------------------------
+
+RETRACTED = "retracted-description"
+
+
+def make_ledger_build(path: Path) -> None:
+    """A build with ledger lines of three municipality-years and a small table."""
+    with duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_VERSION}) as c:
+        c.execute("CREATE SCHEMA intermediate")
+        c.execute(f"CREATE TABLE intermediate.employees AS SELECT '{SECRET}' AS employee_key")
+        c.execute(
+            "CREATE TABLE fct_ict_cost_line AS SELECT code AS municipality_code, year AS "
+            "fiscal_year, i AS source_row, 'line ' || i AS description, i * 1.5 AS amount "
+            "FROM (VALUES ('GM0363', 2023), ('GM0363', 2024), ('GM0599', 2024)) s(code, year), "
+            "range(2000) r(i)"
+        )
+        c.execute("CREATE TABLE ict_benchmark AS SELECT 'GM0363' AS municipality_code, 1.0 AS x")
+        c.execute("COMMENT ON TABLE ict_benchmark IS 'The benchmark'")
+        c.execute("CHECKPOINT")
+
+
+def published_rows(path: Path) -> dict[str, list]:
+    with duckdb.connect(str(path), read_only=True) as c:
+        return {
+            table: sorted(c.execute(f'SELECT * FROM "{table}"').fetchall())
+            for (table,) in c.execute("SHOW TABLES").fetchall()
+        }
+
+
+@pytest.fixture
+def ledger_build(tmp_path: Path) -> tuple[Path, Path]:
+    (tmp_path / "build").mkdir()
+    path = tmp_path / "build" / "benchmark.duckdb"
+    make_ledger_build(path)
+    published = tmp_path / "benchmark.duckdb"
+    assert publish(path, published).how == "written fresh"  # the first file
+    return path, published
+
+
+def test_a_changed_municipality_year_is_written_again_and_nothing_else(ledger_build):
+    build, published = ledger_build
+    exported = published.parent / "export" / "fct_ict_cost_line"
+    inodes = {p.name: p.stat().st_ino for p in exported.glob("GM*.parquet")}
+    with duckdb.connect(str(build)) as c:
+        c.execute(
+            f"UPDATE fct_ict_cost_line SET description = '{RETRACTED}' "
+            "WHERE municipality_code = 'GM0599'"
+        )
+        c.execute("UPDATE ict_benchmark SET x = 2.0")
+    result = publish(build, published)
+    assert result.how.startswith("updated")
+    assert result.changes.slots == {"fct_ict_cost_line": [("GM0599", 2024)]}
+    assert result.changes.tables == {"ict_benchmark"}
+    assert published_rows(published) == published_rows_of_build(build)
+    assert SECRET.encode() not in published.read_bytes()
+    # the export: GM0363's file kept as it was (the same file), GM0599's written again
+    after = {p.name: p.stat().st_ino for p in exported.glob("GM*.parquet")}
+    assert after["GM0363.parquet"] == inodes["GM0363.parquet"]
+    assert after["GM0599.parquet"] != inodes["GM0599.parquet"]
+    with duckdb.connect() as c:
+        assert c.execute(
+            f"SELECT count(*) FROM '{exported}/GM0599.parquet' WHERE description = '{RETRACTED}'"
+        ).fetchone() == (2000,)
+        assert (
+            c.execute(f"SELECT max(x) FROM '{exported.parent}/ict_benchmark.parquet'").fetchone()[0]
+            == 2
+        )
+
+    # the description put back: an update; `--full` then makes a new file with nothing of
+    # earlier versions in its bytes
+    with duckdb.connect(str(build)) as c:
+        c.execute("UPDATE fct_ict_cost_line SET description = 'line ' || source_row")
+    assert publish(build, published).how.startswith("updated")
+    assert published_rows(published) == published_rows_of_build(build)
+    assert publish(build, published, fresh=True).how == "written fresh"
+    assert RETRACTED.encode() not in published.read_bytes()
+    assert published_rows(published) == published_rows_of_build(build)
+
+    # a municipality gone: its rows and its export file
+    with duckdb.connect(str(build)) as c:
+        c.execute("DELETE FROM fct_ict_cost_line WHERE municipality_code = 'GM0599'")
+    publish(build, published)
+    assert published_rows(published) == published_rows_of_build(build)
+    assert not (exported / "GM0599.parquet").exists()
+    assert (exported / "GM0363.parquet").exists()
+
+
+def test_a_copy_with_too_much_freed_space_is_not_published(ledger_build, monkeypatch):
+    build, published = ledger_build
+    monkeypatch.setattr("pipelines.publish.publish.MAX_FREE_SHARE", -1.0)
+    assert publish(build, published).how == "written fresh"
+
+
+def published_rows_of_build(build: Path) -> dict[str, list]:
+    with duckdb.connect(str(build), read_only=True) as c:
+        return {
+            table: sorted(c.execute(f'SELECT * FROM main."{table}"').fetchall())
+            for (table,) in c.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+            ).fetchall()
+        }
+
+
+def test_a_new_column_comment_or_table_makes_a_new_file(ledger_build):
+    build, published = ledger_build
+    with duckdb.connect(str(build)) as c:
+        c.execute("COMMENT ON COLUMN ict_benchmark.x IS 'A figure'")
+    assert publish(build, published).how == "written fresh"
+    with duckdb.connect(str(build)) as c:
+        c.execute("CREATE TABLE dim_new AS SELECT 1 AS y")
+    assert publish(build, published).how == "written fresh"
+    assert published_rows(published)["dim_new"] == [(1,)]
+    assert publish(build, published).how.startswith("updated")
+
+
+def test_versions_made_here_are_not_written_again(ledger_build):
+    build, published = ledger_build
+    for _ in range(3):
+        publish(build, published)
+    versions = sorted((published.parent / "versions").glob("benchmark-*.duckdb"))
+    inodes = [v.stat().st_ino for v in versions]
+    publish(build, published)
+    kept = {v.stat().st_ino for v in (published.parent / "versions").glob("benchmark-*.duckdb")}
+    assert set(inodes[1:]) <= kept  # the oldest went, the others are the same files

@@ -65,7 +65,12 @@ def ensure_pseudonym_key(paths: Paths) -> None:
         )
 
 
-FULL_REFRESH = {"ops": {"benchmark_models": {"config": {"full_refresh": True}}}}
+FULL_REFRESH = {
+    "ops": {
+        "benchmark_models": {"config": {"full_refresh": True}},
+        "published_benchmark": {"config": {"fresh": True}},
+    }
+}
 
 
 @app.command()

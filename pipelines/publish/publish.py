@@ -1,49 +1,62 @@
-"""Publish the mart: write the BI tables into a brand-new file, then move it over the published one.
+"""Publish the mart: make a new file with the BI tables of the build, then move it over the published
+one.
 
-BI readers open warehouse/benchmark.duckdb read-only. The pipeline never opens that file: it builds
-in warehouse/build/, creates a new file in the format DuckDB 1.5 clients read, writes into it only
-the BI-facing schema's tables and views (with their comments) from the build, checkpoints it and
-renames it into place. A reader that has the old file open keeps reading the old version; the next
-open sees the new one. Nothing ever sees half a file.
+BI readers open warehouse/benchmark.duckdb read-only. The pipeline never writes that file: it
+builds in warehouse/build/, makes a new file in the format DuckDB 1.5 clients read, checkpoints it
+and renames it into place. A reader that has the old file open keeps reading the old version; the
+next open sees the new one. Nothing ever sees half a file.
 
-The file is written fresh, never copied from the build: DuckDB does not clear the blocks a dropped
-or rewritten table leaves free, so a copy would keep the intermediate tables (employee pseudonyms,
-department names the mart suppresses) readable in its bytes. The new file holds only what its
-tables show, and so does every version kept of it.
+The new file is never a copy of the build: DuckDB does not clear the blocks a dropped or rewritten
+table leaves free, so a copy would keep the intermediate tables (employee pseudonyms, department
+names the mart suppresses) readable in its bytes. It is either written fresh, holding only what
+its tables show, or (update.py) a copy of the published file with only what differs from the
+build written again, whose freed space can hold rows earlier versions published and nothing else.
+A file is written fresh when there is none yet, when the tables or their comments changed, when
+freed space passes a quarter of the file, and when asked (`ictbench run --full`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from pipelines.publish.export import export_parquet
+from pipelines.publish.export import Changes, export_parquet
+from pipelines.publish.publication import publication
+from pipelines.publish.sql import literal, name
+from pipelines.publish.update import MAX_FREE_SHARE, update_to_build
 from pipelines.settings import duckdb_memory_limit
 from pipelines.storage import stop_points
 from pipelines.storage.duckdb_format import (
     STORAGE_VERSION,
     connected_storage_version,
     in_bi_storage_format,
+    storage_version,
 )
+from pipelines.storage.files import read_json, write_json_atomic
 from pipelines.storage.litter import owned_prefix
 
 BI_SCHEMA = "main"
 VERSIONS_KEPT = 3
+# inodes of the files this code made (fresh or updated): kept versions that are not among them
+# were published by a copy of the build and are written fresh once
+WRITTEN_HERE = ".written_here.json"
 
 
 @dataclass(frozen=True)
 class Published:
     path: Path
     tables: dict[str, int]
+    how: str = "written fresh"
+    changes: Changes | None = None  # None: everything written
 
 
-def publish(build_db: Path, published_db: Path) -> Published:
-    """Write the BI-facing tables of the build into a new file and move it over the published one."""
+def publish(build_db: Path, published_db: Path, *, fresh: bool = False) -> Published:
+    """Make a new file with the BI-facing tables of the build and move it over the published one."""
     staging = published_db.with_name(owned_prefix(f".{published_db.name}") + "new")
     staging.unlink(missing_ok=True)
     config = {"memory_limit": duckdb_memory_limit()}
@@ -57,17 +70,39 @@ def publish(build_db: Path, published_db: Path) -> Published:
             "run the build again, it is made in the right format"
         )
     try:
-        tables = _write_fresh(build_db, staging, config)
+        result = None if fresh else _updated_copy(build_db, published_db, staging, config)
+        if result is None:
+            staging.unlink(missing_ok=True)
+            result = Published(published_db, _write_fresh(build_db, staging, config))
     except BaseException:
         staging.unlink(missing_ok=True)
         raise
     _fsync(staging)
+    _remember_written_here(published_db, staging)
     stop_points.moment("publish")
     keep_previous_version(published_db)
     os.replace(staging, published_db)
     _fsync(published_db.parent)
-    export_parquet(published_db)
-    return Published(published_db, tables)
+    export_parquet(published_db, result.changes)
+    return result
+
+
+def _updated_copy(
+    build_db: Path, published_db: Path, staging: Path, config: dict
+) -> Published | None:
+    """The published file, copied to `staging` and updated to the build; None when a new file
+    must be written instead."""
+    if not published_db.exists() or not in_bi_storage_format(storage_version(published_db)):
+        return None
+    basis = publication(published_db)
+    shutil.copyfile(published_db, staging)
+    updated = update_to_build(staging, build_db, BI_SCHEMA, config)
+    if updated is None or updated.free_share > MAX_FREE_SHARE:
+        return None
+    slots = sum(len(s) for s in updated.slots.values())
+    how = f"updated: {len(updated.replaced)} tables replaced, {slots} municipality-years written"
+    changes = Changes(basis, frozenset(updated.replaced), updated.slots)
+    return Published(published_db, updated.tables, how, changes)
 
 
 def _write_fresh(build_db: Path, target: Path, config: dict) -> dict[str, int]:
@@ -75,7 +110,7 @@ def _write_fresh(build_db: Path, target: Path, config: dict) -> dict[str, int]:
     in order), views and comments; {table: rows}."""
     fresh_config = {**config, "storage_compatibility_version": STORAGE_VERSION}
     with duckdb.connect(str(target), config=fresh_config) as connection:
-        connection.execute(f"ATTACH {_literal(build_db)} AS build (READ_ONLY)")
+        connection.execute(f"ATTACH {literal(str(build_db))} AS build (READ_ONLY)")
         tables = connection.execute(
             "SELECT table_name, sql, comment FROM duckdb_tables() "
             "WHERE database_name = 'build' AND schema_name = ? ORDER BY table_name",
@@ -93,58 +128,34 @@ def _write_fresh(build_db: Path, target: Path, config: dict) -> dict[str, int]:
             [BI_SCHEMA],
         ).fetchall()
         connection.execute("BEGIN")
-        for name, ddl, _ in tables:
+        for table, ddl, _ in tables:
             connection.execute(ddl)  # unqualified: created in the new file, the default database
             connection.execute(
-                f'INSERT INTO main."{_name(name)}" SELECT * FROM build.{BI_SCHEMA}."{_name(name)}"'
+                f"INSERT INTO main.{name(table)} SELECT * FROM build.{BI_SCHEMA}.{name(table)}"
             )
         for _, ddl, _ in views:
             connection.execute(ddl)
-        for name, _, comment in [*tables, *views]:
+        for relation, _, comment in [*tables, *views]:
             if comment is not None:
-                kind = "TABLE" if any(name == t[0] for t in tables) else "VIEW"
-                connection.execute(f'COMMENT ON {kind} main."{_name(name)}" IS {_quoted(comment)}')
+                kind = "TABLE" if any(relation == t[0] for t in tables) else "VIEW"
+                connection.execute(f"COMMENT ON {kind} main.{name(relation)} IS {literal(comment)}")
         for table, column, comment in columns:
             connection.execute(
-                f'COMMENT ON COLUMN main."{_name(table)}"."{_name(column)}" IS {_quoted(comment)}'
+                f"COMMENT ON COLUMN main.{name(table)}.{name(column)} IS {literal(comment)}"
             )
         connection.execute("COMMIT")
         connection.execute("DETACH build")
         connection.execute("CHECKPOINT")
         version = connected_storage_version(connection)
         counts = {
-            name: connection.execute(f'SELECT count(*) FROM main."{_name(name)}"').fetchone()[0]
-            for name, _, _ in tables
+            table: connection.execute(f"SELECT count(*) FROM main.{name(table)}").fetchone()[0]
+            for table, _, _ in tables
         }
     if not in_bi_storage_format(version):
         raise ValueError(
             f"the new file was written in storage format {version}, not {STORAGE_VERSION}"
         )
     return counts
-
-
-def _name(identifier: str) -> str:
-    return identifier.replace('"', '""')
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _literal(path: Path) -> str:
-    return _quoted(str(path))
-
-
-def publication(published_db: Path) -> dict | None:
-    """Which file is published, and the code and DuckDB version that made it from the build."""
-    if not published_db.exists():
-        return None
-    stat = published_db.stat()
-    code = Path(__file__).read_bytes() + duckdb.__version__.encode()
-    return {
-        "file": [stat.st_ino, stat.st_size, stat.st_mtime_ns],
-        "publisher": hashlib.sha256(code).hexdigest(),
-    }
 
 
 def versions_dir(published_db: Path) -> Path:
@@ -162,13 +173,26 @@ def keep_previous_version(published_db: Path, kept: int = VERSIONS_KEPT) -> None
     os.link(published_db, folder / f"benchmark-{stamp}.duckdb")
     for old in sorted(folder.glob("benchmark-*.duckdb"))[:-kept]:
         old.unlink()
+    written_here = set(read_json(folder / WRITTEN_HERE) or [])
     for version in sorted(folder.glob("benchmark-*.duckdb")):
-        _rewrite_if_it_has_free_blocks(version)
+        if version.stat().st_ino not in written_here:
+            _rewrite_if_it_has_free_blocks(version)
+
+
+def _remember_written_here(published_db: Path, made: Path) -> None:
+    """Add `made` to the files this code made (their inodes survive the rename into place and the
+    hard link that keeps a version); files no longer there are dropped from the list."""
+    folder = versions_dir(published_db)
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = [published_db, *folder.glob("benchmark-*.duckdb")]
+    alive = {path.stat().st_ino for path in existing if path.exists()}
+    known = set(read_json(folder / WRITTEN_HERE) or []) & alive
+    write_json_atomic(sorted(known | {made.stat().st_ino}), folder / WRITTEN_HERE)
 
 
 def _rewrite_if_it_has_free_blocks(version: Path) -> None:
-    """A version published by a copy of the build (before files were written fresh) keeps the
-    dropped intermediate tables in its free blocks: it is written fresh once, in place."""
+    """A version published by a copy of the build (before files were written fresh or updated)
+    keeps the dropped intermediate tables in its free blocks: it is written fresh once, in place."""
     config = {"memory_limit": duckdb_memory_limit()}
     with duckdb.connect(str(version), read_only=True, config=config) as connection:
         [free] = connection.execute("SELECT free_blocks FROM pragma_database_size()").fetchone()

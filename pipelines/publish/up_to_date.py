@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from pipelines.publish.publish import publication
+from pipelines.publish.publication import publication
 from pipelines.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PACKAGE_DIR, Paths
 from pipelines.storage.files import read_json, write_json_atomic
 from pipelines.transform.manifest import project_fingerprint

@@ -3,7 +3,8 @@ import dagster as dg
 from pipelines.contract.kinds import yearly_kinds
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.assets import benchmark_models
-from pipelines.publish.publish import publication, publish
+from pipelines.publish.publication import publication
+from pipelines.publish.publish import publish
 from pipelines.storage.lock import warehouse_writer
 from pipelines.transform.build_state import BuildState
 
@@ -29,16 +30,24 @@ rebuild_job = dg.define_asset_job(
 )
 
 
+class PublishConfig(dg.Config):
+    """fresh: write the file fresh instead of updating a copy of the published one (`ictbench run
+    --full`): its freed space then holds nothing an earlier version published."""
+
+    fresh: bool = False
+
+
 @dg.asset(group_name="publish", kinds={"duckdb"}, deps=[benchmark_models])
-def published_benchmark(warehouse: WarehouseResource):
+def published_benchmark(config: PublishConfig, warehouse: WarehouseResource):
     """The benchmark mart BI tools read: warehouse/benchmark.duckdb, replaced atomically after every check passed."""
     paths = warehouse.paths()
     with warehouse_writer(paths.warehouse):
-        result = publish(paths.build_db, paths.published_db)
+        result = publish(paths.build_db, paths.published_db, fresh=config.fresh)
         BuildState(paths.build_db).published(publication(paths.published_db))
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
             "tables": dg.MetadataValue.json(result.tables),
+            "how": result.how,
         }
     )

@@ -9,7 +9,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from pipelines.contract.kinds import KINDS
 from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.project import dbt_project
-from pipelines.publish.publish import publication
+from pipelines.publish.publication import publication
 from pipelines.storage import stop_points
 from pipelines.storage.files import read_json
 from pipelines.storage.litter import sweep
