@@ -148,3 +148,41 @@ def test_the_site_is_offline_with_a_page_per_delivery(paths):
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="deliveries/GM0363_2024_ledger.html"' in index
     assert "5 deliveries: 3 accepted, 0 partially accepted, 2 rejected." in index
+
+
+def test_a_page_whose_load_result_did_not_change_is_kept_not_rendered_again(tmp_path):
+    from pipelines.ingest.delivery_pages import page_name, write_pages
+
+    results = [
+        {
+            "delivery_key": f"GM0363_{year}_ledger",
+            "kind": "ledger",
+            "status": "accepted",
+            "municipality_code": "GM0363",
+            "fiscal_year": year,
+            "source_file": f"GM0363/{year}/l.csv",
+            "rows_read": 10,
+            "checked_at": "2026-12-01T00:00:00",
+        }
+        for year in (2023, 2024)
+    ]
+    site = tmp_path / "docs"
+    write_pages(site, results)
+    inodes = {
+        r["delivery_key"]: (site / page_name(r["delivery_key"])).stat().st_ino for r in results
+    }
+
+    results[1] = {**results[1], "rows_read": 11, "checked_at": "2026-12-02T00:00:00"}
+    new_site = tmp_path / "new"
+    write_pages(new_site, results, previous=site)
+    kept = new_site / page_name("GM0363_2023_ledger")
+    redone = new_site / page_name("GM0363_2024_ledger")
+    assert kept.stat().st_ino == inodes["GM0363_2023_ledger"]  # the same file, linked
+    assert redone.stat().st_ino != inodes["GM0363_2024_ledger"]
+    assert ">11<" in redone.read_text(encoding="utf-8")
+
+    # in place: an unchanged page is left alone, a withdrawn delivery's page goes
+    before = redone.stat().st_ino
+    write_pages(new_site, results[1:], previous=new_site)
+    assert not kept.exists()
+    assert redone.stat().st_ino == before

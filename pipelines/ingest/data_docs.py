@@ -48,7 +48,7 @@ def docs_dir(paths: Paths) -> Path:
 def refresh_pages(paths: Paths) -> Path:
     """The delivery pages and the index, from the latest load results, without GX: a run that
     validated nothing still has refused files or withdrawn deliveries to show."""
-    write_pages(docs_dir(paths), collect_results(paths))
+    write_pages(docs_dir(paths), collect_results(paths), previous=docs_dir(paths))
     return docs_dir(paths) / "index.html"
 
 
@@ -64,7 +64,7 @@ def build_data_docs(paths: Paths, validations: Sequence[RecordedValidation]) -> 
         # our index lists every delivery; GX's needs its CDN scripts to list anything
         os.replace(staging / "index.html", staging / GX_INDEX)
         offline(staging)
-        write_pages(staging, collect_results(paths))
+        write_pages(staging, collect_results(paths), previous=docs_dir(paths))
         _replace_dir(staging, docs_dir(paths))
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -5,6 +5,10 @@ CDNs; they are kept, with every remote reference taken out, for the suites' full
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import os
 import re
 from collections.abc import Iterable
 from html import escape
@@ -13,7 +17,7 @@ from pathlib import Path
 from pipelines.contract.kinds import KINDS
 from pipelines.contract.suites import suite_definition
 from pipelines.ingest.check import ACCEPTED, PARTIAL, REJECTED
-from pipelines.storage.files import write_bytes_atomic
+from pipelines.storage.files import read_json, write_bytes_atomic, write_json_atomic
 
 PAGES = "deliveries"
 GX_INDEX = "great_expectations.html"  # GX's own index, which needs its CDN scripts to list runs
@@ -42,20 +46,50 @@ def page_name(delivery_key: str) -> str:
     return f"{PAGES}/{delivery_key}.html"
 
 
-def write_pages(site: Path, results: Iterable[dict]) -> list[Path]:
-    """A page per delivery and the site's index.html, from the latest load results."""
+def write_pages(site: Path, results: Iterable[dict], previous: Path | None = None) -> list[Path]:
+    """A page per delivery and the site's index.html, from the latest load results.
+
+    previous: the site as it is (site itself, or the one a new site replaces). A page whose load
+    result and rendering code are as when it was written is kept (a hard link into a new site)
+    instead of rendered again: with ten years kept there are over ten thousand pages, and a
+    re-delivery changes one."""
     results = sorted(results, key=lambda r: (r.get("source_file") or "", r["delivery_key"]))
+    before = (read_json(previous / PAGES / FINGERPRINTS) or {}) if previous else {}
+    fingerprints = {}
     written = []
     for result in results:
-        path = site / page_name(result["delivery_key"])
-        _write(path, _document(_title(result), _delivery(result)))
+        name = page_name(result["delivery_key"])
+        path = site / name
+        fingerprints[name] = _fingerprint(result)
+        old = previous / name if previous else None
+        if before.get(name) != fingerprints[name] or old is None or not old.exists():
+            _write(path, _document(_title(result), _delivery(result)))
+        elif old != path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.link(old, path)
         written.append(path)
     keep = {path.name for path in written}
     for stale in (site / PAGES).glob("*.html"):
         if stale.name not in keep:
             stale.unlink()
+    write_json_atomic(fingerprints, site / PAGES / FINGERPRINTS)
     _write(site / "index.html", _document("Data Docs: deliveries", _index(site, results)))
     return written
+
+
+FINGERPRINTS = ".fingerprints.json"
+
+
+@functools.cache
+def _rendering() -> bytes:
+    """What a page is made with besides its load result: this module and the suites' rules."""
+    rules = json.dumps([suite_definition(kind) for kind in sorted(KINDS)], sort_keys=True)
+    return Path(__file__).read_bytes() + rules.encode()
+
+
+def _fingerprint(result: dict) -> str:
+    text = json.dumps(result, sort_keys=True, default=str).encode()
+    return hashlib.sha256(_rendering() + text).hexdigest()
 
 
 def offline(site: Path) -> None:
