@@ -208,3 +208,33 @@ def test_a_database_file_cut_short_is_damaged_and_one_with_free_blocks_is_not(tm
     assert database_damage(database) is not None
     database.write_bytes(b"not a database")
     assert database_damage(database) is not None
+
+
+def test_a_landed_file_is_read_again_only_when_it_changed(tmp_path: Path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipelines.ingest import repair
+    from pipelines.settings import Paths
+
+    paths = Paths(data_raw=tmp_path / "data_raw", warehouse=tmp_path / "warehouse")
+    landed = paths.landing / "ledger" / "GM0363_2024.parquet"
+    landed.parent.mkdir(parents=True)
+    pq.write_table(pa.table({"x": [1, 2]}), landed)
+    read: list[str] = []
+    checked = repair.damage
+
+    def counted(path: Path) -> str | None:
+        read.append(path.name)
+        return checked(path)
+
+    monkeypatch.setattr(repair, "damage", counted)
+    assert repair.repair_landing(paths) == []
+    assert read == ["GM0363_2024.parquet"]
+    assert repair.repair_landing(paths) == []
+    assert read == ["GM0363_2024.parquet"]  # as it was: its footer is not read again
+    data = landed.read_bytes()
+    landed.write_bytes(data[: len(data) // 2])
+    [said] = repair.repair_landing(paths)
+    assert "landing/ledger/GM0363_2024.parquet was damaged" in said
+    assert not landed.exists()
