@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.publish.publish import keep_previous_version, publish
 from pipelines.storage.duckdb_format import STORAGE_VERSION, storage_version
+from pipelines.storage.files import read_json
 
 SECRET = "pseudonym-0f3c9a1b7e5d4c2a"  # only in the intermediate schema and in deleted rows
 GONE = "overwritten-department-text"
@@ -196,6 +197,16 @@ def test_a_changed_municipality_year_is_written_again_and_nothing_else(ledger_bu
             == 2
         )
 
+    # the slot fingerprints of the published file are kept for the next update to compare with
+    kept = read_json(published.parent / "versions" / ".slot_fingerprints.json")
+    stat = published.stat()
+    assert kept["file"] == [stat.st_ino, stat.st_size, stat.st_mtime_ns]
+    assert [row[:3] for row in kept["slots"]["fct_ict_cost_line"]] == [
+        ["GM0363", 2023, 2000],
+        ["GM0363", 2024, 2000],
+        ["GM0599", 2024, 2000],
+    ]
+
     # the description put back: an update; `--full` then makes a new file with nothing of
     # earlier versions in its bytes
     with duckdb.connect(str(build)) as c:
@@ -252,3 +263,18 @@ def test_versions_made_here_are_not_written_again(ledger_build):
     publish(build, published)
     kept = {v.stat().st_ino for v in (published.parent / "versions").glob("benchmark-*.duckdb")}
     assert set(inodes[1:]) <= kept  # the oldest went, the others are the same files
+
+
+def test_a_rolled_back_file_is_compared_by_its_rows(ledger_build):
+    """The kept fingerprints belong to the file they were made with; after a rollback the
+    published file's own rows are compared."""
+    from pipelines.publish.publish import rollback
+
+    build, published = ledger_build
+    with duckdb.connect(str(build)) as c:
+        c.execute("UPDATE fct_ict_cost_line SET amount = amount + 1 WHERE fiscal_year = 2023")
+    publish(build, published)
+    rollback(published)  # the first file again: 2023 as it was before
+    result = publish(build, published)
+    assert result.changes.slots == {"fct_ict_cost_line": [("GM0363", 2023)]}
+    assert published_rows(published) == published_rows_of_build(build)

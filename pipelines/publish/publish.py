@@ -45,6 +45,7 @@ VERSIONS_KEPT = 3
 # inodes of the files this code made (fresh or updated): kept versions that are not among them
 # were published by a copy of the build and are written fresh once
 WRITTEN_HERE = ".written_here.json"
+SLOT_FINGERPRINTS = ".slot_fingerprints.json"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Published:
     tables: dict[str, int]
     how: str = "written fresh"
     changes: Changes | None = None  # None: everything written
+    slot_fingerprints: dict[str, list[list]] | None = None  # update.Updated.fingerprints
 
 
 def publish(build_db: Path, published_db: Path, *, fresh: bool = False) -> Published:
@@ -79,6 +81,7 @@ def publish(build_db: Path, published_db: Path, *, fresh: bool = False) -> Publi
         raise
     _fsync(staging)
     _remember_written_here(published_db, staging)
+    _keep_slot_fingerprints(published_db, staging, result)
     stop_points.moment("publish")
     keep_previous_version(published_db)
     os.replace(staging, published_db)
@@ -96,13 +99,15 @@ def _updated_copy(
         return None
     basis = publication(published_db)
     shutil.copyfile(published_db, staging)
-    updated = update_to_build(staging, build_db, BI_SCHEMA, config)
+    kept = read_json(versions_dir(published_db) / SLOT_FINGERPRINTS) or {}
+    known = kept.get("slots") if kept.get("file") == basis["file"] else None
+    updated = update_to_build(staging, build_db, BI_SCHEMA, config, known)
     if updated is None or updated.free_share > MAX_FREE_SHARE:
         return None
     slots = sum(len(s) for s in updated.slots.values())
     how = f"updated: {len(updated.replaced)} tables replaced, {slots} municipality-years written"
     changes = Changes(basis, frozenset(updated.replaced), updated.slots)
-    return Published(published_db, updated.tables, how, changes)
+    return Published(published_db, updated.tables, how, changes, updated.fingerprints)
 
 
 def _write_fresh(build_db: Path, target: Path, config: dict) -> dict[str, int]:
@@ -177,6 +182,20 @@ def keep_previous_version(published_db: Path, kept: int = VERSIONS_KEPT) -> None
     for version in sorted(folder.glob("benchmark-*.duckdb")):
         if version.stat().st_ino not in written_here:
             _rewrite_if_it_has_free_blocks(version)
+
+
+def _keep_slot_fingerprints(published_db: Path, made: Path, result: Published) -> None:
+    """The slot fingerprints of the file about to be published, for the next update to compare
+    with instead of reading its rows (tied to the file: a rollback makes them not apply)."""
+    stat = made.stat()
+    record = versions_dir(published_db) / SLOT_FINGERPRINTS
+    if result.slot_fingerprints is None:
+        record.unlink(missing_ok=True)
+        return
+    write_json_atomic(
+        {"file": [stat.st_ino, stat.st_size, stat.st_mtime_ns], "slots": result.slot_fingerprints},
+        record,
+    )
 
 
 def _remember_written_here(published_db: Path, made: Path) -> None:

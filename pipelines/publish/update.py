@@ -15,10 +15,11 @@ that space grows past a share of the file, and `ictbench run --full` always does
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from pipelines.publish.sql import literal, name
 
@@ -34,6 +35,8 @@ class Updated:
     replaced: list[str]  # tables written whole
     slots: dict[str, list[tuple]]  # per PER_SLOT table, the (municipality, year) written again
     free_share: float
+    # per PER_SLOT table, [*slot, rows, digest] of every slot: the new file's, kept for the next
+    fingerprints: dict[str, list[list]] = field(default_factory=dict)
 
 
 def schema_of(connection: duckdb.DuckDBPyConnection, database: str, schema: str) -> list:
@@ -59,10 +62,19 @@ def schema_of(connection: duckdb.DuckDBPyConnection, database: str, schema: str)
     ]
 
 
-def update_to_build(target: Path, build_db: Path, schema: str, config: dict) -> Updated | None:
+def update_to_build(
+    target: Path,
+    build_db: Path,
+    schema: str,
+    config: dict,
+    known: dict[str, list[list]] | None = None,
+) -> Updated | None:
     """Update `target` (a copy of the published file) to the BI schema of `build_db`; None, and
     `target` left for the caller to remove, when the tables, views or comments differ (a new
-    file is written then)."""
+    file is written then).
+
+    known: per PER_SLOT table, the slot fingerprints of the published file (Updated.fingerprints
+    of the publish that made it), so that its rows need not be read to compare them."""
     with duckdb.connect(str(target), config=config) as connection:
         connection.execute(f"ATTACH {literal(str(build_db))} AS build (READ_ONLY)")
         if schema_of(connection, "build", schema) != schema_of(
@@ -73,10 +85,13 @@ def update_to_build(target: Path, build_db: Path, schema: str, config: dict) -> 
         source = f"build.{name(schema)}"
         replaced: list[str] = []
         slots: dict[str, list[tuple]] = {}
+        fingerprints: dict[str, list[list]] = {}
         connection.execute("BEGIN")
         for table in tables:
             if table in PER_SLOT:
-                slots[table] = _update_slots(connection, table, source, PER_SLOT[table])
+                slots[table], fingerprints[table] = _update_slots(
+                    connection, table, source, PER_SLOT[table], (known or {}).get(table)
+                )
             elif _fingerprint(connection, f"main.{name(table)}") != _fingerprint(
                 connection, f"{source}.{name(table)}"
             ):
@@ -95,7 +110,7 @@ def update_to_build(target: Path, build_db: Path, schema: str, config: dict) -> 
         free, total = connection.execute(
             "SELECT free_blocks, total_blocks FROM pragma_database_size()"
         ).fetchone()
-    return Updated(counts, replaced, slots, free / total if total else 0.0)
+    return Updated(counts, replaced, slots, free / total if total else 0.0, fingerprints)
 
 
 def current(connection: duckdb.DuckDBPyConnection) -> str:
@@ -107,22 +122,42 @@ def _fingerprint(connection: duckdb.DuckDBPyConnection, table: str) -> tuple:
 
 
 def _update_slots(
-    connection: duckdb.DuckDBPyConnection, table: str, source: str, keys: tuple[str, ...]
-) -> list[tuple]:
-    """Delete and insert again the rows of every slot whose rows differ; the slots written."""
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    source: str,
+    keys: tuple[str, ...],
+    known: list[list] | None,
+) -> tuple[list[tuple], list[list]]:
+    """Delete and insert again the rows of every slot whose rows differ; the slots written, and
+    the fingerprint of every slot of the build (rows and a hash of their content).
+
+    known: the fingerprints of the published file's slots, when they were kept from the publish
+    that made it; else they are computed from its rows."""
     columns = ", ".join(name(key) for key in keys)
-
-    def per_slot(relation: str) -> str:
-        return (
-            f"SELECT {columns}, count(*) AS n, sum(hash(*COLUMNS(*))) AS digest "
-            f"FROM {relation} GROUP BY ALL"
+    fingerprints = (
+        f"SELECT {columns}, count(*) AS n, CAST(sum(hash(*COLUMNS(*))) AS VARCHAR) AS digest "
+        "FROM {} GROUP BY ALL"
+    )
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE build_slots AS "
+        + fingerprints.format(f"{source}.{name(table)}")
+    )
+    if not known:
+        connection.execute(
+            "CREATE OR REPLACE TEMP TABLE published_slots AS "
+            + fingerprints.format(f"main.{name(table)}")
         )
-
+    else:
+        given = pa.table(list(zip(*known, strict=True)), names=[*keys, "n", "digest"])
+        connection.register("known_slots", given)
+        connection.execute(
+            "CREATE OR REPLACE TEMP TABLE published_slots AS SELECT * FROM known_slots"
+        )
+        connection.unregister("known_slots")
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE changed_slots AS SELECT DISTINCT {columns} FROM ("
-        f"({per_slot(f'main.{name(table)}')} EXCEPT {per_slot(f'{source}.{name(table)}')}) "
-        f"UNION ALL "
-        f"({per_slot(f'{source}.{name(table)}')} EXCEPT {per_slot(f'main.{name(table)}')}))"
+        "(SELECT * FROM published_slots EXCEPT SELECT * FROM build_slots) UNION ALL "
+        "(SELECT * FROM build_slots EXCEPT SELECT * FROM published_slots))"
     )
     changed = connection.execute("SELECT * FROM changed_slots ORDER BY ALL").fetchall()
     if changed:
@@ -133,5 +168,10 @@ def _update_slots(
             f"INSERT INTO main.{name(table)} SELECT * FROM {source}.{name(table)} "
             f"WHERE ({columns}) IN (SELECT * FROM changed_slots)"
         )
-    connection.execute("DROP TABLE changed_slots")
-    return changed
+    built = [
+        list(row) for row in connection.execute("SELECT * FROM build_slots ORDER BY ALL").fetchall()
+    ]
+    connection.execute(
+        "DROP TABLE changed_slots; DROP TABLE build_slots; DROP TABLE published_slots"
+    )
+    return changed, built
