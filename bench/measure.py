@@ -63,8 +63,10 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def tree_memory(root: int, *, with_pss: bool = True) -> tuple[int, int]:
-    """(sum of RSS, sum of PSS) over root and its descendants."""
+def tree_memory(
+    root: int, *, with_pss: bool = True, each: dict[int, int] | None = None
+) -> tuple[int, int]:
+    """(sum of RSS, sum of PSS) over root and its descendants; `each` gets every process's PSS."""
     table = _proc_table()
     children: dict[int, list[int]] = {}
     for pid, (parent, _) in table.items():
@@ -74,9 +76,25 @@ def tree_memory(root: int, *, with_pss: bool = True) -> tuple[int, int]:
         pid = stack.pop()
         if pid in table:
             rss += table[pid][1]
-            pss += _pss(pid) if with_pss else 0
+            own = _pss(pid) if with_pss else 0
+            pss += own
+            if each is not None:
+                each[pid] = own
         stack.extend(children.get(pid, []))
     return rss, pss
+
+
+def process_label(pid: int) -> str:
+    """What a process is, in a few words: `python -m pipelines.ingest.fork_server`, `dbt build`."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            argv = [a.decode(errors="replace") for a in handle.read().split(b"\0") if a]
+    except OSError:
+        return "?"
+    if not argv:
+        return "?"
+    words = [Path(argv[0]).name, *argv[1:3]]
+    return " ".join(Path(w).name if "/" in w else w for w in words)[:60]
 
 
 class TreeSampler(threading.Thread):
@@ -86,15 +104,26 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_rss, self.peak_pss = 0, 0
+        # at the moment of the peak PSS: seconds since the start and MB per process
+        self.peak_at_s, self.peak_by_process = 0.0, {}
+        self._began = time.perf_counter()
         self.available = Path("/proc/self/stat").exists()
         self.pss_available = Path("/proc/self/smaps_rollup").exists()
         self._halt = threading.Event()
 
     def run(self) -> None:
         while self.available and not self._halt.wait(self.interval):
-            rss, pss = tree_memory(self.pid, with_pss=self.pss_available)
+            each: dict[int, int] = {}
+            rss, pss = tree_memory(self.pid, with_pss=self.pss_available, each=each)
             self.peak_rss = max(self.peak_rss, rss)
-            self.peak_pss = max(self.peak_pss, pss)
+            if pss > self.peak_pss:
+                self.peak_pss = pss
+                self.peak_at_s = round(time.perf_counter() - self._began, 1)
+                self.peak_by_process = {
+                    f"{pid} {process_label(pid)}": round(own / MB, 1)
+                    for pid, own in sorted(each.items(), key=lambda item: -item[1])
+                    if own > 20 * MB
+                }
 
     def stop(self) -> tuple[int | None, int | None]:
         self._halt.set()
@@ -130,4 +159,8 @@ def measure(name: str, argv: Sequence[str], log: Path, env: dict[str, str]) -> M
         exit_code=os.waitstatus_to_exitcode(status),
         load_average=(round(load_before, 2), round(os.getloadavg()[0], 2)),
         log=str(log),
+        details={
+            "peak_pss_at_s": sampler.peak_at_s,
+            "peak_pss_by_process_mb": sampler.peak_by_process,
+        },
     )

@@ -222,6 +222,8 @@ def markdown(report: dict) -> str:
         if slowest:
             shown = ", ".join(f"{name} {seconds:g} s" for name, seconds in slowest)
             lines.append(f"- {n} year(s), (c) slowest dbt models: {shown}")
+    lines += ["", "## Where the memory is at the peak (PSS per process at the sampled peak)", ""]
+    lines += _peak_memory(series)
     if len(series) > 1:
         lines += ["", "## Every measurement at each number of years kept", ""]
         for n in sorted(series)[1:]:
@@ -309,6 +311,24 @@ def _redeliveries(n: int, run: dict) -> list[str]:
             f"**{'yes' if check['mart_correct'] else 'NO'}**"
         )
     return lines
+
+
+def _peak_memory(series: dict[int, dict]) -> list[str]:
+    lines = []
+    for n in sorted(series):
+        for name, run in series[n]["measurements"].items():
+            details = run.get("details", {})
+            processes = details.get("peak_pss_by_process_mb")
+            if not name.startswith("project_") or not processes:
+                continue
+            shown = ", ".join(
+                f"{label.split(' ', 1)[1]} {mb:,.0f}" for label, mb in processes.items()
+            )
+            lines.append(
+                f"- {n} year(s), {LABELS.get(name, name)}: {memory_mb(run):,.0f} MB at "
+                f"{details.get('peak_pss_at_s')} s: {shown}"
+            )
+    return lines or ["(not sampled)"]
 
 
 def _stage_table(series: dict[int, dict]) -> list[str]:

@@ -382,7 +382,7 @@ class Steps:
         measurement = measure(name, argv, self.work / "logs" / f"{name}.log", self.env)
         output = _child_result(measurement, out)
         measurement.rows = rows
-        measurement.details = {k: v for k, v in output.items() if k != "ict_total"}
+        measurement.details.update({k: v for k, v in output.items() if k != "ict_total"})
         if argv[0].endswith("ictbench"):
             measurement.details["stages"] = run_stages(self.env, measurement.wall_s, started)
         self.measurements[name], self.outputs[name] = measurement, output
