@@ -119,7 +119,10 @@ def test_each_thing_a_run_reads_or_leaves_is_in_the_comparison(tmp_path: Path, m
     (delivered.parent / "assets.csv").write_text("y", encoding="utf-8")  # a new delivery
     assert not unchanged()
     up_to_date.remember(paths, up_to_date.inputs_fingerprint(paths), "run", [])
-    monkeypatch.setenv("ICTBENCH_DUCKDB_MEMORY_LIMIT", "2GB")  # a setting
+    monkeypatch.setenv("ICTBENCH_DUCKDB_MEMORY_LIMIT", "2GB")  # changes no figure
+    monkeypatch.setenv("ICTBENCH_SUPERVISED", "1")  # nor does the supervisor's mark
+    assert unchanged()
+    monkeypatch.setenv("ICTBENCH_PSEUDONYM_KEY", "another key")  # changes every pseudonym
     assert not unchanged()
     up_to_date.remember(paths, up_to_date.inputs_fingerprint(paths), "run", [])
     (paths.quarantine / "x.parquet").parent.mkdir(parents=True)

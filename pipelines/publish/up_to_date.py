@@ -24,6 +24,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from pipelines.publish.publication import publication
+from pipelines.readers.pseudonymise import KEY_ENV_VAR
 from pipelines.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PACKAGE_DIR, Paths
 from pipelines.storage.files import read_json, write_json_atomic
 from pipelines.transform.manifest import project_fingerprint
@@ -31,7 +32,9 @@ from pipelines.transform.manifest import project_fingerprint
 RECORD_NAME = "last_run.json"
 # versions of what reads, checks and builds: an upgrade may change what a run makes
 PACKAGES = ("dagster", "dagster-dbt", "duckdb", "great-expectations", "pyarrow", "pandas")
-ENVIRONMENT_PREFIX = "ICTBENCH_"
+# settings that change what a run makes (the key changes every employee pseudonym); the others
+# (memory limit, the supervisor's and the tests' variables) do not
+SETTINGS = (KEY_ENV_VAR,)
 
 
 @dataclass(frozen=True)
@@ -86,14 +89,14 @@ def remember(paths: Paths, inputs: str, run_id: str, problems: Iterable[dict]) -
 def inputs_fingerprint(paths: Paths) -> str:
     """A digest of everything a run reads: the drop zone's files (names, sizes, inodes and
     modification times: deliveries are replaced, never edited in place unnoticed), the code, the
-    dbt project, the expectations, the package versions, the ICTBENCH_ settings and the year."""
+    dbt project, the expectations, the package versions, the pseudonymisation key and the year."""
     digest = hashlib.sha256()
     digest.update(f"year {dt.date.today().year}\n".encode())
     for name in PACKAGES:
         digest.update(f"{name} {version(name)}\n".encode())
-    for name, value in sorted(os.environ.items()):
-        if name.startswith(ENVIRONMENT_PREFIX):
-            digest.update(f"{name} {hashlib.sha256(value.encode()).hexdigest()}\n".encode())
+    for name in SETTINGS:
+        value = os.environ.get(name, "")
+        digest.update(f"{name} {hashlib.sha256(value.encode()).hexdigest()}\n".encode())
     digest.update(f"dbt project {project_fingerprint(DBT_PROJECT_DIR)}\n".encode())
     for folder in (PACKAGE_DIR, EXPECTATIONS_DIR):
         for path in _files(folder):
