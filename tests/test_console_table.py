@@ -85,3 +85,15 @@ def test_scripts_get_every_column_as_csv_or_json(mart: Path):
     records = json.loads(out.getvalue())
     assert [r["municipality_code"] for r in records] == ["GM0363", "GM1900"]
     assert records[0]["ict_cost_per_inhabitant"] == 148.44
+
+
+def test_a_run_ends_with_the_latest_year_and_says_how_to_see_the_others(mart: Path):
+    from pipelines.report.console import print_latest_year
+
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    assert print_latest_year(mart, console) == 3  # municipality-years published
+    text = console.file.getvalue()
+    assert "Amsterdam" in text and "117.25" in text
+    assert "1 234 567.89" not in text  # 2023's row
+    assert "Fiscal year 2024 above; the mart holds 3 municipality-years" in text
+    assert "`ictbench show GMxxxx`" in text

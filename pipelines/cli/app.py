@@ -119,7 +119,7 @@ def run(
     from pipelines.cli.failures import run_warnings, step_failures
     from pipelines.cli.run_log import to_run_log
     from pipelines.cli.run_summary import RunSummary, problems
-    from pipelines.report.console import print_benchmark
+    from pipelines.report.console import print_latest_year
     from pipelines.transform.manifest import prepare_manifest
 
     ensure_dagster_home(paths)
@@ -152,7 +152,7 @@ def run(
     status_command = _status_command(paths, warehouse_given=warehouse is not None)
     if result.success:
         up_to_date.remember(paths, inputs, result.run_id, map(asdict, summary.problems))
-        count = print_benchmark(paths.published_db, console)
+        count = print_latest_year(paths.published_db, console)
         if result.asset_materializations_for_node("published_benchmark"):
             console.print(f"Published {paths.published_db} ({count} municipality-years).")
         else:
@@ -186,9 +186,9 @@ def _nothing_changed(paths: Paths, last, *, warehouse_given: bool) -> ExitCode:
     """What a run with nothing new prints: the benchmark as published and the last run's refusals,
     which still stand (their files are as they were)."""
     from pipelines.cli.run_summary import Problem, RunSummary
-    from pipelines.report.console import print_benchmark
+    from pipelines.report.console import print_latest_year
 
-    count = print_benchmark(paths.published_db, console)
+    count = print_latest_year(paths.published_db, console)
     console.print(
         f"Nothing changed since run {last.run_id[:8]} finished ({last.finished}): "
         f"{paths.published_db} ({count} municipality-years) is as it was; no run was started "

@@ -175,6 +175,27 @@ def print_benchmark(
     return len(rows)
 
 
+def print_latest_year(published_db: Path, console: Console) -> int:
+    """What `ictbench run` ends with: the benchmark of the latest fiscal year, and how to see the
+    others. With ten years kept the whole mart is thousands of rows, too many to read (and
+    seconds to lay out). Returns the municipality-years published."""
+    with duckdb.connect(str(published_db), read_only=True) as connection:
+        latest, total = connection.execute(
+            "SELECT max(fiscal_year), count(*) FROM ict_benchmark"
+        ).fetchone()
+    if latest is None:
+        return 0
+    shown = print_benchmark(published_db, console, year=latest)
+    if total > shown:
+        console.print(
+            f"Fiscal year {latest} above; the mart holds {total:,} municipality-years: "
+            "`ictbench show GMxxxx` prints one municipality's years, `ictbench show --year YYYY` "
+            "another year.",
+            highlight=False,
+        )
+    return total
+
+
 def _plain(value):
     return float(value) if isinstance(value, Decimal) else str(value)
 
