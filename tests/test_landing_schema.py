@@ -1,0 +1,39 @@
+"""The lineage columns of a landed file are required Parquet fields: a null cannot be written there,
+which is why dbt does not test them for nulls over every line kept
+(models/staging/landing/stg_landing__ledger_lines.yml)."""
+
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.contract.schemas import LINEAGE_FIELDS
+from pipelines.ingest.deliveries import ingest_kind
+from pipelines.settings import Paths
+from pipelines.storage.files import write_parquet_atomic
+from tests.conftest import FIXTURES
+
+
+def test_landed_ledgers_declare_their_lineage_columns_required(tmp_path: Path):
+    data_raw = tmp_path / "data_raw"
+    shutil.copytree(FIXTURES / "handcomputed", data_raw)
+    paths = Paths(data_raw, tmp_path / "warehouse")
+    ingest_kind(paths, "account_mapping")
+    ingest_kind(paths, "ledger")
+    landed = sorted((paths.landing / "ledger").glob("GM*.parquet"))
+    assert landed
+    for path in landed:
+        schema = pq.read_schema(path)
+        for field in LINEAGE_FIELDS:
+            assert schema.field(field.name).nullable is False, (path.name, field.name)
+        # and the format holds to it: the column chunks have no room for a null
+        assert pq.ParquetFile(path).schema.column(0).max_definition_level == 0
+
+
+def test_a_null_in_a_required_column_cannot_be_landed(tmp_path: Path):
+    schema = pa.schema(LINEAGE_FIELDS)
+    rows = pa.table({field.name: pa.array([None], type=field.type) for field in LINEAGE_FIELDS})
+    with pytest.raises((pa.ArrowInvalid, ValueError)):
+        write_parquet_atomic(rows.cast(schema), tmp_path / "x.parquet")
