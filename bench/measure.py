@@ -93,7 +93,7 @@ def process_label(pid: int) -> str:
         return "?"
     if not argv:
         return "?"
-    words = [Path(argv[0]).name, *argv[1:3]]
+    words = [Path(argv[0]).name, *(a for a in argv[1:] if not a.startswith("-"))][:3]
     return " ".join(Path(w).name if "/" in w else w for w in words)[:60]
 
 
