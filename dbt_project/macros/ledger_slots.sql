@@ -70,46 +70,20 @@ alter table {{ this }} drop if exists
 {% endif %}
 {% endmacro %}
 
-{#- the ledger lines of the slots the model does not hold (after the pre-hook); all on a full build.
-    The slots are also named as constants: the engine then skips the other landed files by their
-    statistics instead of reading every line kept to find one municipality-year (2.8 s of a
-    re-delivery with ten years kept). -#}
+{#- the ledger lines of the slots the model does not hold (after the pre-hook); all on a full build -#}
 {% macro ledger_lines_to_build() %}
     -- depends_on: {{ ref('int_ledger_slot_versions') }}
-    {%- set named = ledger_slots_to_build() if is_incremental() else none %}
     select * from {{ ref('stg_landing__ledger_lines') }} as lines
     {% if is_incremental() %}
     where (lines.municipality_code, lines.fiscal_year, lines.delivery_id) in (
         select municipality_code, fiscal_year, delivery_id
-        from ({{ ledger_slot_versions_not_built() }})
-    )
-    {%- if named is not none %}
-        and (
-        {%- for slot in named %}
-            (lines.municipality_code = '{{ slot[0] | replace("'", "''") }}' and lines.fiscal_year = {{ slot[1] | int }}){{ " or" if not loop.last }}
-        {%- else %}
-            false
-        {%- endfor %}
+        from (
+            select municipality_code, fiscal_year, delivery_id, mapping_delivery_id
+            from {{ ref('int_ledger_slot_versions') }}
+            except
+            select distinct municipality_code, fiscal_year, delivery_id, mapping_delivery_id
+            from {{ this }}
         )
-    {%- endif %}
+    )
     {% endif %}
-{% endmacro %}
-
-{%- macro ledger_slot_versions_not_built() -%}
-    select municipality_code, fiscal_year, delivery_id, mapping_delivery_id
-    from {{ ref('int_ledger_slot_versions') }}
-    except
-    select distinct municipality_code, fiscal_year, delivery_id, mapping_delivery_id
-    from {{ this }}
-{%- endmacro %}
-
-{#- The (municipality, year) of the slots to build, asked of the database while the model is
-    compiled; none (no constants) when they are too many to list usefully. -#}
-{% macro ledger_slots_to_build(most=200) %}
-    {% if not execute %}{{ return(none) }}{% endif %}
-    {% set found = run_query(
-        "select distinct municipality_code, fiscal_year from ("
-        ~ ledger_slot_versions_not_built() ~ ") order by 1, 2"
-    ) %}
-    {{ return(found.rows if found.rows | length <= most else none) }}
 {% endmacro %}
