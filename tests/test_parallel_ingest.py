@@ -164,3 +164,32 @@ def test_the_workers_cpu_time_counts_as_the_runs_children(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 0
     assert worker_cpu >= 0.5
     assert usage.ru_utime + usage.ru_stime >= own_cpu + worker_cpu
+
+
+WORKERS_STOPPED = """
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver
+from pipelines.ingest import workers
+
+workers.start_workers_early()
+server = forkserver._forkserver._forkserver_pid
+workers.stop_workers()
+print(server is not None, os.path.exists(f"/proc/{server}"), workers._server_started())
+with ProcessPoolExecutor(1, mp_context=workers.worker_context()) as pool:  # started again
+    print(pool.submit(os.getpid).result() != os.getpid())
+"""
+
+
+def test_the_workers_are_stopped_when_nothing_more_is_checked_and_start_again_when_needed():
+    """The load-results step stops the server, so dbt and the publish do not share the machine's
+    memory with its imports; a later run in the same process (the Dagster UI) starts it again."""
+    completed = subprocess.run(
+        [sys.executable, "-c", WORKERS_STOPPED],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["True", "False", "False", "True"]

@@ -113,6 +113,15 @@ def _stop_fork_server() -> None:
         stop()
 
 
+def stop_workers() -> None:
+    """Stop the server once this run checks nothing more: the dbt build and the publish after it
+    then have its memory (its imports, Great Expectations among them) to themselves. A later run
+    in the same process starts a new one when it needs it."""
+    if _server_started():
+        _stop_fork_server()
+        _server.remove(os.getpid())
+
+
 def check_and_store_all(batch: Batch, paths: Paths, workers: int) -> Iterator[LoadResult]:
     """check_and_store over the whole batch, in worker processes when that pays off."""
     if not batch:
