@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipelines.cli.exit_codes import ExitCode
-from pipelines.ingest.check import PARTIAL, REJECTED
-from pipelines.ingest.load_results import collect_results
+from pipelines.ingest.statuses import PARTIAL, REJECTED
 from pipelines.settings import Paths
 
 SHOWN = 10  # problems listed in full; the rest are counted, `ictbench status` has them all
@@ -57,6 +56,8 @@ class RunSummary:
 def problems(paths: Paths) -> list[Problem]:
     """Every delivery slot whose latest load result is rejected or partially accepted (refused
     files included), in drop-zone order."""
+    from pipelines.ingest.load_results import collect_results  # loads the checking code
+
     found = [
         Problem(result.get("source_file") or "", result["status"], result.get("message") or "")
         for result in collect_results(paths)

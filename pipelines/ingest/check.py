@@ -28,12 +28,8 @@ from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import GAPS_FIELD, ParsedDelivery, RowProblem
 from pipelines.contract.suites import contract_version, soft_fields, suite_parameters
 from pipelines.ingest.balance import check_balance
+from pipelines.ingest.statuses import ACCEPTED, PARTIAL, REJECTED, UNCHANGED  # noqa: F401
 from pipelines.ingest.validation import RecordedValidation, SuiteOutcome, run_suite_batch
-
-ACCEPTED = "accepted"
-PARTIAL = "partially_accepted"
-REJECTED = "rejected"
-UNCHANGED = "unchanged"
 
 QUARANTINE_SCHEMA = pa.schema(
     [

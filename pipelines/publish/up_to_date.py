@@ -123,23 +123,27 @@ def warehouse_fingerprint(paths: Paths) -> str:
 
 
 def _add_listing(digest: hashlib._Hash, root: Path) -> None:
-    digest.update(f"[{root}]\n".encode())
-    if root.is_file():
-        stat = root.stat()
+    """Names, sizes, inodes and modification times of root's files (plain os calls: ten years kept
+    are some 30,000 files, and pathlib costs seconds on that many)."""
+    top = str(root)
+    digest.update(f"[{top}]\n".encode())
+    if os.path.isfile(top):
+        stat = os.stat(top)
         digest.update(f"{stat.st_size}|{stat.st_ino}|{stat.st_mtime_ns}\n".encode())
         return
-    for path in _files(root):
-        stat = path.stat()
-        digest.update(
-            f"{path.relative_to(root)}|{stat.st_size}|{stat.st_ino}|{stat.st_mtime_ns}\n".encode()
-        )
+    start = len(top) + 1
+    for path in _file_names(top):
+        stat = os.stat(path)
+        digest.update(f"{path[start:]}|{stat.st_size}|{stat.st_ino}|{stat.st_mtime_ns}\n".encode())
 
 
 def _files(root: Path) -> Iterator[Path]:
+    return (Path(name) for name in _file_names(str(root)))
+
+
+def _file_names(root: str) -> Iterator[str]:
     """Every file under root, in a stable order, without Python's byte-code caches."""
-    if not root.is_dir():
-        return
     for folder, folders, names in os.walk(root):
         folders[:] = sorted(name for name in folders if name != "__pycache__")
         for name in sorted(names):
-            yield Path(folder) / name
+            yield os.path.join(folder, name)
