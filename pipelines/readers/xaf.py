@@ -125,7 +125,7 @@ _HEAD_SIZE = 4096
 _CHUNK = 1 << 13  # bytes per read
 _REGION = 1 << 20  # bytes read before they are given to expat: runs of lines read as one block
 _SMALL_REGION = 1 << 13  # after a run that was not all canonical, runs this small at first
-_BLOCK = 2048  # lines are converted to ledger columns this many at a time
+_BLOCK = 8192  # lines are converted to ledger columns this many at a time
 _SCAN_CHUNK = 1 << 20
 _ARCHIVES = ((b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip archive"))
 _DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
