@@ -1,5 +1,6 @@
 """Names, e-mail addresses and raw employee ids never land anywhere in the warehouse."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -122,6 +123,15 @@ def hr_file(extra_employees: int = 0, *, broken: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def typed_in(secret: str, data: bytes) -> bytes | None:
+    """The secret as typed, with what surrounds it; not its digits inside a longer number (dbt's
+    log is full of timings and ids, in which five digits turn up by chance: a clean-clone run once
+    found 59317 in it, in no text of the delivery)."""
+    pattern = rb"(?<![0-9])" + re.escape(secret.casefold().encode()) + rb"(?![0-9])"
+    found = re.search(pattern, data.lower())
+    return data[max(found.start() - 40, 0) : found.end() + 40] if found else None
+
+
 def raw_texts(warehouse: Path) -> dict[Path, bytes]:
     return {path: path.read_bytes() for path in warehouse.rglob("*") if path.is_file()}
 
@@ -149,10 +159,10 @@ def test_typed_personal_data_is_in_no_byte_of_the_warehouse(published_twice: Pat
     assert (warehouse / "quarantine" / "training" / "GM0088_2024_training.parquet").exists()
     assert list((warehouse / "docs").rglob("*.html")), "Data Docs were written"
     found = [
-        (str(path.relative_to(warehouse)), secret)
+        (str(path.relative_to(warehouse)), secret, context)
         for path, data in raw_texts(warehouse).items()
         for secret in TYPED_SECRETS
-        if secret.casefold().encode() in data.lower()
+        if (context := typed_in(secret, data))
     ]
     assert not found
     everything = every_text_in(warehouse).casefold()  # compressed pages, read as values
