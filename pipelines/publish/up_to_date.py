@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from pipelines.publish.publication import publication
 from pipelines.readers.pseudonymise import KEY_ENV_VAR
@@ -122,7 +123,7 @@ def warehouse_fingerprint(paths: Paths) -> str:
     return digest.hexdigest()
 
 
-def _add_listing(digest: hashlib._Hash, root: Path) -> None:
+def _add_listing(digest: Any, root: Path) -> None:  # a hashlib object
     """Names, sizes, inodes and modification times of root's files (plain os calls: ten years kept
     are some 30,000 files, and pathlib costs seconds on that many)."""
     top = str(root)
