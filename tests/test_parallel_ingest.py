@@ -193,3 +193,30 @@ def test_the_workers_are_stopped_when_nothing_more_is_checked_and_start_again_wh
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.split() == ["True", "False", "False", "True"]
+
+
+FRESH_PROCESSES = """
+import os
+from pipelines.ingest import workers
+from probe import pid_of
+
+workers.start_workers_early()
+pids = list(workers.each_in_a_fresh_process(pid_of, list(range(7)), 2))
+print(len(pids), len(set(pids)), os.getpid() in pids)
+"""
+
+
+def test_every_chunk_is_checked_in_a_process_of_its_own(tmp_path):
+    """A worker that checked many chunks kept what it had grown to (1.5 GB at ten years kept,
+    where one chunk needs 0.6), so none outlives its chunk: seven items, seven processes."""
+    (tmp_path / "probe.py").write_text("import os\n\n\ndef pid_of(_):\n    return os.getpid()\n")
+    completed = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESSES],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO_ROOT)])},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["7", "7", "False"]

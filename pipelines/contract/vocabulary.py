@@ -45,3 +45,9 @@ def columns_with_words(kind: str) -> list[str]:
 def has_columns(kind: str) -> bool:
     """Whether a kind's files have headers to match (an XAF audit file has none)."""
     return kind in _read("columns.yml")
+
+
+def preload() -> None:
+    """Read the vocabularies now; a process that forks workers does it once for all of them."""
+    for name in ("columns.yml", "values.yml"):
+        _read(name)
