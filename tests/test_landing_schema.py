@@ -1,6 +1,6 @@
-"""The lineage columns of a landed file are required Parquet fields: a null cannot be written there,
-which is why dbt does not test them for nulls over every line kept
-(models/staging/landing/stg_landing__ledger_lines.yml)."""
+"""The lineage columns of a landed file, and the fields its suite requires a value in, are required
+Parquet fields: a null cannot be written there, which is why dbt does not test them for nulls over
+every line kept (models/staging/landing/stg_landing__ledger_lines.yml)."""
 
 import shutil
 from pathlib import Path
@@ -10,13 +10,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.contract.schemas import LINEAGE_FIELDS
+from pipelines.contract.suites import required_fields
 from pipelines.ingest.deliveries import ingest_kind
+from pipelines.ingest.store import landed_rows
 from pipelines.settings import Paths
 from pipelines.storage.files import write_parquet_atomic
 from tests.conftest import FIXTURES
 
 
-def test_landed_ledgers_declare_their_lineage_columns_required(tmp_path: Path):
+def test_landed_ledgers_declare_their_lineage_and_required_columns_required(tmp_path: Path):
     data_raw = tmp_path / "data_raw"
     shutil.copytree(FIXTURES / "handcomputed", data_raw)
     paths = Paths(data_raw, tmp_path / "warehouse")
@@ -26,8 +28,9 @@ def test_landed_ledgers_declare_their_lineage_columns_required(tmp_path: Path):
     assert landed
     for path in landed:
         schema = pq.read_schema(path)
-        for field in LINEAGE_FIELDS:
-            assert schema.field(field.name).nullable is False, (path.name, field.name)
+        for name in [field.name for field in LINEAGE_FIELDS] + sorted(required_fields("ledger")):
+            assert schema.field(name).nullable is False, (path.name, name)
+        assert schema.field("cost_centre").nullable  # optional: no rule asks for a value
         # and the format holds to it: the column chunks have no room for a null
         assert pq.ParquetFile(path).schema.column(0).max_definition_level == 0
 
@@ -37,3 +40,17 @@ def test_a_null_in_a_required_column_cannot_be_landed(tmp_path: Path):
     rows = pa.table({field.name: pa.array([None], type=field.type) for field in LINEAGE_FIELDS})
     with pytest.raises((pa.ArrowInvalid, ValueError)):
         write_parquet_atomic(rows.cast(schema), tmp_path / "x.parquet")
+
+
+def test_a_line_without_an_amount_cannot_be_landed():
+    """Should a line without a value in a required field ever pass the checks, storing it fails
+    instead of landing it."""
+    rows = pa.table({"source_row": [2, 3], "amount": pa.array([1, None], pa.decimal128(18, 2))})
+    assert landed_rows(rows.slice(0, 1), "ledger").schema.field("amount").nullable is False
+    with pytest.raises(ValueError, match="non-nullable"):
+        landed_rows(rows, "ledger")
+
+
+def test_the_ledger_suite_requires_a_date_an_account_and_an_amount():
+    """The fields dbt no longer tests for nulls: the suite quarantines a line without one."""
+    assert required_fields("ledger") == {"booking_date", "account_code", "amount"}

@@ -274,15 +274,14 @@ def test_a_failing_dbt_test_fails_the_run_before_publishing(drop_zone, dbt_manif
     instance = dg.DagsterInstance.ephemeral()
     assert run_benchmark_job(drop_zone, instance).success
     published = checksums(drop_zone.published_db)
-    # a landed ledger line without an amount, as a bug in the ingest code might land it
-    landed = drop_zone.landing / "ledger" / "GM0363_2024_ledger.parquet"
-    lines = pq.read_table(landed)
-    amount = lines.schema.get_field_index("amount")
-    amounts = lines.column(amount).to_pylist()
-    amounts[0] = None
+    # a landed mapping rule without a category, as a bug in the ingest code might land it
+    [landed] = (drop_zone.landing / "account_mapping").glob("GM0363_*.parquet")
+    rules = pq.read_table(landed)
+    category = rules.schema.get_field_index("category")
+    categories = rules.column(category).to_pylist()
+    categories[0] = None
     pq.write_table(
-        lines.set_column(amount, "amount", pa.array(amounts, lines.schema.field(amount).type)),
-        landed,
+        rules.set_column(category, "category", pa.array(categories, pa.string())), landed
     )
 
     result = run_benchmark_job(drop_zone, instance)
@@ -294,7 +293,7 @@ def test_a_failing_dbt_test_fails_the_run_before_publishing(drop_zone, dbt_manif
         for e in result.all_events
         if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
-    assert checks["not_null_stg_landing__ledger_lines_amount"] is False
+    assert checks["not_null_stg_landing__account_mappings_category"] is False
     assert not result.asset_materializations_for_node("published_benchmark")
     assert checksums(drop_zone.published_db) == published
 

@@ -58,6 +58,21 @@ def soft_fields(kind: str) -> dict[str, str]:
     return suite_definition(kind).get("meta", {}).get("soft_fields", {})
 
 
+@cache
+def required_fields(kind: str) -> frozenset[str]:
+    """Fields every landed row has a value in: the suite quarantines a row without one (a
+    not-null rule on every row, not soft). The landed file declares them required."""
+    soft = soft_fields(kind)
+    return frozenset(
+        e["kwargs"]["column"]
+        for e in suite_definition(kind)["expectations"]
+        if e["type"] == "expect_column_values_to_not_be_null"
+        and "row_condition" not in e["kwargs"]
+        and e["kwargs"].get("mostly", 1) == 1
+        and e["kwargs"]["column"] not in soft
+    )
+
+
 def closing_rule(kind: str) -> dict | None:
     """The suite's rule that the delivery closes (a ledger: every voucher and the year sum to
     zero): its tolerance, how many failures a message lists, message and hint (`meta.closes`)."""

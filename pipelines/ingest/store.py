@@ -7,8 +7,10 @@ import pickle
 import uuid
 from pathlib import Path
 
+import pyarrow as pa
+
 from pipelines.contract.delivery import Delivery
-from pipelines.contract.suites import contract_version
+from pipelines.contract.suites import contract_version, required_fields
 from pipelines.ingest.check import ACCEPTED, PARTIAL, REJECTED, CheckedDelivery
 from pipelines.settings import Paths
 from pipelines.storage.files import (
@@ -77,7 +79,9 @@ class LandingStore:
     def store(self, checked: CheckedDelivery, delivery: Delivery) -> None:
         result = checked.result
         if checked.accepted is not None:
-            write_parquet_atomic(checked.accepted, self.landed_file(delivery))
+            write_parquet_atomic(
+                landed_rows(checked.accepted, delivery.kind), self.landed_file(delivery)
+            )
         quarantine = self.quarantine_file(delivery)
         readable = quarantine.with_suffix(".csv")
         if checked.quarantine is not None and checked.quarantine.num_rows:
@@ -87,3 +91,15 @@ class LandingStore:
             quarantine.unlink(missing_ok=True)
             readable.unlink(missing_ok=True)
         write_json_atomic(result.as_dict(), self.result_file(delivery))
+
+
+def landed_rows(rows: pa.Table, kind: str) -> pa.Table:
+    """The accepted rows with the suite's required fields declared required, as the lineage
+    fields are: a null cannot be written there (the cast refuses it), so dbt need not look for
+    one over every line kept (models/staging/landing/stg_landing__ledger_lines.yml)."""
+    required = required_fields(kind)
+    schema = pa.schema(
+        [f.with_nullable(False) if f.name in required else f for f in rows.schema],
+        metadata=rows.schema.metadata,
+    )
+    return rows if schema.equals(rows.schema) else rows.cast(schema)
