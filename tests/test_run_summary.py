@@ -16,7 +16,7 @@ import pytest
 from pipelines.cli.exit_codes import ExitCode
 from pipelines.cli.failures import root_message
 from pipelines.cli.preflight import drop_zone_problem, reference_problem
-from pipelines.cli.run_summary import Problem, RunSummary
+from pipelines.cli.run_summary import Problem, RunSummary, problems
 from pipelines.run_history.instance import PROCESS_TAG
 from pipelines.run_history.interrupted import mark_interrupted
 from pipelines.settings import Paths
@@ -76,6 +76,16 @@ def test_a_run_with_every_delivery_accepted_exits_0(two_warehouses, dbt_manifest
     _, run = two_warehouses["clean"]
     assert run.returncode == ExitCode.ACCEPTED, run.stdout + run.stderr
     assert "not taken whole" not in run.stdout
+
+
+def test_the_summary_read_from_the_load_results_table_is_the_one_from_the_files(two_warehouses):
+    """After a run that wrote the load results' table, the summary reads that one file instead of
+    every load result; it lists the same deliveries, reasons and order."""
+    warehouse, _ = two_warehouses["refused"]
+    paths = Paths(warehouse.parent / "data_raw", warehouse)
+    from_files = problems(paths)
+    assert [p.source_file for p in from_files] == ["GM0363/ledger.csv"]
+    assert problems(paths, table_is_current=True) == from_files
 
 
 def test_each_warehouse_has_its_own_run_history(two_warehouses, dbt_manifest):

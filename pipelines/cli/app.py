@@ -148,7 +148,10 @@ def run(
             for warning in run_warnings(instance, result.run_id):
                 console.print(warning, style="yellow", soft_wrap=True, highlight=False)
     _report_checks(result)
-    summary = RunSummary(published=result.success, problems=problems(paths))
+    wrote_table = bool(result.asset_materializations_for_node("load_results"))
+    summary = RunSummary(
+        published=result.success, problems=problems(paths, table_is_current=wrote_table)
+    )
     status_command = _status_command(paths, warehouse_given=warehouse is not None)
     if result.success:
         up_to_date.remember(paths, inputs, result.run_id, map(asdict, summary.problems))

@@ -45,14 +45,20 @@ def docs_dir(paths: Paths) -> Path:
     return paths.data_docs
 
 
-def refresh_pages(paths: Paths) -> Path:
+def refresh_pages(paths: Paths, results: list[dict] | None = None) -> Path:
     """The delivery pages and the index, from the latest load results, without GX: a run that
-    validated nothing still has refused files or withdrawn deliveries to show."""
-    write_pages(docs_dir(paths), collect_results(paths), previous=docs_dir(paths))
+    validated nothing still has refused files or withdrawn deliveries to show.
+
+    results: the load results when the caller has read them (read here when not given)."""
+    write_pages(docs_dir(paths), _or_collected(results, paths), previous=docs_dir(paths))
     return docs_dir(paths) / "index.html"
 
 
-def build_data_docs(paths: Paths, validations: Sequence[RecordedValidation]) -> Path:
+def build_data_docs(
+    paths: Paths,
+    validations: Sequence[RecordedValidation],
+    results: list[dict] | None = None,
+) -> Path:
     """(Re)build the Data Docs site from these GX results and the suites; return its index.html."""
     index = docs_dir(paths) / "index.html"
     if not validations and index.exists():
@@ -64,22 +70,26 @@ def build_data_docs(paths: Paths, validations: Sequence[RecordedValidation]) -> 
         # our index lists every delivery; GX's needs its CDN scripts to list anything
         os.replace(staging / "index.html", staging / GX_INDEX)
         offline(staging)
-        write_pages(staging, collect_results(paths), previous=docs_dir(paths))
+        write_pages(staging, _or_collected(results, paths), previous=docs_dir(paths))
         _replace_dir(staging, docs_dir(paths))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return index
 
 
-def build_kept_data_docs(paths: Paths) -> Path:
+def build_kept_data_docs(paths: Paths, results: list[dict] | None = None) -> Path:
     """The Data Docs of the validations the landing store kept since the last build; once the
     site is in place they are dropped (a run that validated nothing keeps the site as it is)."""
     kept = LandingStore(paths).kept_validations()
     validations = [v for path in kept for v in pickle.loads(path.read_bytes())]
-    index = build_data_docs(paths, sorted(validations, key=lambda v: v.validated_at))
+    index = build_data_docs(paths, sorted(validations, key=lambda v: v.validated_at), results)
     for path in kept:
         path.unlink()
     return index
+
+
+def _or_collected(results: list[dict] | None, paths: Paths) -> list[dict]:
+    return results if results is not None else collect_results(paths)
 
 
 def suite_kinds() -> list[str]:

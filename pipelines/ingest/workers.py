@@ -178,18 +178,18 @@ def each_in_a_fresh_process(
             pool.shutdown(cancel_futures=True)
 
 
-def build_data_docs(paths: Paths) -> Path:
+def build_data_docs(paths: Paths, results: list[dict] | None = None) -> Path:
     """The Data Docs of the validations the store keeps, rendered in a worker when the server
-    runs: this process then never imports GX."""
+    runs: this process then never imports GX. results: the load results, when read already."""
     from pipelines.ingest import data_docs
 
     index = data_docs.docs_dir(paths) / "index.html"
     if not LandingStore(paths).kept_validations() and index.exists():
-        return data_docs.refresh_pages(paths)
+        return data_docs.refresh_pages(paths, results)
     if not _server_started():
-        return data_docs.build_kept_data_docs(paths)
+        return data_docs.build_kept_data_docs(paths, results)
     with ProcessPoolExecutor(1, mp_context=worker_context()) as pool:
-        return pool.submit(data_docs.build_kept_data_docs, paths).result()
+        return pool.submit(data_docs.build_kept_data_docs, paths, results).result()
 
 
 def _size(delivery: Delivery) -> int:

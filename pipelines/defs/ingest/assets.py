@@ -6,7 +6,7 @@ from pipelines.defs.resources import WarehouseResource
 from pipelines.ingest.check import PARTIAL, REJECTED, LoadPolicy, LoadResult
 from pipelines.ingest.deliveries import ingest_kind, status_counts
 from pipelines.ingest.discovery import DropZone
-from pipelines.ingest.load_results import write_load_results
+from pipelines.ingest.load_results import current_results, write_results_table
 from pipelines.ingest.reference import ingest_reference
 from pipelines.ingest.workers import build_data_docs, default_workers, stop_workers
 
@@ -187,8 +187,9 @@ ingest_assets = [ingest_asset(kind) for kind in KINDS.values()]
 def load_results(warehouse: WarehouseResource, drop_zone: dg.ResourceParam[DropZone]):
     """The latest load result of every delivery, for the load_quality mart, and the GX Data Docs."""
     paths = warehouse.paths()
-    table = write_load_results(paths, drop_zone)
-    docs = build_data_docs(paths)
+    results = current_results(paths, drop_zone)
+    table = write_results_table(paths, results)
+    docs = build_data_docs(paths, results)
     stop_workers()  # nothing after this step checks a delivery
     return dg.MaterializeResult(
         metadata={"deliveries": table.num_rows, "data_docs": dg.MetadataValue.path(str(docs))}
