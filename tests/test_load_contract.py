@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.ingest.check import LoadPolicy
 from pipelines.ingest.deliveries import ingest_kind
-from pipelines.ingest.load_results import write_load_results
+from pipelines.ingest.load_results import current_results, write_results_table
 from pipelines.settings import Paths
 from tests.conftest import FIXTURES
 
@@ -168,7 +168,9 @@ def test_symlinks_and_stray_files_are_refused_visibly(paths, tmp_path):
     os.symlink(outside, link)
     (paths.data_raw / "deliveries" / "GM0088" / "2024" / "notes.txt").write_text("hi")
     ingest_kind(paths, "ledger")
-    results = {r["source_file"]: r for r in write_load_results(paths).to_pylist()}
+    results = {
+        r["source_file"]: r for r in write_results_table(paths, current_results(paths)).to_pylist()
+    }
     assert "symbolic links are not accepted" in results["GM0088/2023/ledger.csv"]["message"]
     assert "'notes.txt' is not a known delivery file" in results["GM0088/2024/notes.txt"]["message"]
     assert not ledger(paths, "GM0088_2023_ledger").exists()
@@ -182,7 +184,11 @@ def test_two_files_for_one_delivery_are_refused_and_the_last_good_one_stays(path
     assert kept.status == "rejected" and kept.delivery_id is None
     assert "more than one file for the same delivery" in kept.message
     assert "the last good version stays in place" in kept.message
-    refused = [r for r in write_load_results(paths).to_pylist() if r["kind"] == "unknown"]
+    refused = [
+        r
+        for r in write_results_table(paths, current_results(paths)).to_pylist()
+        if r["kind"] == "unknown"
+    ]
     assert sum("more than one file for the same delivery" in r["message"] for r in refused) == 2
     assert pq.read_table(ledger(paths)).equals(good)
 

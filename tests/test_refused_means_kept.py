@@ -16,7 +16,7 @@ from pipelines.contract.delivery import fingerprint_files
 from pipelines.ingest import discovery
 from pipelines.ingest.deliveries import ingest_kind, slots_to_ingest
 from pipelines.ingest.discovery import DropZone
-from pipelines.ingest.load_results import write_load_results
+from pipelines.ingest.load_results import current_results, write_results_table
 from pipelines.settings import Paths
 from tests.damages import DROP_ZONE_DAMAGES, Damage, drop_zone_of_good_ledgers
 
@@ -36,7 +36,10 @@ def run(paths: Paths) -> dict[str, dict]:
     only = set(slots_to_ingest(paths, listed))
     ingest_kind(paths, "ledger", drop_zone=listed, only=only)
     ingest_kind(paths, "account_mapping", drop_zone=listed)
-    return {r["delivery_key"]: r for r in write_load_results(paths, listed).to_pylist()}
+    return {
+        r["delivery_key"]: r
+        for r in write_results_table(paths, current_results(paths, listed)).to_pylist()
+    }
 
 
 def landed(paths: Paths, ledger: Path) -> Path:

@@ -64,13 +64,6 @@ LOAD_RESULTS_SCHEMA = pa.schema(
 )
 
 
-def write_load_results(paths: Paths, drop_zone: DropZone | None = None) -> pa.Table:
-    """All load results in one table for dbt; files that are no delivery at all are listed too.
-
-    drop_zone: the run's listing of the drop zone (listed here when not given)."""
-    return write_results_table(paths, current_results(paths, drop_zone))
-
-
 def current_results(paths: Paths, drop_zone: DropZone | None = None) -> list[dict]:
     """Every delivery slot's latest load result, the refused files' recorded first."""
     listed = drop_zone or DropZone.listed(paths.deliveries)
@@ -79,6 +72,7 @@ def current_results(paths: Paths, drop_zone: DropZone | None = None) -> list[dic
 
 
 def write_results_table(paths: Paths, results: list[dict]) -> pa.Table:
+    """The load results as one table for dbt's load_quality mart."""
     records = [{name: result.get(name) for name in LOAD_RESULTS_SCHEMA.names} for result in results]
     table = pa.Table.from_pylist(records, schema=LOAD_RESULTS_SCHEMA)
     write_parquet_atomic(table, paths.landing / "load_results.parquet")
