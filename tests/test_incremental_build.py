@@ -117,6 +117,21 @@ def fct_descriptions(paths: Paths) -> dict[str, set[str]]:
     return found
 
 
+def assert_slot_digests_are_those_of_the_rows(paths: Paths) -> None:
+    """The digests dbt keeps for publishing are those of fct_ict_cost_line's rows now."""
+    with duckdb.connect(str(paths.build_db), read_only=True) as connection:
+        kept = connection.execute(
+            "select municipality_code, fiscal_year, line_count, digest "
+            "from publishing.fct_ict_cost_line_slot_digests where line_count > 0 order by all"
+        ).fetchall()
+        rows = connection.execute(
+            "select municipality_code, fiscal_year, count(*), "
+            "cast(sum(hash(*columns(*))) as varchar) from main.fct_ict_cost_line "
+            "group by all order by all"
+        ).fetchall()
+    assert kept and kept == rows
+
+
 def test_each_change_runs_only_its_part_and_publishes_what_a_full_build_would(
     drop_zone, dbt_manifest, caplog
 ):
@@ -154,12 +169,14 @@ def test_each_change_runs_only_its_part_and_publishes_what_a_full_build_would(
     assert not {"int_assets_aged", "fct_hardware_asset", "fct_training"} & built
     assert mart(drop_zone.published_db) != first
     assert mart(drop_zone.published_db) == from_scratch(drop_zone, "scratch_ledger")
+    assert_slot_digests_are_those_of_the_rows(drop_zone)
 
     # a changed account mapping is no partition, but reclassifies its municipality's lines
     mapping = drop_zone.deliveries / "GM0088" / "account_mapping.csv"
     mapping.write_bytes(mapping.read_bytes().replace(b"44100;;;not_ict", b"44100;;;telecom"))
     run(drop_zone, instance, [])
     assert mart(drop_zone.published_db) == from_scratch(drop_zone, "scratch_mapping")
+    assert_slot_digests_are_those_of_the_rows(drop_zone)
 
     # a withdrawn ledger takes its lines out of the mart
     (drop_zone.deliveries / "GM0088" / "2024" / "ledger.csv").unlink()
@@ -167,6 +184,7 @@ def test_each_change_runs_only_its_part_and_publishes_what_a_full_build_would(
     published = mart(drop_zone.published_db)
     assert {row[1] for row in published["fct_ict_cost_line"]} == {"GM0363"}
     assert published == from_scratch(drop_zone, "scratch_withdrawn")
+    assert_slot_digests_are_those_of_the_rows(drop_zone)
 
 
 def test_a_rolled_back_mart_is_published_again_by_the_next_run(drop_zone, dbt_manifest):

@@ -278,3 +278,41 @@ def test_a_rolled_back_file_is_compared_by_its_rows(ledger_build):
     result = publish(build, published)
     assert result.changes.slots == {"fct_ict_cost_line": [("GM0363", 2023)]}
     assert published_rows(published) == published_rows_of_build(build)
+
+
+def keep_slot_digests(build: Path) -> None:
+    """What the dbt model models/publishing/fct_ict_cost_line_slot_digests keeps in a real build."""
+    with duckdb.connect(str(build)) as c:
+        c.execute("CREATE SCHEMA IF NOT EXISTS publishing")
+        c.execute(
+            "CREATE OR REPLACE TABLE publishing.fct_ict_cost_line_slot_digests AS "
+            "SELECT municipality_code, fiscal_year, count(*) AS line_count, "
+            "CAST(sum(hash(*COLUMNS(*))) AS VARCHAR) AS digest FROM main.fct_ict_cost_line "
+            "GROUP BY ALL"
+        )
+
+
+def test_the_slots_are_compared_by_the_digests_the_build_keeps(ledger_build):
+    """Publishing reads the build's digests instead of hashing its ledger lines: a slot whose kept
+    digest differs is written again even though its rows did not change."""
+    build, published = ledger_build
+    keep_slot_digests(build)
+    assert publish(build, published).changes.slots == {"fct_ict_cost_line": []}
+    with duckdb.connect(str(build)) as c:
+        c.execute(
+            "UPDATE publishing.fct_ict_cost_line_slot_digests SET digest = 'other' "
+            "WHERE fiscal_year = 2023"
+        )
+    assert publish(build, published).changes.slots == {"fct_ict_cost_line": [("GM0363", 2023)]}
+    assert published_rows(published) == published_rows_of_build(build)
+
+
+def test_digests_that_do_not_count_the_rows_are_not_used(ledger_build):
+    """Digests out of step with the table (rows added without them) are left for its rows."""
+    build, published = ledger_build
+    keep_slot_digests(build)
+    with duckdb.connect(str(build)) as c:
+        c.execute("INSERT INTO fct_ict_cost_line SELECT 'GM0599', 2024, 9999, 'late line', 1.5")
+    result = publish(build, published)
+    assert result.changes.slots == {"fct_ict_cost_line": [("GM0599", 2024)]}
+    assert published_rows(published) == published_rows_of_build(build)

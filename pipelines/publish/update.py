@@ -5,7 +5,9 @@ ledger lines after ten years: 25 seconds), while a re-delivery changes one munic
 copy of the published file is updated instead: a table whose rows differ from the build's is
 replaced, and of the ledger-line table only the municipality-years whose rows differ are deleted
 and inserted again. Rows are compared by content (a hash of every column), never by delivery ids:
-a change of the dbt project changes rows without changing where they came from.
+a change of the dbt project changes rows without changing where they came from. The build keeps
+the digests of its ledger lines per municipality-year as dbt writes them (models/publishing), and
+the publish that made the published file kept that file's, so neither side's rows are read.
 
 The copy starts from the published file, which holds BI tables only, and reads live rows from the
 build, so nothing of the build's other schemas nor rows deleted there reach it. What it may hold
@@ -25,6 +27,8 @@ from pipelines.publish.sql import literal, name
 
 # tables of ledger lines: replaced per (municipality, fiscal year) instead of whole
 PER_SLOT = {"fct_ict_cost_line": ("municipality_code", "fiscal_year")}
+# the build's digests of a PER_SLOT table's slots (line_count, digest), kept by dbt
+SLOT_DIGESTS = {"fct_ict_cost_line": "publishing.fct_ict_cost_line_slot_digests"}
 # past this share of free blocks, the file is written fresh
 MAX_FREE_SHARE = 0.25
 
@@ -140,7 +144,10 @@ def _update_slots(
     )
     connection.execute(
         "CREATE OR REPLACE TEMP TABLE build_slots AS "
-        + fingerprints.format(f"{source}.{name(table)}")
+        + (
+            _kept_digests(connection, table, source, keys)
+            or fingerprints.format(f"{source}.{name(table)}")
+        )
     )
     if not known:
         connection.execute(
@@ -175,3 +182,31 @@ def _update_slots(
         "DROP TABLE changed_slots; DROP TABLE build_slots; DROP TABLE published_slots"
     )
     return changed, built
+
+
+def _kept_digests(
+    connection: duckdb.DuckDBPyConnection, table: str, source: str, keys: tuple[str, ...]
+) -> str | None:
+    """A query for the slot fingerprints of the build's `table` from the digests dbt kept beside
+    it, or None when there are none, or when they do not count the table's rows (then its rows
+    are read)."""
+    if table not in SLOT_DIGESTS:
+        return None
+    digest_schema, digest_table = SLOT_DIGESTS[table].split(".")
+    database = source.split(".")[0]
+    [exists] = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE database_name = ? AND schema_name = ? AND table_name = ?",
+        [database, digest_schema, digest_table],
+    ).fetchone()
+    if not exists:
+        return None
+    digests = f"{database}.{name(digest_schema)}.{name(digest_table)}"
+    [counted, rows] = connection.execute(
+        f"SELECT (SELECT sum(line_count) FROM {digests}), "
+        f"(SELECT count(*) FROM {source}.{name(table)})"
+    ).fetchone()
+    if counted != rows:
+        return None
+    columns = ", ".join(name(key) for key in keys)
+    return f"SELECT {columns}, line_count AS n, digest FROM {digests} WHERE line_count > 0"

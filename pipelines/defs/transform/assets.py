@@ -18,7 +18,12 @@ from pipelines.transform.build_state import BuildState, landed_files_digest, lan
 from pipelines.transform.check_record import CheckRecord
 from pipelines.transform.selection import built_sources
 
-LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+LAYER_GROUPS = {
+    "staging": "staging",
+    "intermediate": "intermediate",
+    "marts": "marts",
+    "publishing": "publishing",
+}
 
 
 # dbt landing source -> the ingest asset that lands it; the reference data and load results are
