@@ -2,6 +2,7 @@
 Parquet fields: a null cannot be written there, which is why dbt does not test them for nulls over
 every line kept (models/staging/landing/stg_landing__ledger_lines.yml)."""
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipelines.contract.kinds import kind
 from pipelines.contract.schemas import LINEAGE_FIELDS
 from pipelines.contract.suites import required_fields
 from pipelines.ingest.deliveries import ingest_kind
@@ -45,7 +47,7 @@ def test_a_null_in_a_required_column_cannot_be_landed(tmp_path: Path):
 def test_a_line_without_an_amount_cannot_be_landed():
     """Should a line without a value in a required field ever pass the checks, storing it fails
     instead of landing it."""
-    rows = pa.table({"source_row": [2, 3], "amount": pa.array([1, None], pa.decimal128(18, 2))})
+    rows = ledger_lines(amounts=[1, None])
     assert landed_rows(rows.slice(0, 1), "ledger").schema.field("amount").nullable is False
     with pytest.raises(ValueError, match="non-nullable"):
         landed_rows(rows, "ledger")
@@ -54,3 +56,32 @@ def test_a_line_without_an_amount_cannot_be_landed():
 def test_the_ledger_suite_requires_a_date_an_account_and_an_amount():
     """The fields dbt no longer tests for nulls: the suite quarantines a line without one."""
     assert required_fields("ledger") == {"booking_date", "account_code", "amount"}
+
+
+def ledger_lines(amounts: list) -> pa.Table:
+    """Lines with a value in every column but the amounts given."""
+    value = {
+        pa.string(): "x",
+        pa.int32(): 2024,
+        pa.int64(): 2,
+        pa.date32(): dt.date(2024, 3, 1),
+        pa.bool_(): False,
+    }
+    schema = kind("ledger").schema
+    return pa.table(
+        {
+            f.name: pa.array(amounts, f.type)
+            if f.name == "amount"
+            else pa.array([value[f.type]] * len(amounts), f.type)
+            for f in schema
+        }
+    )
+
+
+def test_landed_rows_have_the_kinds_columns_in_its_order():
+    """Every landed file of a kind has the same columns, so dbt reads them without uniting them."""
+    rows = ledger_lines(amounts=[1])
+    shuffled = rows.select(list(reversed(rows.column_names)))
+    assert landed_rows(shuffled, "ledger").column_names == kind("ledger").schema.names
+    with pytest.raises(KeyError):
+        landed_rows(rows.drop_columns(["journal"]), "ledger")

@@ -211,16 +211,16 @@ def test_a_database_file_cut_short_is_damaged_and_one_with_free_blocks_is_not(tm
 
 
 def test_a_landed_file_is_read_again_only_when_it_changed(tmp_path: Path, monkeypatch):
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from pipelines.contract.kinds import kind
     from pipelines.ingest import repair
     from pipelines.settings import Paths
 
     paths = Paths(data_raw=tmp_path / "data_raw", warehouse=tmp_path / "warehouse")
     landed = paths.landing / "ledger" / "GM0363_2024.parquet"
     landed.parent.mkdir(parents=True)
-    pq.write_table(pa.table({"x": [1, 2]}), landed)
+    pq.write_table(kind("ledger").schema.empty_table(), landed)
     read: list[str] = []
     checked = repair.damage
 
@@ -238,3 +238,31 @@ def test_a_landed_file_is_read_again_only_when_it_changed(tmp_path: Path, monkey
     [said] = repair.repair_landing(paths)
     assert "landing/ledger/GM0363_2024.parquet was damaged" in said
     assert not landed.exists()
+
+
+def test_a_landed_file_in_an_earlier_schema_gets_this_ones_columns(tmp_path: Path):
+    """Every landed file of a kind has its columns, so dbt reads them as one table without
+    uniting ten thousand footers: a file landed by an earlier version is brought to them once."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipelines.contract.kinds import kind
+    from pipelines.ingest import repair
+    from pipelines.settings import Paths
+
+    paths = Paths(data_raw=tmp_path / "data_raw", warehouse=tmp_path / "warehouse")
+    landed = paths.landing / "ledger" / "GM0363_2024_ledger.parquet"
+    landed.parent.mkdir(parents=True)
+    schema = kind("ledger").schema
+    earlier = {field.name: pa.nulls(1, field.type) for field in schema if field.name != "journal"}
+    earlier["description"] = pa.array(["kept"])
+    earlier["retired_column"] = pa.array(["gone"])
+    pq.write_table(pa.table(earlier), landed)
+    [said] = repair.repair_landing(paths)
+    assert "landing/ledger/GM0363_2024_ledger.parquet had the columns of an earlier version" in said
+    assert "added (empty): journal" in said and "dropped: retired_column" in said
+    conformed = pq.read_table(landed)
+    assert conformed.schema.names == schema.names
+    assert conformed.column("description").to_pylist() == ["kept"]
+    assert conformed.column("journal").to_pylist() == [None]
+    assert repair.repair_landing(paths) == []  # once

@@ -118,3 +118,14 @@
 {% macro spark__type_account_number() -%}
     decimal(38, 0)
 {%- endmacro %}
+
+{#- the path of the landed file a row of a landing source was read from -#}
+{% macro landed_file_name() -%}
+    {{ return(adapter.dispatch('landed_file_name')()) }}
+{%- endmacro %}
+{% macro default__landed_file_name() -%}
+    filename
+{%- endmacro %}
+{% macro spark__landed_file_name() -%}
+    input_file_name()
+{%- endmacro %}

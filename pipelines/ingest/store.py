@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipelines.contract.delivery import Delivery
+from pipelines.contract.kinds import kind as delivery_kind
 from pipelines.contract.suites import contract_version, required_fields
 from pipelines.ingest.check import ACCEPTED, PARTIAL, REJECTED, CheckedDelivery
 from pipelines.settings import Paths
@@ -94,12 +95,21 @@ class LandingStore:
 
 
 def landed_rows(rows: pa.Table, kind: str) -> pa.Table:
-    """The accepted rows with the suite's required fields declared required, as the lineage
-    fields are: a null cannot be written there (the cast refuses it), so dbt need not look for
-    one over every line kept (models/staging/landing/stg_landing__ledger_lines.yml)."""
+    """The accepted rows in the kind's schema, its columns in its order (every landed file of a
+    kind has the same columns: dbt reads them as one table without uniting their footers), with
+    the suite's required fields declared required, as the lineage fields are: a null cannot be
+    written there (the cast refuses it), so dbt need not look for one over every line kept
+    (models/staging/landing/stg_landing__ledger_lines.yml)."""
     required = required_fields(kind)
+    given = {f.name: f for f in rows.schema}
+
+    def nullable(field: pa.Field) -> bool:
+        return field.nullable and field.name not in required and given[field.name].nullable
+
     schema = pa.schema(
-        [f.with_nullable(False) if f.name in required else f for f in rows.schema],
+        [f.with_nullable(nullable(f)) for f in delivery_kind(kind).schema],
         metadata=rows.schema.metadata,
     )
+    if rows.schema.names != schema.names:
+        rows = rows.select(schema.names)
     return rows if schema.equals(rows.schema) else rows.cast(schema)

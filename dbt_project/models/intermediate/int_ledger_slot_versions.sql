@@ -7,7 +7,7 @@ with
 
 ledger_deliveries as (
 
-    select distinct municipality_code, fiscal_year, delivery_id
+    select distinct municipality_code, fiscal_year, delivery_id, landed_file
     from {{ ref('stg_landing__ledger_lines') }}
 
 ),
@@ -23,7 +23,8 @@ select
     ledger_deliveries.municipality_code,
     ledger_deliveries.fiscal_year,
     ledger_deliveries.delivery_id,
-    mapping_deliveries.mapping_delivery_id
+    mapping_deliveries.mapping_delivery_id,
+    ledger_deliveries.landed_file
 
 from ledger_deliveries
 left join mapping_deliveries

@@ -33,7 +33,11 @@ renamed as (
         coalesce(amounts_include_vat, false) as amounts_include_vat,
 
         -- dates
-        booking_date
+        booking_date,
+
+        -- the landed file the line is read from: the per-slot models read only the files of
+        -- the slots they build (macros/ledger_slots)
+        {{ landed_file_name() }} as landed_file
 
     from source
 
