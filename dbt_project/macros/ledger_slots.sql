@@ -119,3 +119,27 @@ alter table {{ this }} drop if exists
         from ({{ slots_missing_from_this() }})
     )
 {% endmacro %}
+
+{#- Which delivery each landed ledger file holds, and its slot -#}
+{% macro landed_ledger_deliveries() %}
+    {{ return(adapter.dispatch('landed_ledger_deliveries')()) }}
+{% endmacro %}
+
+{#- DuckDB: the first line of each file says. A file holds one delivery (ingest writes each to a
+    file of its own, with the same lineage on every line), and DuckDB reads only the row group
+    of that line: 1.3 s instead of 3.7 s over every line of ten years. -#}
+{% macro default__landed_ledger_deliveries() %}
+    -- depends_on: {{ ref('stg_landing__ledger_lines') }}
+    select
+        municipality_code,
+        cast(fiscal_year as integer) as fiscal_year,
+        delivery_id,
+        {{ landed_file_name() }} as landed_file
+    from {{ source('landing', 'ledger_lines') }}
+    where file_row_number = 0
+{% endmacro %}
+
+{% macro spark__landed_ledger_deliveries() %}
+    select distinct municipality_code, fiscal_year, delivery_id, landed_file
+    from {{ ref('stg_landing__ledger_lines') }}
+{% endmacro %}

@@ -7,8 +7,7 @@ with
 
 ledger_deliveries as (
 
-    select distinct municipality_code, fiscal_year, delivery_id, landed_file
-    from {{ ref('stg_landing__ledger_lines') }}
+    {{ landed_ledger_deliveries() }}
 
 ),
 
