@@ -266,3 +266,28 @@ def test_a_landed_file_in_an_earlier_schema_gets_this_ones_columns(tmp_path: Pat
     assert conformed.column("description").to_pylist() == ["kept"]
     assert conformed.column("journal").to_pylist() == [None]
     assert repair.repair_landing(paths) == []  # once
+
+
+def test_a_landed_file_whose_values_the_new_columns_cannot_hold_is_landed_again(tmp_path: Path):
+    """A column whose type changed and whose old values do not convert: the file goes with its
+    load result, and the run lands the delivery again from data_raw instead of stopping."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipelines.contract.kinds import kind
+    from pipelines.ingest import repair
+    from pipelines.settings import Paths
+
+    paths = Paths(data_raw=tmp_path / "data_raw", warehouse=tmp_path / "warehouse")
+    landed = paths.landing / "ledger" / "GM0363_2024_ledger.parquet"
+    result = paths.load_results / "ledger" / "GM0363_2024_ledger.json"
+    landed.parent.mkdir(parents=True)
+    result.parent.mkdir(parents=True)
+    result.write_text("{}")
+    earlier = {field.name: pa.nulls(1, field.type) for field in kind("ledger").schema}
+    earlier["fiscal_year"] = pa.array(["twenty twenty-four"])  # now an integer
+    pq.write_table(pa.table(earlier), landed)
+    [said] = repair.repair_landing(paths)
+    assert "GM0363_2024_ledger.parquet cannot be brought to this version's columns" in said
+    assert "landed again from data_raw" in said
+    assert not landed.exists() and not result.exists()

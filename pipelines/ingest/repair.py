@@ -95,24 +95,31 @@ def repair_landing(paths: Paths) -> list[str]:
             if checked.get(name) == seen:
                 whole[name] = seen
                 continue
-            if (reason := damage(path)) is None:
-                if changed := conform(path, schema):
-                    where = path.relative_to(paths.warehouse)
-                    said.append(f"{where} had the columns of an earlier version; {changed}")
-                    stat = path.stat()
-                    seen = [stat.st_size, stat.st_ino, stat.st_mtime_ns, tag]
-                whole[name] = seen
-                continue
+            where = path.relative_to(paths.warehouse)
+            problem = None
+            if (reason := damage(path)) is not None:
+                problem = f"was damaged ({reason})"
+            else:
+                try:
+                    changed = conform(path, schema)
+                except (OSError, pa.ArrowException) as error:
+                    first_line = str(error).splitlines()[0][:200]
+                    problem = f"cannot be brought to this version's columns ({first_line})"
+                else:
+                    if changed:
+                        said.append(f"{where} had the columns of an earlier version; {changed}")
+                        stat = path.stat()
+                        seen = [stat.st_size, stat.st_ino, stat.st_mtime_ns, tag]
+                    whole[name] = seen
+                    continue
             path.unlink()
             (paths.load_results / kind / f"{path.stem}.json").unlink(missing_ok=True)
-            where = path.relative_to(paths.warehouse)
             if path.name.startswith("_"):
                 ensure_landing_schema(paths, kind)
-                said.append(f"{where} was damaged ({reason}); made again")
+                said.append(f"{where} {problem}; made again")
             else:
                 said.append(
-                    f"{where} was damaged ({reason}); removed, and {path.stem} is landed again "
-                    "from data_raw"
+                    f"{where} {problem}; removed, and {path.stem} is landed again from data_raw"
                 )
     if whole != checked:
         write_json_atomic(whole, record)
