@@ -211,6 +211,7 @@ def test_a_database_file_cut_short_is_damaged_and_one_with_free_blocks_is_not(tm
 
 
 def test_a_landed_file_is_read_again_only_when_it_changed(tmp_path: Path, monkeypatch):
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from pipelines.contract.kinds import kind
@@ -222,13 +223,13 @@ def test_a_landed_file_is_read_again_only_when_it_changed(tmp_path: Path, monkey
     landed.parent.mkdir(parents=True)
     pq.write_table(kind("ledger").schema.empty_table(), landed)
     read: list[str] = []
-    checked = repair.damage
+    checked = repair.read_footer
 
-    def counted(path: Path) -> str | None:
+    def counted(path: Path) -> pa.Schema | str:
         read.append(path.name)
         return checked(path)
 
-    monkeypatch.setattr(repair, "damage", counted)
+    monkeypatch.setattr(repair, "read_footer", counted)
     assert repair.repair_landing(paths) == []
     assert read == ["GM0363_2024.parquet"]
     assert repair.repair_landing(paths) == []

@@ -27,19 +27,17 @@ from pipelines.settings import Paths
 from pipelines.storage.files import read_json, write_json_atomic, write_parquet_atomic
 
 
-def damage(path: Path) -> str | None:
-    """Why a Parquet file cannot be read, or None when its footer is whole."""
+def read_footer(path: Path) -> pa.Schema | str:
+    """The columns of a Parquet file, or why it cannot be read (its footer is not whole)."""
     try:
-        pq.read_metadata(path)
+        return pq.read_schema(path)
     except (OSError, pa.ArrowException) as error:
         return str(error).splitlines()[0][:200]
-    return None
 
 
-def conform(path: Path, schema: pa.Schema) -> str | None:
-    """Bring a landed file to `schema`'s columns, in place; what changed, or None when its columns
-    are already those (their names and types)."""
-    found = pq.read_schema(path)
+def conform(path: Path, found: pa.Schema, schema: pa.Schema) -> str | None:
+    """Bring a landed file with the columns `found` to `schema`'s, in place; what changed, or None
+    when its columns are already those (their names and types)."""
     if _columns(found) == _columns(schema):
         return None
     rows = pq.read_table(path)
@@ -97,11 +95,11 @@ def repair_landing(paths: Paths) -> list[str]:
                 continue
             where = path.relative_to(paths.warehouse)
             problem = None
-            if (reason := damage(path)) is not None:
-                problem = f"was damaged ({reason})"
+            if isinstance(footer := read_footer(path), str):
+                problem = f"was damaged ({footer})"
             else:
                 try:
-                    changed = conform(path, schema)
+                    changed = conform(path, footer, schema)
                 except (OSError, pa.ArrowException) as error:
                     first_line = str(error).splitlines()[0][:200]
                     problem = f"cannot be brought to this version's columns ({first_line})"

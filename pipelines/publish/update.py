@@ -28,7 +28,7 @@ from pipelines.publish.sql import literal, name
 # tables of ledger lines: replaced per (municipality, fiscal year) instead of whole
 PER_SLOT = {"fct_ict_cost_line": ("municipality_code", "fiscal_year")}
 # the build's digests of a PER_SLOT table's slots (line_count, digest), kept by dbt
-SLOT_DIGESTS = {"fct_ict_cost_line": "publishing.fct_ict_cost_line_slot_digests"}
+SLOT_DIGESTS = {"fct_ict_cost_line": ("publishing", "fct_ict_cost_line_slot_digests")}
 # past this share of free blocks, the file is written fresh
 MAX_FREE_SHARE = 0.25
 
@@ -192,7 +192,7 @@ def _kept_digests(
     are read)."""
     if table not in SLOT_DIGESTS:
         return None
-    digest_schema, digest_table = SLOT_DIGESTS[table].split(".")
+    digest_schema, digest_table = SLOT_DIGESTS[table]
     database = source.split(".")[0]
     [exists] = connection.execute(
         "SELECT count(*) FROM duckdb_tables() "
