@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 import subprocess
 import sys
 from pathlib import Path
@@ -153,6 +154,44 @@ def test_the_xaf_floor_reads_what_the_project_reader_reads(tmp_path):
     assert lines == parsed.rows.num_rows == floor.num_rows
     assert pc.sum(floor["amount"]).as_py() == 0  # the audit file closes
     assert floor["account_code"].to_pylist() == parsed.rows["account_code"].to_pylist()
+
+
+def test_the_xaf_floor_reads_lines_laid_out_otherwise_than_the_generator_writes(tmp_path):
+    """Other exporters: elements between amntTp and costID, no costID (the next line's is not
+    taken), no docRef/effDate/desc, an entity, CRLF line ends, blanks between elements."""
+    from bench.floor import xaf_to_parquet
+
+    lines = (
+        "<trLine>\r\n <nr>1</nr>\r\n <accID>4310</accID>\r\n <docRef>F1</docRef>\r\n"
+        " <amnt>10.50</amnt> <amntTp>D</amntTp>\r\n <recRef>R</recRef><custSupID>C9</custSupID>"
+        "\r\n <costID>I&amp;A</costID>\r\n <prodID>P</prodID>\r\n</trLine>\r\n",
+        "<trLine><accID>1600</accID><amnt>4.25</amnt><amntTp>C</amntTp>"
+        "<vat><vatID>1</vatID></vat></trLine>\r\n",
+        "<trLine><nr>3</nr><accID>4320</accID><effDate>2024-01-02</effDate><desc>d</desc>"
+        "<amnt>6.25</amnt><amntTp>C</amntTp><costID>ICT</costID></trLine>",
+    )
+    path = tmp_path / "ledger.xaf"
+    path.write_bytes(
+        ("<auditfile><transactions><journal><transaction>" + "".join(lines)).encode()
+        + b"</transaction></journal></transactions></auditfile>"
+    )
+    assert xaf_to_parquet(path, tmp_path / "floor.parquet")[0] == 3
+    assert pq.read_table(tmp_path / "floor.parquet").to_pylist() == [
+        {"account_code": "4310", "cost_centre": "I&A", "amount": Decimal("10.50")},
+        {"account_code": "1600", "cost_centre": None, "amount": Decimal("-4.25")},
+        {"account_code": "4320", "cost_centre": "ICT", "amount": Decimal("-6.25")},
+    ]
+
+
+def test_the_xaf_floor_reads_the_official_test_file(tmp_path, shared_reference):
+    """Every optional element of a trLine, in the schema's order."""
+    from bench.floor import xaf_to_parquet
+
+    official = shared_reference / "xaf" / "XmlAuditfileFinancieel3.2_test.xml"
+    assert xaf_to_parquet(official, tmp_path / "floor.parquet")[0] == 1
+    assert pq.read_table(tmp_path / "floor.parquet").to_pylist() == [
+        {"account_code": "String", "cost_centre": "String", "amount": Decimal("-3.14")}
+    ]
 
 
 def test_national_demo_data_is_written_outside_the_repository_only(tmp_path):
