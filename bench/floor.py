@@ -41,8 +41,17 @@ def _elements_but(name: bytes) -> bytes:
 # The schema's order within a trLine: (nr), accID, (docRef, effDate, desc), amnt, amntTp, (...),
 # costID. Only trLines: an opening balance's obLine also has an accID, amnt and amntTp.
 TRLINE_FIELDS = re.compile(
-    rb"<trLine>" + _S + _elements_but(rb"accID") + rb"<accID>([^<]*)</accID>" + _S + _elements_but(rb"amnt") + rb"<amnt>([^<]*)</amnt>" + _S
-    + rb"<amntTp>([DC])</amntTp>" + _S + _elements_but(rb"costID")
+    rb"<trLine>"
+    + _S
+    + _elements_but(rb"accID")
+    + rb"<accID>([^<]*)</accID>"
+    + _S
+    + _elements_but(rb"amnt")
+    + rb"<amnt>([^<]*)</amnt>"
+    + _S
+    + rb"<amntTp>([DC])</amntTp>"
+    + _S
+    + _elements_but(rb"costID")
     + rb"(?:<costID>([^<]*)</costID>)?"
 )
 ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
@@ -101,7 +110,9 @@ def xaf_to_parquet(path: Path, target: Path) -> tuple[int, float]:
             amount = pc.cast(amount_text, pa.decimal128(18, 2))
             signed = pc.if_else(pc.equal(side, "C"), pc.negate(amount), amount)
             cost = pc.if_else(pc.equal(cost, ""), pa.scalar(None, pa.string()), cost)
-            writer.write_table(pa.table([_unescape(account), _unescape(cost), signed], schema=schema))
+            writer.write_table(
+                pa.table([_unescape(account), _unescape(cost), signed], schema=schema)
+            )
             lines += len(matches)
     return lines, time.process_time() - started
 
