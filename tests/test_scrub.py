@@ -2,6 +2,7 @@
 
 import re
 import time
+from collections import Counter
 
 import pyarrow as pa
 import pytest
@@ -164,6 +165,31 @@ def test_a_table_keeps_its_other_columns():
     assert scrubbed.column("course").to_pylist() == ["Excel", "BSN [verwijderd: BSN]"]
     assert scrubbed.column("hours").to_pylist() == [1.0, 2.0]
     assert counts == {"BSN": 1}
+
+
+def test_the_columns_scrubbed_together_each_keep_their_own_cells():
+    course = pa.chunked_array([["Excel", None], ["BHV j.jansen@gemeente.nl"]])
+    table = pa.table(
+        {
+            "course": course,
+            "department": ["Team 06-12345678", "ICT", ""],
+            "employee": ["Jan Jansen 123456", "x", "y"],  # left out below: stays as it is
+            "hours": [1.0, 2.0, 3.0],
+        }
+    )
+    scrubbed, counts = scrub_table(table, ["course", "department", "hours"])
+    assert scrubbed.column_names == table.column_names
+    assert scrubbed.column("course").to_pylist() == ["Excel", None, "BHV [verwijderd: e-mail]"]
+    assert scrubbed.column("department").to_pylist() == [
+        "Team [verwijderd: telefoonnummer]",
+        "ICT",
+        "",
+    ]
+    assert scrubbed.column("employee").to_pylist() == ["Jan Jansen 123456", "x", "y"]
+    assert scrubbed.column("hours").to_pylist() == [1.0, 2.0, 3.0]
+    assert counts == {"e-mail": 1, "telefoonnummer": 1}
+    empty = table.slice(0, 0)
+    assert scrub_table(empty) == (empty, Counter())
 
 
 def test_a_hundred_thousand_cells_take_well_under_a_second():

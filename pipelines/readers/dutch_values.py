@@ -9,6 +9,7 @@ a row problem.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 
 import pyarrow as pa
@@ -97,14 +98,19 @@ def lookup_values(
     pairs += [
         (spelling, code) for code, spellings in table.items() for spelling in (code, *spellings)
     ]
+    keys, codes = _vocabulary(tuple(pairs))
+    return pc.take(codes, pc.index_in(normalised_keys(values), value_set=keys))
+
+
+@functools.lru_cache(maxsize=64)
+def _vocabulary(pairs: tuple[tuple[str, str], ...]) -> tuple[pa.Array, pa.Array]:
+    """Normalised spellings and their codes, the first spelling winning, in table order; kept,
+    since every file of a kind looks its words up in the same vocabulary."""
     normalised = normalised_keys(pa.array([spelling for spelling, _ in pairs])).to_pylist()
-    # first spelling wins, in table order; one vectorised call, not one regex compile per spelling
     first_code: dict[str, str] = {}
     for key, (_, code) in zip(normalised, pairs, strict=True):
         first_code.setdefault(key, code)
-    keys, codes = list(first_code), list(first_code.values())
-    positions = pc.index_in(normalised_keys(values), value_set=pa.array(keys, pa.string()))
-    return pc.take(pa.array(codes, pa.string()), positions)
+    return pa.array(list(first_code), pa.string()), pa.array(list(first_code.values()), pa.string())
 
 
 def unknown_words_note(values: pa.Array, header: str, outcome: str, *, shown: int = 10) -> str:

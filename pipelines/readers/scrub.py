@@ -249,16 +249,25 @@ def scrub_text(text: str | None) -> str | None:
 
 
 def scrub_table(table: pa.Table, columns: list[str] | None = None) -> tuple[pa.Table, Counter[str]]:
-    """The table with the string `columns` (default: every string column) scrubbed."""
-    counts: Counter[str] = Counter()
-    for name in columns if columns is not None else table.column_names:
-        position = table.column_names.index(name)
-        if not pa.types.is_string(table.schema.field(position).type):
-            continue
-        scrubbed, found = scrub_array(table.column(position))
-        if found:
-            counts += found
-            table = table.set_column(position, name, scrubbed)
+    """The table with the string `columns` (default: every string column) scrubbed.
+
+    The columns go through the rules as one array: RE2 compiles each pattern per call, which on a
+    small delivery costs more than matching, so one call per rule, not one per rule and column.
+    """
+    names = [
+        name
+        for name in (columns if columns is not None else table.column_names)
+        if pa.types.is_string(table.schema.field(name).type)
+    ]
+    if not names or table.num_rows == 0:
+        return table, Counter()
+    stacked = pa.concat_arrays([table.column(name).combine_chunks() for name in names])
+    scrubbed, counts = scrub_array(stacked)
+    if counts:
+        for i, name in enumerate(names):
+            position = table.column_names.index(name)
+            column = scrubbed.slice(i * table.num_rows, table.num_rows)
+            table = table.set_column(position, name, column)
     return table, counts
 
 
