@@ -38,10 +38,11 @@ manifest: $(INSTALLED)
 run: $(INSTALLED)
 	$(BIN)/ictbench run || [ $$? -eq 3 ]
 
-# two workers for the two cores; a test module stays on one worker, so its fixtures run once.
+# two workers for the two cores; a test module stays on one worker, so its fixtures run once,
+# and the longest modules start first (tests/conftest.py), not the ones with the most tests.
 # The Spark parity and PostgreSQL tests skip, saying why, without Java or PostgreSQL's server
 test: $(INSTALLED)
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # only the tests of the scale-out path (docs/scale-out.md): dbt on Spark, the run history on PostgreSQL
 test-scale-out: install-spark

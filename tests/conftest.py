@@ -6,6 +6,42 @@ import pytest
 TESTS_DIR = Path(__file__).resolve().parent
 FIXTURES = TESTS_DIR / "fixtures"
 SHARED_REFERENCE = TESTS_DIR.parents[1] / "shared" / "reference"
+# The modules that take longest (`pytest --durations`, 2 workers), started first: `make test`
+# hands whole modules to two workers, and one of these started last keeps a worker busy for
+# minutes after the other has run out of work.
+LONGEST_FIRST = (
+    "test_recovery",
+    "test_incremental_build",
+    "test_orchestration",
+    "test_bench",
+    "test_run_summary",
+    "test_privacy",
+    "test_bad_inputs",
+    "test_postgres_instance",
+    "test_spark_parity",
+    "test_nothing_new",
+    "test_xaf_equivalence",
+    "test_parallel_ingest",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest modules first, then the other end-to-end ones (marked slow), then the rest; the
+    order inside a module stays (make test runs xdist with --no-loadscope-reorder)."""
+
+    def module_of(item: pytest.Item) -> str:
+        return getattr(getattr(item, "module", None), "__name__", "")
+
+    slow_modules = {module_of(item) for item in items if item.get_closest_marker("slow")}
+
+    def weight(item: pytest.Item) -> tuple[int, int]:
+        module = module_of(item)
+        name = module.rpartition(".")[2]
+        if name in LONGEST_FIRST:
+            return 0, LONGEST_FIRST.index(name)
+        return (1 if module in slow_modules else 2), 0
+
+    items.sort(key=weight)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -15,6 +51,30 @@ def pseudonym_key():
 
     os.environ["ICTBENCH_PSEUDONYM_KEY"] = "test-key-" + "0" * 40
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def dbt_started_ahead():
+    """dbt imported once per test worker, as `ictbench run` imports it once per run: the runs
+    tests start in their own process fork their dbt commands from it (dbt_server.py)."""
+    from pipelines.settings import DBT_EXECUTABLE
+    from pipelines.transform import dbt_server
+
+    dbt_server.start(DBT_EXECUTABLE)
+    yield
+    dbt_server.stop()
+
+
+@pytest.fixture
+def without_the_workers_dbt_server():
+    """For a test that starts a dbt server of its own; the worker's is started again after it."""
+    from pipelines.settings import DBT_EXECUTABLE
+    from pipelines.transform import dbt_server
+
+    dbt_server.stop()
+    yield
+    dbt_server.stop()
+    dbt_server.start(DBT_EXECUTABLE)
 
 
 @pytest.fixture(scope="session")

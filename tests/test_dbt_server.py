@@ -28,7 +28,7 @@ LIST_MODELS = [
 
 
 @pytest.fixture
-def launcher(dbt_manifest, tmp_path):
+def launcher(dbt_manifest, tmp_path, without_the_workers_dbt_server):
     """A server whose launcher has no dbt to fall back on: what works ran in the server."""
     assert dbt_server.launcher() is None
     dbt_server.start(str(tmp_path / "no-dbt-here"))
@@ -120,7 +120,7 @@ def test_a_large_environment_reaches_dbt_whole(launcher, tmp_path):
 
 
 def test_the_server_does_not_import_from_the_folder_it_was_started_in(
-    dbt_manifest, tmp_path, monkeypatch
+    dbt_manifest, tmp_path, monkeypatch, without_the_workers_dbt_server
 ):
     """dbt imports every top-level `dbt_*` module on the import path; plain dbt does not look in
     the current folder, so neither may the server started ahead."""
