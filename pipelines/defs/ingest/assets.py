@@ -1,7 +1,12 @@
 import dagster as dg
 
 from pipelines.contract.kinds import KINDS, DeliveryKind
-from pipelines.defs.ingest.partitions import deliveries_partitions, partition_key, slots
+from pipelines.defs.ingest.partitions import (
+    add_metadata_per_partition,
+    deliveries_partitions,
+    partition_key,
+    slots,
+)
 from pipelines.defs.resources import WarehouseResource
 from pipelines.ingest.check import PARTIAL, REJECTED, LoadPolicy, LoadResult
 from pipelines.ingest.deliveries import ingest_kind, status_counts
@@ -164,10 +169,11 @@ def ingest_asset(kind: DeliveryKind) -> dg.AssetsDefinition:
         if per_year:
             # each partition's materialisation carries its own deliveries' counts, not the run's
             by_partition = partition_results(results)
-            for key in context.partition_keys:
-                context.add_asset_metadata(
-                    summary(by_partition.get(key, [])), asset_key=kind.asset_name, partition_key=key
-                )
+            add_metadata_per_partition(
+                context,
+                kind.asset_name,
+                {key: summary(by_partition.get(key, [])) for key in context.partition_keys},
+            )
             yield dg.MaterializeResult(asset_key=kind.asset_name)
         else:
             yield dg.MaterializeResult(asset_key=kind.asset_name, metadata=summary(results))

@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 import dagster as dg
 
 from pipelines.contract.delivery import Delivery
@@ -55,3 +57,28 @@ def register_partitions(
     if new:
         instance.add_dynamic_partitions(deliveries_partitions.name, new)
     return instance.get_dynamic_partitions(deliveries_partitions.name)
+
+
+def add_metadata_per_partition(
+    context: dg.AssetExecutionContext,
+    asset_key: str,
+    metadata: Mapping[str, Mapping[str, object]],
+) -> None:
+    """Each partition's own metadata on its materialisation, for a run over many partitions.
+
+    `context.add_asset_metadata(..., partition_key=key)` checks the key against the run's range
+    by loading every key of the dynamic partitions from the instance, at each call: 8 ms a call
+    with 342 municipality-years, 16 ms with 3,420, so a run over every municipality-year of ten
+    years and four kinds spent minutes on it. Here the keys are checked once against the run's
+    own, and the metadata goes to the step's metadata accumulator, where add_asset_metadata puts
+    it after its check (a private member: tests/test_partitions.py fails if Dagster changes it).
+    """
+    if outside := set(metadata) - set(context.partition_keys):
+        raise ValueError(f"partitions this run does not materialise: {sorted(outside)}")
+    step = context._step_execution_context
+    accumulated = step._metadata_accumulator
+    for key, values in metadata.items():
+        accumulated = accumulated.with_additional_asset_metadata(
+            asset_key=dg.AssetKey(asset_key), partition_key=key, metadata=values
+        )
+    step._metadata_accumulator = accumulated
