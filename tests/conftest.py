@@ -1,4 +1,5 @@
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,16 +66,25 @@ def dbt_started_ahead():
     dbt_server.stop()
 
 
-@pytest.fixture
-def without_the_workers_dbt_server():
-    """For a test that starts a dbt server of its own; the worker's is started again after it."""
+@contextmanager
+def dbt_server_set_aside():
+    """No dbt server while it lasts, as in a run the UI or the schedule starts (dbt started per
+    command) or for a test that starts a server of its own; the worker's starts again after."""
     from pipelines.settings import DBT_EXECUTABLE
     from pipelines.transform import dbt_server
 
     dbt_server.stop()
-    yield
-    dbt_server.stop()
-    dbt_server.start(DBT_EXECUTABLE)
+    try:
+        yield
+    finally:
+        dbt_server.stop()
+        dbt_server.start(DBT_EXECUTABLE)
+
+
+@pytest.fixture
+def without_the_workers_dbt_server():
+    with dbt_server_set_aside():
+        yield
 
 
 @pytest.fixture(scope="session")
