@@ -41,7 +41,7 @@ for child in children:
 print("ready", flush=True)
 sys.stdin.read()
 for child in children:
-    child.kill()  # SIGTERM may be ignored: a test worker can hand SIG_IGN down to this process
+    child.kill()  # in the suite, children sent SIGTERM lived on and the test waited out their sleep
 """
 
 
