@@ -4,7 +4,9 @@ import sqlite3
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import sqlalchemy as sa
+from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from pipelines.cli.status import _last_run
 from pipelines.run_history.event_log import BatchedSqliteEventLogStorage, configure_event_log
@@ -87,6 +89,14 @@ def test_a_batch_stores_exactly_what_storing_one_event_at_a_time_stores(tmp_path
         == 5
     )
 
+    assert any(
+        entry.dagster_event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
+        for entry in entries
+    )
+
+    dagsters = SqliteEventLogStorage(str(tmp_path / "dagsters"))
+    for entry in entries:
+        dagsters.store_event(entry)
     one_by_one = BatchedSqliteEventLogStorage(str(tmp_path / "one_by_one"))
     for entry in entries:
         one_by_one.store_event(entry)
@@ -94,15 +104,44 @@ def test_a_batch_stores_exactly_what_storing_one_event_at_a_time_stores(tmp_path
     batched.store_event_batch(entries)
 
     for shard in (run.run_id, "index"):
-        expected = table_rows(tmp_path / "one_by_one" / f"{shard}.db")
-        assert table_rows(tmp_path / "batched" / f"{shard}.db") == expected
+        expected = table_rows(tmp_path / "dagsters" / f"{shard}.db")
         assert expected["event_logs"]
+        assert table_rows(tmp_path / "one_by_one" / f"{shard}.db") == expected
+        assert table_rows(tmp_path / "batched" / f"{shard}.db") == expected
+    assert table_rows(tmp_path / "dagsters" / "index.db")["asset_check_executions"]
+
+
+def test_a_batch_that_fails_halfway_leaves_nothing_of_itself(tmp_path, monkeypatch):
+    """Dagster stores a failed batch again one event at a time: a half-written one would be
+    stored twice."""
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "1000")
+    with dg.instance_for_test() as instance:
+        run = run_all_regions(instance)
+        entries = instance.all_logs(run.run_id)
+    storage = BatchedSqliteEventLogStorage(str(tmp_path / "batched"))
+    storage.store_event(entries[0])
+    original = BatchedSqliteEventLogStorage.prepare_insert_event
+    prepared = []
+
+    def fail_on_the_last(self, entry):
+        prepared.append(entry)
+        if len(prepared) == len(entries):
+            raise RuntimeError("disk full")
+        return original(self, entry)
+
+    monkeypatch.setattr(BatchedSqliteEventLogStorage, "prepare_insert_event", fail_on_the_last)
+    with pytest.raises(RuntimeError, match="disk full"):
+        storage.store_event_batch(entries[1:] + [entries[0]])
+
+    for shard in (run.run_id, "index"):
+        rows = table_rows(tmp_path / "batched" / f"{shard}.db")
+        assert len(rows["event_logs"]) == 1
+    assert table_rows(tmp_path / "batched" / "index.db")["asset_check_executions"] == []
 
 
 def test_dagsters_own_sqlite_storage_still_writes_a_batch_one_event_at_a_time():
     """The reason the subclass exists: the day Dagster's sqlite storage writes batches itself,
     this fails and the subclass can go."""
-    from dagster._core.storage.event_log import SqliteEventLogStorage
     from dagster._core.storage.event_log.base import EventLogStorage
 
     assert SqliteEventLogStorage.store_event_batch is EventLogStorage.store_event_batch
@@ -114,12 +153,14 @@ def test_the_local_instance_batches_partition_materialisations(tmp_path, monkeyp
     ensure_dagster_home()
     configure_event_log()
     stored_batches = []
-    original = BatchedSqliteEventLogStorage._store_asset_events
-    monkeypatch.setattr(
-        BatchedSqliteEventLogStorage,
-        "_store_asset_events",
-        lambda self, events: stored_batches.append(len(events)) or original(self, events),
-    )
+    original = BatchedSqliteEventLogStorage.store_event_batch
+
+    def store_event_batch(self, events):
+        materialised = dg.DagsterEventType.ASSET_MATERIALIZATION
+        stored_batches.append(sum(1 for e in events if e.dagster_event_type == materialised))
+        original(self, events)
+
+    monkeypatch.setattr(BatchedSqliteEventLogStorage, "store_event_batch", store_event_batch)
 
     with dg.DagsterInstance.get() as instance:
         assert isinstance(instance.event_log_storage, BatchedSqliteEventLogStorage)
