@@ -131,7 +131,7 @@ def test_a_batch_that_fails_halfway_leaves_nothing_of_itself(tmp_path, monkeypat
 
     monkeypatch.setattr(BatchedSqliteEventLogStorage, "prepare_insert_event", fail_on_the_last)
     with pytest.raises(RuntimeError, match="disk full"):
-        storage.store_event_batch(entries[1:] + [entries[0]])
+        storage.store_event_batch([*entries[1:], entries[0]])
 
     for shard in (run.run_id, "index"):
         rows = table_rows(tmp_path / "batched" / f"{shard}.db")

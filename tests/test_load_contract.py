@@ -1,6 +1,7 @@
 """The load path without Dagster: idempotency, thresholds, quarantine, last good data kept."""
 
 import csv
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -198,3 +199,47 @@ def test_nothing_under_data_raw_is_written(paths):
     ingest_kind(paths, "ledger")
     ingest_kind(paths, "account_mapping")
     assert {p: p.stat().st_mtime_ns for p in paths.data_raw.rglob("*")} == before
+
+
+def hashes_counted(monkeypatch) -> list[str]:
+    import pipelines.contract.delivery as delivery_module
+
+    hashed: list[str] = []
+    original = delivery_module.file_sha256
+
+    def counting(path, *args):
+        hashed.append(str(path))
+        return original(path, *args)
+
+    monkeypatch.setattr(delivery_module, "file_sha256", counting)
+    return hashed
+
+
+def test_a_new_file_is_hashed_once_from_planning_to_landing(paths, monkeypatch):
+    from pipelines.ingest.deliveries import slots_to_ingest
+
+    hashed = hashes_counted(monkeypatch)
+    slots_to_ingest(paths)
+    results = ingest_kind(paths, "ledger")
+    result = results_by_key(results)["GM0363_2024_ledger"]
+
+    assert len(hashed) == len(set(hashed)) >= len(results) > 1
+    assert hashed.count(str(paths.data_raw / LEDGER)) == 1
+    assert result.delivery_id == hashlib.sha256((paths.data_raw / LEDGER).read_bytes()).hexdigest()
+
+
+def test_a_file_changed_after_planning_is_hashed_again(paths, monkeypatch):
+    from pipelines.ingest.deliveries import slots_to_ingest
+
+    slots_to_ingest(paths)
+    append_lines(
+        paths.data_raw / LEDGER,
+        [
+            "01-09-2024;INK;8;4301;;Extra licentie;100,00",
+            "01-09-2024;INK;8;1600;;Crediteuren;100,00-",
+        ],
+    )
+    result = results_by_key(ingest_kind(paths, "ledger"))["GM0363_2024_ledger"]
+
+    assert result.delivery_id == hashlib.sha256((paths.data_raw / LEDGER).read_bytes()).hexdigest()
+    assert pq.read_table(ledger(paths)).num_rows == 16

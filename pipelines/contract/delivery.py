@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.contract.errors import WrongDeliveryFolder
@@ -23,6 +23,8 @@ class Delivery:
     fiscal_year: int | None  # None for the account mapping, which holds for every year
     kind: str
     relative_path: str
+    # [size, mtime_ns, sha256] from an earlier look at the file this run (ingest/deliveries.py)
+    known: list | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -32,6 +34,10 @@ class Delivery:
         return f"{self.municipality_code}_{self.fiscal_year}_{self.kind}"
 
     def content_hash(self) -> str:
+        """sha256 of the file's bytes; not read again while its size and modification time are
+        those `known` was taken at."""
+        if self.known and self.known[2]:
+            return fingerprint(self.path, self.known)[2]
         return file_sha256(self.path)
 
 

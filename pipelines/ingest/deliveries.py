@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,9 +28,12 @@ from pipelines.ingest.discovery import DropZone
 from pipelines.ingest.profiles import Profiles, ProfileUse
 from pipelines.ingest.store import LandingStore
 from pipelines.ingest.workers import check_and_store_all
-from pipelines.settings import MUNICIPALITY_SUCCESSORS_SEED, Paths
+from pipelines.settings import MUNICIPALITY_SUCCESSORS_SEED, Paths, available_cores
 from pipelines.storage import stop_points
 from pipelines.storage.files import read_json, write_json_atomic, write_parquet_atomic
+
+# what the last look at each yearly delivery saw: [size, mtime_ns, sha256], under load_results/
+FINGERPRINTS = "fingerprints.json"
 
 
 def ensure_landing_schema(paths: Paths, kind: str) -> None:
@@ -165,11 +170,12 @@ def slots_to_ingest(
     store = LandingStore(paths)
     listed = drop_zone or DropZone.listed(paths.deliveries)
     yearly = [d for d in listed.deliveries if d.fiscal_year is not None]
-    seen = paths.load_results / "fingerprints.json"
+    seen = paths.load_results / FINGERPRINTS
     previous = read_json(seen) or {}
-    fingerprints = {
-        d.relative_path: fingerprint(d.path, previous.get(d.relative_path)) for d in yearly
-    }
+    # hashlib and file reads release the GIL: new files are hashed on every core
+    with ThreadPoolExecutor(available_cores()) as pool:
+        taken = pool.map(lambda d: fingerprint(d.path, previous.get(d.relative_path)), yearly)
+        fingerprints = {d.relative_path: found for d, found in zip(yearly, taken, strict=True)}
     seen.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(fingerprints, seen)
     slots: dict[tuple[str, int], set[str]] = {}
@@ -205,7 +211,10 @@ def load_deliveries(
     nothing, whether they were accepted or rejected the last time."""
     results: list[LoadResult] = []
     pending = []
+    # what planning hashed (slots_to_ingest) is not read again, here nor in the checking worker
+    looked_at = read_json(store.paths.load_results / FINGERPRINTS) or {}
     for delivery in deliveries:
+        delivery = replace(delivery, known=looked_at.get(delivery.relative_path))
         delivery_id = delivery.content_hash()
         profile = profiles.for_delivery(delivery) if profiles else ProfileUse()
         if store.is_unchanged(delivery, delivery_id, profile.digest):
