@@ -66,6 +66,12 @@ def run(paths: Paths, instance, expected_partitions: list[str]) -> dg.ExecuteInP
 
 
 BUILT_AND_PUBLISHED = {"fct_ict_cost_line", "ict_benchmark", "published_benchmark"}
+REFERENCE_AND_MAPPING_VIEWS = {
+    "stg_landing__inhabitants",
+    "stg_landing__municipalities",
+    "stg_landing__price_indices",
+    "stg_landing__account_mappings",
+}
 
 
 def materialized(result: dg.ExecuteInProcessResult) -> set[str]:
@@ -167,6 +173,8 @@ def test_each_change_runs_only_its_part_and_publishes_what_a_full_build_would(
         None,
     )
     assert not {"int_assets_aged", "fct_hardware_asset", "fct_training"} & built
+    # the reference data and account mappings are landed as they were: their views stay
+    assert not REFERENCE_AND_MAPPING_VIEWS & built
     assert mart(drop_zone.published_db) != first
     assert mart(drop_zone.published_db) == from_scratch(drop_zone, "scratch_ledger")
     assert_slot_digests_are_those_of_the_rows(drop_zone)
@@ -174,9 +182,21 @@ def test_each_change_runs_only_its_part_and_publishes_what_a_full_build_would(
     # a changed account mapping is no partition, but reclassifies its municipality's lines
     mapping = drop_zone.deliveries / "GM0088" / "account_mapping.csv"
     mapping.write_bytes(mapping.read_bytes().replace(b"44100;;;not_ict", b"44100;;;telecom"))
-    run(drop_zone, instance, [])
+    remapped = materialized(run(drop_zone, instance, []))
+    assert "stg_landing__account_mappings" in remapped
+    assert "stg_landing__inhabitants" not in remapped
     assert mart(drop_zone.published_db) == from_scratch(drop_zone, "scratch_mapping")
     assert_slot_digests_are_those_of_the_rows(drop_zone)
+
+    # new CBS figures: the reference views and everything over them again
+    inhabitants = drop_zone.reference / "bevolking.csv"
+    inhabitants.write_bytes(
+        inhabitants.read_bytes().replace(b"GM0363;2024;1000", b"GM0363;2024;1250")
+    )
+    recounted = materialized(run(drop_zone, instance, []))
+    assert {"stg_landing__inhabitants", "ict_benchmark"} <= recounted
+    assert "stg_landing__account_mappings" not in recounted
+    assert mart(drop_zone.published_db) == from_scratch(drop_zone, "scratch_inhabitants")
 
     # a withdrawn ledger takes its lines out of the mart
     (drop_zone.deliveries / "GM0088" / "2024" / "ledger.csv").unlink()

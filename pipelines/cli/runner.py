@@ -74,11 +74,25 @@ def plan_run(
         raise ValueError(f"no deliveries under {paths.deliveries}")
     if every_partition:
         return RunPlan(keys, drop_zone, repairs=repairs)
-    left_out = models_left_out(paths, {kind for kinds in changes.values() for kind in kinds})
+    ingested = {kind for kinds in changes.values() for kind in kinds}
+    left_out = models_left_out(paths, ingested, landed_as_they_are(paths, drop_zone))
     positions = [index for index, key in enumerate(keys) if key in changed]
     if not positions:
         return RunPlan([], drop_zone, left_out, repairs)
     return RunPlan(keys[positions[0] : positions[-1] + 1], drop_zone, left_out, repairs)
+
+
+def landed_as_they_are(paths: Paths, drop_zone: DropZone) -> set[str]:
+    """The dbt sources landed by every run that this run will land as they are: the reference
+    data and the account mappings, when nothing of theirs changed."""
+    from pipelines.contract.kinds import KINDS
+    from pipelines.ingest.deliveries import standing_kinds_unchanged
+    from pipelines.ingest.reference import REFERENCE_SOURCES, reference_unchanged
+
+    sources = {KINDS[kind].dbt_source for kind in standing_kinds_unchanged(paths, drop_zone)}
+    if reference_unchanged(paths):
+        sources.update(REFERENCE_SOURCES)
+    return sources
 
 
 def cleared(removed: list[Path], paths: Paths) -> list[str]:

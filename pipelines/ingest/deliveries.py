@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.contract.delivery import Delivery, fingerprint
+from pipelines.contract.kinds import KINDS, yearly_kinds
 from pipelines.contract.kinds import kind as delivery_kind
-from pipelines.contract.kinds import yearly_kinds
 from pipelines.ingest.check import (
     ACCEPTED,
     DEFAULT_POLICY,
@@ -195,6 +195,26 @@ def slots_to_ingest(
             if (kind, key) not in delivered and year is not None:
                 changed(code, year, kind)
     return slots
+
+
+def standing_kinds_unchanged(paths: Paths, drop_zone: DropZone | None = None) -> set[str]:
+    """The kinds without a fiscal year (account mappings) whose deliveries a run will find as
+    they were: every one unchanged, none new, none withdrawn. Their landed files stay as they are,
+    so what reads only them need not be built again."""
+    store = LandingStore(paths)
+    listed = drop_zone or DropZone.listed(paths.deliveries)
+    profiles = Profiles(listed)
+    unchanged = set()
+    for kind in (k.name for k in KINDS.values() if not k.per_year):
+        deliveries = listed.of_kind(kind)
+        recorded = paths.load_results / kind
+        known = {p.stem for p in recorded.glob("*.json")} if recorded.is_dir() else set()
+        if known == {d.key for d in deliveries} and all(
+            store.is_unchanged(d, d.content_hash(), profiles.digest(d.municipality_code))
+            for d in deliveries
+        ):
+            unchanged.add(kind)
+    return unchanged
 
 
 def load_deliveries(

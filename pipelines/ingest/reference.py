@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
+
 from pipelines.settings import Paths
-from pipelines.storage.files import write_parquet_atomic
+from pipelines.storage.files import parquet_unchanged, write_parquet_atomic
 
 # the files a run cannot do without, with what they hold (the price index is optional)
 REQUIRED_REFERENCE_FILES = {
@@ -16,6 +18,22 @@ REQUIRED_REFERENCE_FILES = {
 
 def ingest_reference(paths: Paths) -> dict[str, int]:
     """Land the CBS reference files; the price index is optional (real-terms figures stay NULL)."""
+    tables = reference_tables(paths)
+    for name, table in tables.items():
+        write_parquet_atomic(table, paths.landing / "reference" / f"{name}.parquet")
+    return {
+        "municipalities": tables["municipalities"].num_rows,
+        "inhabitant_counts": tables["inhabitants"].num_rows,
+        "price_index_years": tables["price_index"].num_rows,
+    }
+
+
+# what the reference step lands, each read by the dbt landing source of the same name
+REFERENCE_SOURCES = ("municipalities", "inhabitants", "price_index")
+
+
+def reference_tables(paths: Paths) -> dict[str, pa.Table]:
+    """REFERENCE_SOURCES -> the table read from the drop zone's CBS files."""
     from pipelines.readers.cbs import (
         PRICE_INDEX_SCHEMA,
         read_inhabitants,
@@ -23,22 +41,30 @@ def ingest_reference(paths: Paths) -> dict[str, int]:
         read_price_index,
     )
 
-    municipalities = read_municipalities(_required(paths.reference / "gemeenten.csv"))
-    inhabitants = read_inhabitants(_required(paths.reference / "bevolking.csv"))
     price_index_file = paths.reference / "prijsindex.csv"
-    price_index = (
-        read_price_index(price_index_file)
-        if price_index_file.exists()
-        else PRICE_INDEX_SCHEMA.empty_table()
-    )
-    write_parquet_atomic(municipalities, paths.landing / "reference" / "municipalities.parquet")
-    write_parquet_atomic(inhabitants, paths.landing / "reference" / "inhabitants.parquet")
-    write_parquet_atomic(price_index, paths.landing / "reference" / "price_index.parquet")
     return {
-        "municipalities": municipalities.num_rows,
-        "inhabitant_counts": inhabitants.num_rows,
-        "price_index_years": price_index.num_rows,
+        "municipalities": read_municipalities(_required(paths.reference / "gemeenten.csv")),
+        "inhabitants": read_inhabitants(_required(paths.reference / "bevolking.csv")),
+        "price_index": (
+            read_price_index(price_index_file)
+            if price_index_file.exists()
+            else PRICE_INDEX_SCHEMA.empty_table()
+        ),
     }
+
+
+def reference_unchanged(paths: Paths) -> bool:
+    """True when landing the reference files again would leave every landed file as it is, so a
+    run need not rebuild what reads only them. A file that cannot be read counts as a change:
+    the reference step reports it."""
+    try:
+        tables = reference_tables(paths)
+    except Exception:  # whatever it is, the run's reference step reports it
+        return False
+    return all(
+        parquet_unchanged(table, paths.landing / "reference" / f"{name}.parquet")
+        for name, table in tables.items()
+    )
 
 
 def _required(path: Path) -> Path:

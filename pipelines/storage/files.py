@@ -15,6 +15,8 @@ import pyarrow.parquet as pq
 
 from pipelines.storage.litter import owned_prefix
 
+PARQUET_COMPRESSION = "zstd"
+
 
 def _temp_beside(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -31,13 +33,23 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> bool:
     time too, which is how the build tells which landed sources changed (transform/build_state.py)."""
     temp = _temp_beside(path)
     try:
-        pq.write_table(table, temp, compression="zstd")
+        pq.write_table(table, temp, compression=PARQUET_COMPRESSION)
         if path.exists() and filecmp.cmp(temp, path, shallow=False):
             return False
         os.replace(temp, path)
         return True
     finally:
         temp.unlink(missing_ok=True)
+
+
+def parquet_unchanged(table: pa.Table, path: Path) -> bool:
+    """True when write_parquet_atomic(table, path) would leave the file as it is."""
+    buffer = pa.BufferOutputStream()
+    pq.write_table(table, buffer, compression=PARQUET_COMPRESSION)
+    try:
+        return path.read_bytes() == buffer.getvalue().to_pybytes()
+    except FileNotFoundError:
+        return False
 
 
 def write_bytes_atomic(data: bytes, path: Path) -> None:

@@ -52,10 +52,12 @@ def built_sources(
     return [source for source in sources if downstream(manifest, [source]) <= selected]
 
 
-def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
+def models_left_out(
+    paths: Paths, ingested_kinds: set[str], landed_as_they_are: Iterable[str] = ()
+) -> frozenset[str]:
     """The dbt models and seeds that no source a run may change feeds: the sources landed
-    again by every run, those of the kinds it ingests, and those that changed since the last
-    build. Nothing when the build must be made whole."""
+    again by every run (but those it will land as they are), those of the kinds it ingests, and
+    those that changed since the last build. Nothing when the build must be made whole."""
     import duckdb
 
     # the manifest's path, not dagster-dbt's DbtProject: planning does not wait for importing dbt
@@ -69,7 +71,7 @@ def models_left_out(paths: Paths, ingested_kinds: set[str]) -> frozenset[str]:
     manifest = read_json(DBT_MANIFEST)
     landed = landed_sources(manifest)
     partitioned = partitioned_sources()
-    changing = set(landed) - set(partitioned.values())
+    changing = set(landed) - set(partitioned.values()) - set(landed_as_they_are)
     changing |= {partitioned[kind] for kind in ingested_kinds if kind in partitioned}
     changing |= set(build.changed_sources(landed_files_digest(paths.landing, landed)))
     return frozenset(left_out(manifest, changing))
