@@ -1,6 +1,7 @@
 """Reference data shipped with the product: the merger seed and the CBS price index reader."""
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
@@ -241,3 +242,25 @@ def test_structure_groups_are_municipalities_of_2023(cbs_lists):
     for row in rows:
         assert listed.get(row["municipality_code"]) == row["municipality_name"]
         assert row["source"] and row["taken_on"] and row["verification"]
+
+
+def test_planning_sees_whether_the_reference_step_would_land_anything_new(tmp_path):
+    from pipelines.ingest.reference import ingest_reference, reference_unchanged
+    from pipelines.settings import Paths
+    from tests.conftest import FIXTURES
+
+    paths = Paths(tmp_path / "data_raw", tmp_path / "warehouse")
+    shutil.copytree(FIXTURES / "handcomputed", paths.data_raw)
+    assert not reference_unchanged(paths)  # nothing landed yet
+    ingest_reference(paths)
+    assert reference_unchanged(paths)
+
+    inhabitants = paths.reference / "bevolking.csv"
+    good = inhabitants.read_bytes()
+    inhabitants.write_bytes(good.replace(b"GM0363;2024;1000", b"GM0363;2024;1001"))
+    assert not reference_unchanged(paths)
+    # damage is a change too: planning goes on, the reference step names the file and row
+    inhabitants.write_bytes(good.replace(b"GM0363;2024;1000", b"GM0363;2024;veel"))
+    assert not reference_unchanged(paths)
+    inhabitants.unlink()
+    assert not reference_unchanged(paths)

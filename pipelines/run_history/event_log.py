@@ -16,7 +16,7 @@ does this, so the subclass builds on Dagster's private storage internals (`_conn
 for these measured gains: a run of 3 x 342 partition materialisations took 3.7-8.3 s instead of
 19.9-34.6 s (4 s of CPU instead of 19), a full build of all 342 municipalities (demo data at scale
 0.05) 90-99 s of CPU instead of 102-111 s; the 107 planned events of a run that re-delivers one
-ledger (71 of them for dbt tests) took 1.5 s to store one by one.
+ledger (71 of them for dbt tests) are stored in 0.16-0.19 s instead of 0.69-0.79 s.
 tests/test_event_log.py fails when the rows differ from Dagster's own, when Dagster stops handing
 over batches, or when its sqlite storage writes batches itself (then this can go).
 """
