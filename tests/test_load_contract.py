@@ -216,15 +216,22 @@ def hashes_counted(monkeypatch) -> list[str]:
 
 
 def test_a_new_file_is_hashed_once_from_planning_to_landing(paths, monkeypatch):
-    from pipelines.ingest.deliveries import slots_to_ingest
+    from pipelines.ingest.deliveries import slots_to_ingest, standing_kinds_unchanged
 
     hashed = hashes_counted(monkeypatch)
     slots_to_ingest(paths)
+    assert "account_mapping" not in standing_kinds_unchanged(paths)  # nothing landed yet
+    mappings = ingest_kind(paths, "account_mapping")
     results = ingest_kind(paths, "ledger")
     result = results_by_key(results)["GM0363_2024_ledger"]
 
-    assert len(hashed) == len(set(hashed)) >= len(results) > 1
+    assert len(hashed) == len(set(hashed)) >= len(results) + len(mappings) > 2
     assert hashed.count(str(paths.data_raw / LEDGER)) == 1
+    # the next run's planning finds the mappings as they were without reading them
+    hashed.clear()
+    slots_to_ingest(paths)
+    assert "account_mapping" in standing_kinds_unchanged(paths)
+    assert hashed == []
     assert result.delivery_id == hashlib.sha256((paths.data_raw / LEDGER).read_bytes()).hexdigest()
 
 

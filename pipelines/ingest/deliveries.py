@@ -32,7 +32,7 @@ from pipelines.settings import MUNICIPALITY_SUCCESSORS_SEED, Paths, available_co
 from pipelines.storage import stop_points
 from pipelines.storage.files import read_json, write_json_atomic, write_parquet_atomic
 
-# what the last look at each yearly delivery saw: [size, mtime_ns, sha256], under load_results/
+# what the last look at each delivery saw: [size, mtime_ns, sha256], under load_results/
 FINGERPRINTS = "fingerprints.json"
 
 
@@ -172,10 +172,12 @@ def slots_to_ingest(
     yearly = [d for d in listed.deliveries if d.fiscal_year is not None]
     seen = paths.load_results / FINGERPRINTS
     previous = read_json(seen) or {}
-    # hashlib and file reads release the GIL: new files are hashed on every core
+    # every delivery, the account mappings too, so that the run does not hash them again
+    # (looked_at); hashlib and file reads release the GIL: new files are hashed on every core
+    every = listed.deliveries
     with ThreadPoolExecutor(available_cores()) as pool:
-        taken = pool.map(lambda d: fingerprint(d.path, previous.get(d.relative_path)), yearly)
-        fingerprints = {d.relative_path: found for d, found in zip(yearly, taken, strict=True)}
+        taken = pool.map(lambda d: fingerprint(d.path, previous.get(d.relative_path)), every)
+        fingerprints = {d.relative_path: found for d, found in zip(every, taken, strict=True)}
     seen.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(fingerprints, seen)
     slots: dict[tuple[str, int], set[str]] = {}
@@ -197,6 +199,13 @@ def slots_to_ingest(
     return slots
 
 
+def looked_at(paths: Paths, deliveries: list[Delivery]) -> list[Delivery]:
+    """The deliveries with what planning saw of their files (slots_to_ingest), so that a file is
+    not hashed again, in this process nor in the checking worker, while it stays as it was."""
+    recorded = read_json(paths.load_results / FINGERPRINTS) or {}
+    return [replace(d, known=recorded.get(d.relative_path)) for d in deliveries]
+
+
 def standing_kinds_unchanged(paths: Paths, drop_zone: DropZone | None = None) -> set[str]:
     """The kinds without a fiscal year (account mappings) whose deliveries a run will find as
     they were: every one unchanged, none new, none withdrawn. Their landed files stay as they are,
@@ -206,10 +215,8 @@ def standing_kinds_unchanged(paths: Paths, drop_zone: DropZone | None = None) ->
     profiles = Profiles(listed)
     unchanged = set()
     for kind in (k.name for k in KINDS.values() if not k.per_year):
-        deliveries = listed.of_kind(kind)
-        recorded = paths.load_results / kind
-        known = {p.stem for p in recorded.glob("*.json")} if recorded.is_dir() else set()
-        if known == {d.key for d in deliveries} and all(
+        deliveries = looked_at(paths, listed.of_kind(kind))
+        if set(warehouse_slots(paths, kind)) == {d.key for d in deliveries} and all(
             store.is_unchanged(d, d.content_hash(), profiles.digest(d.municipality_code))
             for d in deliveries
         ):
@@ -231,10 +238,7 @@ def load_deliveries(
     nothing, whether they were accepted or rejected the last time."""
     results: list[LoadResult] = []
     pending = []
-    # what planning hashed (slots_to_ingest) is not read again, here nor in the checking worker
-    looked_at = read_json(store.paths.load_results / FINGERPRINTS) or {}
-    for delivery in deliveries:
-        delivery = replace(delivery, known=looked_at.get(delivery.relative_path))
+    for delivery in looked_at(store.paths, deliveries):
         delivery_id = delivery.content_hash()
         profile = profiles.for_delivery(delivery) if profiles else ProfileUse()
         if store.is_unchanged(delivery, delivery_id, profile.digest):
