@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -83,17 +84,25 @@ def drop_zone(tmp_path_factory) -> Path:
     return data_raw
 
 
+@dataclass(frozen=True)
+class CleanBuild:
+    warehouse: Path
+    home: Path
+    tables: dict[str, list[tuple]]
+
+
 @pytest.fixture(scope="module")
-def clean_build(drop_zone: Path, tmp_path_factory) -> dict[str, list[tuple]]:
+def clean_build(drop_zone: Path, tmp_path_factory) -> CleanBuild:
     folder = tmp_path_factory.mktemp("clean")
-    finish(ictbench_run(drop_zone, folder / "warehouse", folder / "home"))
-    return published_tables(folder / "warehouse")
+    warehouse, home = folder / "warehouse", folder / "home"
+    finish(ictbench_run(drop_zone, warehouse, home))
+    return CleanBuild(warehouse, home, published_tables(warehouse))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("moment", MOMENTS)
 def test_a_run_killed_at_any_moment_is_made_whole_by_the_next(
-    moment: str, drop_zone: Path, clean_build: dict, tmp_path: Path
+    moment: str, drop_zone: Path, clean_build: CleanBuild, tmp_path: Path
 ):
     warehouse, home, signal_file = tmp_path / "warehouse", tmp_path / "home", tmp_path / "stopped"
     token = uuid.uuid4().hex
@@ -122,7 +131,7 @@ def test_a_run_killed_at_any_moment_is_made_whole_by_the_next(
 
     output = finish(ictbench_run(drop_zone, warehouse, home))
     assert "Published" in output
-    assert published_tables(warehouse) == clean_build
+    assert published_tables(warehouse) == clean_build.tables
     assert leftovers(warehouse) == []
     assert [p for p in dbt_server_leftovers() if f".pid{killed.pid}." in p.name] == []
 
@@ -134,10 +143,10 @@ def cut_in_half(path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_damaged_build_database_and_landed_file_are_made_again(
-    drop_zone: Path, clean_build: dict, tmp_path: Path
+    drop_zone: Path, clean_build: CleanBuild
 ):
-    warehouse, home = tmp_path / "warehouse", tmp_path / "home"
-    finish(ictbench_run(drop_zone, warehouse, home))
+    # the clean build's own warehouse: its published tables are taken, and a build saved
+    warehouse, home = clean_build.warehouse, clean_build.home
     [landed, *_] = sorted((warehouse / "landing" / "ledger").glob("GM*.parquet"))
     for options in ([], ["--full"]):
         cut_in_half(warehouse / "build" / "benchmark.duckdb")
@@ -150,7 +159,7 @@ def test_a_damaged_build_database_and_landed_file_are_made_again(
         assert f"{landed.stem} is landed again from data_raw" in output
         assert "the build database is damaged" in output
         assert "Published" in output
-        assert published_tables(warehouse) == clean_build
+        assert published_tables(warehouse) == clean_build.tables
 
 
 @pytest.mark.slow
