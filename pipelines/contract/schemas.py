@@ -142,6 +142,16 @@ class ParsedDelivery:
     header: dict[str, object] = field(default_factory=dict)
 
 
+@dataclass
+class ReadBatch:
+    """Part of a delivery read a batch at a time: its rows, their delivered text and the
+    problems the reader found in them (see ParsedDelivery)."""
+
+    rows: pa.Table
+    raw: pa.Table
+    problems: list[RowProblem]
+
+
 def with_lineage(
     schema: pa.Schema,
     columns: dict[str, pa.Array],

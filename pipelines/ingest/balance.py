@@ -49,79 +49,147 @@ def check_balance(
     rows: LEDGER_SCHEMA lines (amount null where it could not be read). per_voucher: the export
     has a voucher number column. broken: rows too broken to be in `rows`, with their voucher
     where their leading fields still give it."""
-    broken = broken or {}
-    amounts = rows["amount"]
-    unreadable = pc.is_null(amounts)
-    notes: list[str] = []
-    excused: set[Voucher] = set()
-    if per_voucher:
-        excused = {
-            (journal, voucher)
-            for journal, voucher in zip(
-                rows["journal"].filter(unreadable).to_pylist(),
-                rows["transaction_id"].filter(unreadable).to_pylist(),
-                strict=True,
+    tally = BalanceTally()
+    tally.add(rows)
+    return tally.close(file=file, per_voucher=per_voucher, broken=broken)
+
+
+class BalanceTally:
+    """check_balance over a ledger read a batch at a time: what it keeps is a sum per voucher
+    (a voucher's lines may lie in several batches), not the lines."""
+
+    def __init__(self) -> None:
+        self.excused: set[Voucher] = set()  # vouchers with a line whose amount is unreadable
+        self.unreadable = 0  # lines whose amount is unreadable
+        self.loose = 0  # of them, those without a voucher number
+        self.partial: list[pa.Table] = []  # sums per (journal, voucher), to be added up
+        self.without_voucher = 0  # readable lines without a voucher number
+        self.first_without: list[int] = []  # the first SHOWN of them
+
+    def add(self, rows: pa.Table) -> None:
+        amounts = rows["amount"]
+        unreadable = pc.is_null(amounts)
+        if amounts.null_count:
+            self.excused.update(
+                (journal, voucher)
+                for journal, voucher in zip(
+                    rows["journal"].filter(unreadable).to_pylist(),
+                    rows["transaction_id"].filter(unreadable).to_pylist(),
+                    strict=True,
+                )
+                if voucher is not None
             )
-            if voucher is not None
-        } | {voucher for voucher in broken.values() if voucher[1] is not None}
-    loose = _loose_unreadable(rows, unreadable, per_voucher) + sum(
-        voucher[1] is None for voucher in broken.values()
+        self.unreadable += amounts.null_count
+        self.loose += _loose_unreadable(rows, unreadable)
+        counted = rows.select(["journal", "transaction_id", "amount", "source_row"])
+        if amounts.null_count:  # a copy of a large ledger costs hundreds of MB: only when needed
+            counted = counted.filter(pc.invert(unreadable))
+        found = counted["source_row"].filter(pc.is_null(counted["transaction_id"]))
+        self.without_voucher += len(found)
+        if len(self.first_without) < SHOWN:
+            self.first_without += found.slice(0, SHOWN - len(self.first_without)).to_pylist()
+        zero = pa.scalar(Decimal(0), counted["amount"].type)
+        amount = counted["amount"]
+        sides = counted.append_column(
+            "debit", pc.if_else(pc.greater(amount, zero), amount, zero)
+        ).append_column("credit", pc.if_else(pc.less(amount, zero), amount, zero))
+        self.partial.append(_per_voucher(sides, "amount", "debit", "credit", "source_row"))
+        if len(self.partial) > 8:
+            self.partial = [self._vouchers()]
+
+    def _vouchers(self) -> pa.Table:
+        if len(self.partial) == 1:
+            return self.partial[0]
+        combined = pa.concat_tables(self.partial)
+        return _per_voucher(combined, "amount_sum", "debit_sum", "credit_sum", "source_row_min")
+
+    def close(
+        self, *, file: str, per_voucher: bool, broken: Mapping[int, Voucher] | None = None
+    ) -> list[str]:
+        """Raise Unbalanced unless every voucher and the total close; return notes (see
+        check_balance)."""
+        broken = broken or {}
+        notes: list[str] = []
+        excused: set[Voucher] = set()
+        loose = self.unreadable
+        if per_voucher:
+            excused = self.excused | {v for v in broken.values() if v[1] is not None}
+            loose = self.loose
+        loose += sum(voucher[1] is None for voucher in broken.values())
+        if excused:
+            listed = ", ".join(_name(j, v) for j, v in sorted(excused, key=_order)[:SHOWN])
+            notes.append(
+                f"{len(excused)} voucher(s) could not be checked for balance because a line's "
+                f"amount could not be read (that line is quarantined): {listed}"
+            )
+        vouchers = self._vouchers()
+        if excused:
+            keys = pa.array([_key(j, v) for j, v in excused], pa.string())
+            counted = pc.invert(pc.fill_null(pc.is_in(_keys(vouchers), keys), False))
+            vouchers = vouchers.filter(counted)
+        debit = _total(vouchers["debit_sum"])
+        credit = -_total(vouchers["credit_sum"])
+
+        off: list[OffVoucher] = []
+        if per_voucher:
+            totals = vouchers["amount_sum"]
+            wrong = pc.and_(
+                pc.is_valid(vouchers["transaction_id"]),
+                pc.greater(pc.abs(totals), pa.scalar(TOLERANCE, totals.type)),
+            )
+            off = sorted(
+                (
+                    OffVoucher(
+                        r["journal"], r["transaction_id"], r["amount_sum"], r["source_row_min"]
+                    )
+                    for r in vouchers.filter(wrong).to_pylist()
+                ),
+                key=lambda v: v.first_row,
+            )
+        else:
+            notes.append(
+                "the file has no voucher number column (boekstuk), so each voucher's balance "
+                "could not be checked; only the total was"
+            )
+
+        total_off = abs(debit - credit) > TOLERANCE
+        if loose:
+            notes.append(
+                f"the total could not be checked: {loose} line(s) without a voucher number have "
+                "an amount that could not be read (they are quarantined)"
+            )
+            total_off = False
+        if off or total_off:
+            without = per_voucher and not off
+            raise Unbalanced(
+                _message(
+                    debit,
+                    credit,
+                    off,
+                    per_voucher,
+                    (self.without_voucher, self.first_without) if without else None,
+                ),
+                file=file,
+                row=off[0].first_row
+                if off
+                else (min(self.first_without, default=None) if without else None),
+                hint=HINT,
+            )
+        return notes
+
+
+def _per_voucher(lines: pa.Table, amount: str, debit: str, credit: str, row: str) -> pa.Table:
+    """Sums per (journal, voucher), lines without a voucher number together per journal."""
+    grouped = lines.group_by(["journal", "transaction_id"], use_threads=False).aggregate(
+        [(amount, "sum"), (debit, "sum"), (credit, "sum"), (row, "min")]
     )
-    if excused:
-        listed = ", ".join(_name(j, v) for j, v in sorted(excused, key=_order)[:SHOWN])
-        notes.append(
-            f"{len(excused)} voucher(s) could not be checked for balance because a line's amount "
-            f"could not be read (that line is quarantined): {listed}"
-        )
+    return grouped.rename_columns(
+        ["journal", "transaction_id", "amount_sum", "debit_sum", "credit_sum", "source_row_min"]
+    )
 
-    counted = rows.select(["journal", "transaction_id", "amount", "source_row"])
-    if amounts.null_count:  # a copy of a large ledger costs hundreds of MB: only when needed
-        counted = counted.filter(pc.invert(unreadable))
-    if excused:
-        keys = pa.array([_key(j, v) for j, v in excused], pa.string())
-        counted = counted.filter(pc.invert(pc.fill_null(pc.is_in(_keys(counted), keys), False)))
-    debit = _sum(counted["amount"], positive=True)
-    credit = -_sum(counted["amount"], positive=False)
 
-    off: list[OffVoucher] = []
-    if per_voucher:
-        with_voucher = counted.filter(pc.is_valid(counted["transaction_id"]))
-        grouped = with_voucher.group_by(["journal", "transaction_id"], use_threads=False).aggregate(
-            [("amount", "sum"), ("source_row", "min")]
-        )
-        totals = grouped["amount_sum"]
-        wrong = pc.greater(pc.abs(totals), pa.scalar(TOLERANCE, totals.type))
-        off = sorted(
-            (
-                OffVoucher(r["journal"], r["transaction_id"], r["amount_sum"], r["source_row_min"])
-                for r in grouped.filter(wrong).to_pylist()
-            ),
-            key=lambda v: v.first_row,
-        )
-    else:
-        notes.append(
-            "the file has no voucher number column (boekstuk), so each voucher's balance could "
-            "not be checked; only the total was"
-        )
-
-    total_off = abs(debit - credit) > TOLERANCE
-    if loose:
-        notes.append(
-            f"the total could not be checked: {loose} line(s) without a voucher number have an "
-            "amount that could not be read (they are quarantined)"
-        )
-        total_off = False
-    if off or total_off:
-        without = pc.is_null(counted["transaction_id"]) if per_voucher and not off else None
-        rows_without = counted["source_row"].filter(without) if without is not None else None
-        first = pc.min(rows_without).as_py() if rows_without is not None else None
-        raise Unbalanced(
-            _message(debit, credit, off, per_voucher, rows_without),
-            file=file,
-            row=off[0].first_row if off else first,
-            hint=HINT,
-        )
-    return notes
+def _total(sums: pa.ChunkedArray) -> Decimal:
+    return pc.sum(sums).as_py() or Decimal(0)
 
 
 def _message(
@@ -129,8 +197,9 @@ def _message(
     credit: Decimal,
     off: list[OffVoucher],
     per_voucher: bool,
-    rows_without: pa.ChunkedArray | None = None,
+    without: tuple[int, list[int]] | None = None,
 ) -> str:
+    """without: how many readable lines have no voucher number, and the first of their rows."""
     if debit != credit:
         overall = (
             f"debit {euros(debit)} != credit {euros(credit)}, "
@@ -144,11 +213,11 @@ def _message(
             "(boekstuk), so the vouchers that do not close cannot be named"
         )
     if not off:
-        rows = rows_without.to_pylist()[:SHOWN] if rows_without is not None else []
+        count, rows = without or (0, [])
         listed = f": rows {', '.join(map(str, rows))}" if rows else ""
         return (
             f"the ledger does not balance: {overall}; every voucher closes, so the difference "
-            f"is in the {len(rows_without or [])} line(s) without a voucher number{listed}"
+            f"is in the {count} line(s) without a voucher number{listed}"
         )
     listed = "; ".join(
         f"{_name(v.journal, v.voucher)} (row {v.first_row}) {euros(v.total)}" for v in off[:SHOWN]
@@ -186,15 +255,7 @@ def _keys(rows: pa.Table) -> pa.Array:
     )
 
 
-def _loose_unreadable(rows: pa.Table, unreadable: pa.Array, per_voucher: bool) -> int:
+def _loose_unreadable(rows: pa.Table, unreadable: pa.Array) -> int:
     """Lines with an unreadable amount whose voucher is unknown."""
-    if not per_voucher:
-        return pc.sum(unreadable.cast(pa.int64())).as_py() or 0
     loose = pc.and_(unreadable, pc.is_null(rows["transaction_id"]))
     return pc.sum(loose.cast(pa.int64())).as_py() or 0
-
-
-def _sum(amounts: pa.Array, *, positive: bool) -> Decimal:
-    zero = pa.scalar(Decimal(0), amounts.type)
-    side = pc.greater(amounts, zero) if positive else pc.less(amounts, zero)
-    return pc.sum(amounts.filter(side)).as_py() or Decimal(0)

@@ -27,7 +27,7 @@ from pipelines.contract.kinds import kind as delivery_kind
 from pipelines.contract.profile import KindProfile
 from pipelines.contract.schemas import GAPS_FIELD, ParsedDelivery, RowProblem
 from pipelines.contract.suites import contract_version, soft_fields, suite_parameters
-from pipelines.ingest.balance import check_balance
+from pipelines.ingest.balance import BalanceTally
 from pipelines.ingest.statuses import ACCEPTED, PARTIAL, REJECTED, UNCHANGED  # noqa: F401
 from pipelines.ingest.validation import RecordedValidation, SuiteOutcome, run_suite_batch
 
@@ -145,19 +145,11 @@ def new_result(delivery: Delivery, options: CheckOptions) -> LoadResult:
 def parse(delivery: Delivery, options: CheckOptions) -> ParsedDelivery | CheckedDelivery:
     """Read the file; a file-level problem gives a rejected CheckedDelivery instead."""
     try:
-        known = options.known_municipalities
-        if known is not None and delivery.municipality_code not in known:
-            raise WrongDeliveryFolder(
-                f"unknown municipality code {delivery.municipality_code}: it is not in the CBS "
-                "municipality list (data_raw/reference/gemeenten.csv)",
-                file=delivery.relative_path,
-                hint="Check the folder name; merged municipalities deliver under the new code.",
-            )
-        if options.profile_error is not None:
-            raise options.profile_error
+        if (refused := file_refusal(delivery, options)) is not None:
+            raise refused
         kind = delivery_kind(delivery.kind)
         parsed = kind.read(delivery, options.pseudonymiser, options.profile)
-        _check_drift(delivery, parsed, options.previous_columns)
+        check_drift(delivery, parsed, options.previous_columns)
     except DeliveryRejected as error:
         result = new_result(delivery, options)
         result.message = error.describe()
@@ -166,124 +158,235 @@ def parse(delivery: Delivery, options: CheckOptions) -> ParsedDelivery | Checked
     return parsed
 
 
+def file_refusal(delivery: Delivery, options: CheckOptions) -> DeliveryRejected | None:
+    """Why the delivery is refused before it is read, if it is: an unknown municipality, or a
+    delivery profile that cannot be used."""
+    known = options.known_municipalities
+    if known is not None and delivery.municipality_code not in known:
+        return WrongDeliveryFolder(
+            f"unknown municipality code {delivery.municipality_code}: it is not in the CBS "
+            "municipality list (data_raw/reference/gemeenten.csv)",
+            file=delivery.relative_path,
+            hint="Check the folder name; merged municipalities deliver under the new code.",
+        )
+    return options.profile_error
+
+
 def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, options: CheckOptions) -> CheckedDelivery:
     """Split validated rows into what lands and what is quarantined, or reject the delivery."""
-    delivery = parsed.delivery
-    policy = options.policy
-    result = new_result(delivery, options)
-    result.delivery_id = parsed.delivery_id
-    result.notes = parsed.notes
-    result.columns = parsed.header.get("canonical_columns")
-    rows = parsed.rows
-    result.failed_expectations = outcome.failed_expectations
-    # every line refused by the reader (e.g. unreadable): its rows' reasons say more than what
-    # the suite says of an empty table ("only a header")
-    every_row_refused = rows.num_rows == 0 and bool(parsed.row_problems)
-    if outcome.table_failures and not every_row_refused:
-        result.message = f"{delivery.relative_path}: " + "; ".join(outcome.table_failures)
+    decision = Decision(parsed.delivery, options, parsed.delivery_id)
+    accepted = decision.add(parsed.rows, parsed.row_problems, outcome.row_problems, parsed.raw)
+    verdict = decision.close(parsed, outcome)
+    if verdict is REJECTED_AS_FILE:
+        return CheckedDelivery(decision.result)
+    whole = verdict is REJECTED_WHOLE
+    quarantine = decision.quarantine(parsed.raw, rejected_whole=whole, up_to=None)
+    return CheckedDelivery(decision.result, None if whole else accepted, quarantine)
+
+
+REJECTED_AS_FILE = "rejected as a file"  # nothing of it lands or is quarantined
+REJECTED_WHOLE = "rejected whole"  # every row is quarantined
+LANDS = "lands"  # the accepted parts land, the quarantined rows are kept
+
+
+class Decision:
+    """What lands of a delivery and what is quarantined, decided a part at a time (the whole
+    delivery, or one batch of a delivery too large to hold), and the verdict once all is seen.
+
+    The verdict takes every part: a delivery whose quarantined rows pass the policy's limits, or
+    whose ledger does not balance, is only known at the end. So each part's accepted rows are kept
+    aside (in memory or a pending file) until close() says whether they land."""
+
+    def __init__(
+        self, delivery: Delivery, options: CheckOptions, delivery_id: str | None = None
+    ) -> None:
+        self.delivery = delivery
+        self.options = options
+        self.kind = delivery_kind(delivery.kind)
+        self.soft = soft_fields(delivery.kind)
+        self.result = new_result(delivery, options)
+        self.problems: dict[int, list[RowProblem]] = {}
+        self.gaps: set[int] = set()
+        self.bad_rows: list[int] = []
+        self.rows = 0  # parsed rows
+        self.broken_only = 0  # rows with a problem that the reader could not make a row of
+        self.everything = 0  # the rows a quarantine of the whole delivery holds
+        self.landed_rows = 0
+        self.absolute_amount = Decimal(0)
+        self.quarantined_amount = Decimal(0)
+        self.dated_after: list[tuple[int, dt.date]] = []  # (row, date) first ahead per part
+        self.ahead = 0  # landed lines dated after the day of the check
+        self.balance = BalanceTally() if self.kind.must_balance else None
+        self.delivery_id = delivery_id
+
+    def add(
+        self,
+        rows: pa.Table,
+        parse_problems: list[RowProblem],
+        suite_problems: list[RowProblem],
+        raw: pa.Table,
+    ) -> pa.Table:
+        """Decide the rows of one part (`raw`: their delivered text); return those that land if
+        the delivery does. quarantine() gives its quarantined rows."""
+        problems = _merge(parse_problems, suite_problems)
+        self.problems.update(problems)
+        gaps = {row: ps for row, ps in problems.items() if all(p.field in self.soft for p in ps)}
+        self.gaps.update(gaps)
+        bad_rows = sorted(row for row in problems if row not in gaps)
+        self.bad_rows += bad_rows
+        present = pc.is_in(pa.array(bad_rows, pa.int64()), rows["source_row"]).to_pylist()
+        self.broken_only += sum(not found for found in present)
+        self.rows += rows.num_rows
+        in_raw = pc.is_in(pa.array(sorted(problems), pa.int64()), raw["source_row"])
+        self.everything += raw.num_rows + (len(in_raw) - (pc.sum(in_raw).as_py() or 0))
+        if self.balance is not None:
+            self.balance.add(rows)
+        if bad_rows:
+            keep = pc.invert(pc.is_in(rows["source_row"], pa.array(bad_rows, pa.int64())))
+            accepted = rows.filter(keep)
+            self._count_amounts(rows, keep)
+        else:  # the parsed rows themselves: a copy of a large delivery costs hundreds of MB
+            accepted = rows
+            self._count_amounts(rows, None)
+        if gaps:
+            accepted = _without_gap_values(accepted, gaps)
+        if "booking_date" in accepted.column_names:
+            self._count_dated_after_check(accepted)
+        self.landed_rows += accepted.num_rows
+        if self.delivery_id is None and "delivery_id" in rows.column_names and rows.num_rows:
+            self.delivery_id = rows["delivery_id"][0].as_py()
+        return accepted
+
+    def _count_amounts(self, rows: pa.Table, keep: pa.Array | None) -> None:
+        if "amount" not in rows.column_names or rows.num_rows == 0:
+            return
+        absolute = pc.abs(pc.fill_null(rows["amount"], Decimal(0)))
+        total = pc.sum(absolute).as_py() or Decimal(0)
+        self.absolute_amount += total
+        if keep is not None:
+            kept = pc.sum(absolute.filter(keep)).as_py() or Decimal(0)
+            self.quarantined_amount += total - kept
+
+    def _count_dated_after_check(self, accepted: pa.Table) -> None:
+        checked_on = dt.date.fromisoformat(self.result.checked_at[:10])
+        ahead = pc.fill_null(pc.greater(accepted["booking_date"], pa.scalar(checked_on)), False)
+        count = pc.sum(ahead.cast(pa.int64())).as_py() or 0
+        if count:
+            self.ahead += count
+            first = accepted.filter(ahead).sort_by("source_row").slice(0, 1).to_pylist()[0]
+            self.dated_after.append((first["source_row"], first["booking_date"]))
+
+    def close(self, parsed: ParsedDelivery, outcome: SuiteOutcome) -> str:
+        """The verdict, once every part was added: `parsed` is the delivery without its rows
+        (its header and notes) and `outcome` the file rules' (row count) outcome."""
+        delivery, policy, result = self.delivery, self.options.policy, self.result
+        result.delivery_id = parsed.delivery_id
+        result.notes = parsed.notes
+        result.columns = parsed.header.get("canonical_columns")
+        result.failed_expectations = outcome.failed_expectations
+        # every line refused by the reader (e.g. unreadable): its rows' reasons say more than what
+        # the suite says of an empty table ("only a header")
+        every_row_refused = self.rows == 0 and bool(self.problems)
+        if outcome.table_failures and not every_row_refused:
+            result.message = f"{delivery.relative_path}: " + "; ".join(outcome.table_failures)
+            result.problems = [
+                {"file": delivery.relative_path, "message": m} for m in outcome.table_failures
+            ]
+            return REJECTED_AS_FILE
+        problems, gaps = self.problems, self.gaps
+        unusable = {
+            row: [p for p in ps if p.field not in self.soft]
+            for row, ps in problems.items()
+            if row not in gaps
+        }
+        bad_rows = sorted(self.bad_rows)
+        result.rows_read = self.rows + self.broken_only
         result.problems = [
-            {"file": delivery.relative_path, "message": m} for m in outcome.table_failures
+            {"file": delivery.relative_path, "row": row, **asdict(p), "landed": row in gaps}
+            for row in sorted(problems)
+            for p in problems[row]
         ]
-        return CheckedDelivery(result)
+        if self.balance is not None:
+            columns = parsed.header.get("canonical_columns")
+            try:
+                result.notes = result.notes + self.balance.close(
+                    file=delivery.relative_path,
+                    per_voucher=columns is None or "transaction_id" in columns,
+                    broken=parsed.header.get("broken_row_vouchers"),
+                )
+            except Unbalanced as error:
+                result.message = error.describe()
+                result.problems = [error.as_dict(), *result.problems]
+                result.rows_quarantined = self.everything
+                return REJECTED_WHOLE
 
-    problems = _merge(parsed.row_problems, outcome.row_problems)
-    soft = soft_fields(delivery.kind)
-    gaps = {row: ps for row, ps in problems.items() if all(p.field in soft for p in ps)}
-    # what keeps each row from landing (a gap in the same row is not the reason)
-    unusable = {
-        row: [p for p in ps if p.field not in soft]
-        for row, ps in problems.items()
-        if row not in gaps
-    }
-    bad_rows = sorted(unusable)
-    present = pc.is_in(pa.array(bad_rows, pa.int64()), rows["source_row"]).to_pylist()
-    broken_only = [row for row, found in zip(bad_rows, present, strict=True) if not found]
-    result.rows_read = rows.num_rows + len(broken_only)
-    result.problems = [
-        {"file": delivery.relative_path, "row": row, **asdict(p), "landed": row in gaps}
-        for row in sorted(problems)
-        for p in problems[row]
-    ]
-    if delivery_kind(delivery.kind).must_balance:
-        columns = parsed.header.get("canonical_columns")
-        try:
-            result.notes = result.notes + check_balance(
-                rows,
-                file=delivery.relative_path,
-                per_voucher=columns is None or "transaction_id" in columns,
-                broken=parsed.header.get("broken_row_vouchers"),
+        share_rows = len(bad_rows) / max(result.rows_read, 1)
+        share_amount = (
+            float(self.quarantined_amount / self.absolute_amount) if self.absolute_amount else 0.0
+        )
+        # only rows that no figure can use count against the delivery; a gap in a soft field does not
+        if (
+            share_rows > policy.max_quarantined_row_share
+            or share_amount > policy.max_quarantined_amount_share
+        ):
+            result.status = REJECTED
+            result.message = (
+                f"{delivery.relative_path}: {len(bad_rows)} of {result.rows_read} rows "
+                f"({share_rows:.1%} of rows, {share_amount:.1%} of the absolute amount) break the "
+                f"contract; more than {policy.max_quarantined_row_share:.0%} is not accepted. "
+                + _most_common(unusable)
             )
-        except Unbalanced as error:
-            result.message = error.describe()
-            result.problems = [error.as_dict(), *result.problems]
-            everything = _quarantine_table(delivery, parsed, problems, set(), rejected_whole=True)
-            result.rows_quarantined = everything.num_rows
-            return CheckedDelivery(result, None, everything)
+            result.rows_quarantined = self.everything
+            return REJECTED_WHOLE
 
-    if bad_rows:
-        keep = pc.invert(pc.is_in(rows["source_row"], pa.array(bad_rows, pa.int64())))
-        accepted = rows.filter(keep)
-        share_amount = _amount_share(rows, keep)
-    else:  # the parsed rows themselves: a copy of a large delivery costs hundreds of MB
-        accepted, share_amount = rows, 0.0
+        if gaps:
+            result.rows_with_gaps = len(gaps)
+            result.notes = [
+                *result.notes,
+                f"{len(gaps)} row(s) landed without a value that was missing or wrong, which the "
+                "figures that need it leave out. "
+                + _most_common({row: problems[row] for row in gaps}),
+            ]
+        if self.ahead:
+            row, date = min(self.dated_after)
+            checked_on = dt.date.fromisoformat(result.checked_at[:10])
+            result.rows_dated_after_check = self.ahead
+            result.notes = [
+                *result.notes,
+                f"{self.ahead} line(s) are dated after {checked_on:%d-%m-%Y}, the day the file "
+                f"was checked (first: row {row}, {date:%d-%m-%Y}); a posted line cannot lie "
+                "ahead: they landed and are counted in load_quality, check the booking dates",
+            ]
+        result.status = PARTIAL if bad_rows else ACCEPTED
+        result.rows_landed = self.landed_rows
+        result.rows_quarantined = len(bad_rows)
+        if bad_rows:
+            result.message = (
+                f"{delivery.relative_path}: {len(bad_rows)} row(s) quarantined, "
+                f"first: {unusable[bad_rows[0]][0].message} (row {bad_rows[0]})"
+            )
+        return LANDS
 
-    # only rows that no figure can use count against the delivery; a gap in a soft field does not
-    share_rows = len(bad_rows) / max(result.rows_read, 1)
-    too_many = (
-        share_rows > policy.max_quarantined_row_share
-        or share_amount > policy.max_quarantined_amount_share
-    )
-    if too_many:
-        result.status = REJECTED
-        result.message = (
-            f"{delivery.relative_path}: {len(bad_rows)} of {result.rows_read} rows "
-            f"({share_rows:.1%} of rows, {share_amount:.1%} of the absolute amount) break the "
-            f"contract; more than {policy.max_quarantined_row_share:.0%} is not accepted. "
-            + _most_common(unusable)
+    def quarantine(
+        self, raw: pa.Table, *, rejected_whole: bool, after: int = 0, up_to: int | None
+    ) -> pa.Table:
+        """The quarantine of the rows after `after` up to `up_to` (None: the last), `raw` their
+        delivered text: every row of a delivery rejected whole (with its problems), else the rows
+        with a problem."""
+        problems = {
+            row: found
+            for row, found in self.problems.items()
+            if row > after and (up_to is None or row <= up_to)
+        }
+        landed = set() if rejected_whole else self.gaps & set(problems)
+        return _quarantine_table(
+            self.delivery,
+            self.delivery_id or self.options.delivery_id,
+            raw,
+            problems,
+            landed,
+            rejected_whole=rejected_whole,
         )
-        everything = _quarantine_table(delivery, parsed, problems, set(), rejected_whole=True)
-        result.rows_quarantined = everything.num_rows
-        return CheckedDelivery(result, None, everything)
-
-    if gaps:
-        accepted = _without_gap_values(accepted, gaps)
-        result.rows_with_gaps = len(gaps)
-        result.notes = [
-            *result.notes,
-            f"{len(gaps)} row(s) landed without a value that was missing or wrong, which the "
-            "figures that need it leave out. " + _most_common(gaps),
-        ]
-    if "booking_date" in accepted.column_names:
-        _flag_dated_after_check(result, accepted)
-    quarantine = _quarantine_table(delivery, parsed, problems, set(gaps), rejected_whole=False)
-    result.status = PARTIAL if bad_rows else ACCEPTED
-    result.rows_landed = accepted.num_rows
-    result.rows_quarantined = len(bad_rows)
-    if bad_rows:
-        result.message = (
-            f"{delivery.relative_path}: {len(bad_rows)} row(s) quarantined, "
-            f"first: {unusable[bad_rows[0]][0].message} (row {bad_rows[0]})"
-        )
-    return CheckedDelivery(result, accepted, quarantine)
-
-
-def _flag_dated_after_check(result: LoadResult, accepted: pa.Table) -> None:
-    """Count and name the landed lines booked after the day the file was checked. They land: their
-    date lies in the fiscal year (other lines are quarantined), so their amount is the year's, and
-    leaving them out would unbalance their vouchers in the mart; the count tells the controller."""
-    checked_on = dt.date.fromisoformat(result.checked_at[:10])
-    ahead = pc.fill_null(pc.greater(accepted["booking_date"], pa.scalar(checked_on)), False)
-    count = pc.sum(ahead.cast(pa.int64())).as_py() or 0
-    if not count:
-        return
-    result.rows_dated_after_check = count
-    first = accepted.filter(ahead).sort_by("source_row").slice(0, 1).to_pylist()[0]
-    result.notes = [
-        *result.notes,
-        f"{count} line(s) are dated after {checked_on:%d-%m-%Y}, the day the file was checked "
-        f"(first: row {first['source_row']}, {first['booking_date']:%d-%m-%Y}); a posted line "
-        "cannot lie ahead: they landed and are counted in load_quality, check the booking dates",
-    ]
 
 
 def _without_gap_values(rows: pa.Table, gaps: dict[int, list[RowProblem]]) -> pa.Table:
@@ -364,7 +467,7 @@ def _validate_group(
         yield decide(parsed, outcome, options)
 
 
-def _check_drift(
+def check_drift(
     delivery: Delivery, parsed: ParsedDelivery, previous_columns: list[str] | None
 ) -> None:
     columns = parsed.header.get("canonical_columns")
@@ -411,18 +514,10 @@ def _merge(parse_problems: list[RowProblem], suite_problems: list[RowProblem]) -
     return dict(by_row)
 
 
-def _amount_share(rows: pa.Table, keep: pa.Array) -> float:
-    if "amount" not in rows.column_names or rows.num_rows == 0:
-        return 0.0
-    absolute = pc.abs(pc.fill_null(rows["amount"], Decimal(0)))
-    total = pc.sum(absolute).as_py() or Decimal(0)
-    kept = pc.sum(absolute.filter(keep)).as_py() or Decimal(0)
-    return float((total - kept) / total) if total else 0.0
-
-
 def _quarantine_table(
     delivery: Delivery,
-    parsed: ParsedDelivery,
+    delivery_id: str | None,
+    raw: pa.Table,
     problems: dict,
     landed: set[int],
     *,
@@ -430,7 +525,6 @@ def _quarantine_table(
 ) -> pa.Table:
     """Every row with a problem, with its original text and reasons: those that did not land,
     and (landed) those that landed without a soft value; a rejected delivery's rows all."""
-    raw = parsed.raw
     raw_rows = raw["source_row"].to_pylist() if "source_row" in raw.column_names else []
     originals = {}
     fields = [name for name in raw.column_names if name != "source_row"]
@@ -452,7 +546,7 @@ def _quarantine_table(
         records.append(
             {
                 "delivery_key": delivery.key,
-                "delivery_id": parsed.delivery_id,
+                "delivery_id": delivery_id,
                 "kind": delivery.kind,
                 "source_file": delivery.relative_path,
                 "source_row": line,

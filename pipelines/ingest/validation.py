@@ -147,32 +147,71 @@ def run_suite_batch(
 
     GX costs about half a second per validation whatever the size, so the row-level rules run once
     over all deliveries together; the whole-delivery rules (row count) run per delivery on a
-    one-column frame, which is cheap.
+    frame without columns, which is cheap.
     record: receives a compact copy of each GX result, for the Data Docs.
     """
-    problems: list[list[RowProblem]] = [[] for _ in tables]
-    table_failures: list[list[str]] = [[] for _ in tables]
-    failed: list[list[str]] = [[] for _ in tables]
-
     files = [_source_files(table) for table in tables]
+    whole = run_file_rules(kind, [t.num_rows for t in tables], files, parameters, record=record)
+    rows = run_row_rules(kind, tables, parameters, record=record)
+    return [
+        SuiteOutcome(
+            row_outcome.row_problems,
+            file_outcome.table_failures,
+            file_outcome.failed_expectations + row_outcome.failed_expectations,
+            file_outcome.evaluated + row_outcome.evaluated,
+        )
+        for file_outcome, row_outcome in zip(whole, rows, strict=True)
+    ]
+
+
+def run_file_rules(
+    kind: str,
+    row_counts: list[int],
+    files: list[list[str]],
+    parameters: dict[str, object],
+    *,
+    record: list[RecordedValidation] | None = None,
+) -> list[SuiteOutcome]:
+    """The rules on a delivery as a whole (its row count), per delivery; they need only the
+    number of rows, so a delivery read a batch at a time is counted, not held."""
+    outcomes = []
     whole = build_suite(kind, parameters, row_level=False)
-    if whole.expectations:
-        for index, table in enumerate(tables):
-            frame = table.select([ROW_ID]).to_pandas()
-            result = _validate(whole, frame, [ROW_ID])
+    for index, count in enumerate(row_counts):
+        failed, table_failures = [], []
+        if whole.expectations:
+            result = _validate(whole, pd.DataFrame(index=pd.RangeIndex(count)), [])
             # a passing row count says little; a failing one explains
             if not result.success and record is not None:
-                record.append(
-                    _recorded(
-                        "file-rules",
-                        files[index] or [f"delivery {index + 1} of {len(tables)} without rows"],
-                        result,
-                    )
-                )
+                about = files[index] or [f"delivery {index + 1} of {len(row_counts)} without rows"]
+                record.append(_recorded("file-rules", about, result))
             for rule, meta, outcome in _failures(result):
-                failed[index].append(rule)
-                table_failures[index].append(_table_message(meta, outcome.result))
+                failed.append(rule)
+                table_failures.append(_table_message(meta, outcome.result))
+        outcomes.append(SuiteOutcome([], table_failures, failed, len(whole.expectations)))
+    return outcomes
 
+
+def row_rules(kind: str) -> list[str]:
+    """The row rules of the kind's suite, in the suite's order (as failed_expectations lists them)."""
+    return [
+        expectation.get("meta", {}).get("rule", expectation["type"])
+        for expectation in suite_definition(kind)["expectations"]
+        if is_row_level(expectation)
+    ]
+
+
+def run_row_rules(
+    kind: str,
+    tables: list[pa.Table],
+    parameters: dict[str, object],
+    *,
+    record: list[RecordedValidation] | None = None,
+    part: str | None = None,
+) -> list[SuiteOutcome]:
+    """The rules on each row, over the rows of several deliveries (or one batch of a large one)
+    in one GX run. part: which rows of the file these are, for the Data Docs' label."""
+    problems: list[list[RowProblem]] = [[] for _ in tables]
+    failed: list[list[str]] = [[] for _ in tables]
     per_row = build_suite(kind, parameters, row_level=True)
     wanted = suite_columns(per_row)
     frame = pd.concat(
@@ -182,7 +221,8 @@ def run_suite_batch(
     result = _validate(per_row, frame, [BATCH, ROW_ID])
     del frame
     if record is not None:
-        record.append(_recorded("row-rules", [name for names in files for name in names], result))
+        files = [name for table in tables for name in _source_files(table)]
+        record.append(_recorded("row-rules", files, result, part))
     delivered_dates = _delivered_dates(tables, result)
     for rule, meta, outcome in _failures(result):
         config = outcome.expectation_config
@@ -213,9 +253,8 @@ def run_suite_batch(
             )
         for index in sorted(hit):
             failed[index].append(rule)
-    evaluated = len(whole.expectations) + len(per_row.expectations)
     return [
-        SuiteOutcome(problems[i], table_failures[i], failed[i], evaluated)
+        SuiteOutcome(problems[i], [], failed[i], len(per_row.expectations))
         for i in range(len(tables))
     ]
 
@@ -267,13 +306,16 @@ def _failures(
 
 
 def _recorded(
-    rules: str, files: list[str], result: ExpectationSuiteValidationResult
+    rules: str, files: list[str], result: ExpectationSuiteValidationResult, part: str | None = None
 ) -> RecordedValidation:
-    """The validation for the Data Docs, named `<rules>_<file>` or by the number of files."""
+    """The validation for the Data Docs, named `<rules>_<file>` or by the number of files, and
+    the part of the file (`rows-1-100000`) for a file validated a batch at a time."""
     if len(files) > 1:
         about = f"{len(files)}-deliveries-from-{files[0]}"
     else:
         about = files[0] if files else "deliveries-without-rows"
+    if part:
+        about = f"{about}_{part}"
     label = f"{rules}_{about}".replace("/", "_").replace(" ", "-")
     validated_at = dt.datetime.now(dt.UTC)
     return RecordedValidation(label, validated_at, _without_row_lists(result, files))

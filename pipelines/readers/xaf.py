@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -55,7 +55,13 @@ from pipelines.contract.errors import (
     WrongLayout,
 )
 from pipelines.contract.profile import KindProfile
-from pipelines.contract.schemas import AMOUNT, LEDGER_SCHEMA, ParsedDelivery, RowProblem
+from pipelines.contract.schemas import (
+    AMOUNT,
+    LEDGER_SCHEMA,
+    ParsedDelivery,
+    ReadBatch,
+    RowProblem,
+)
 from pipelines.readers.xaf_lines import (
     LINE_FIELDS,
     NOTED_EMPTY,
@@ -147,7 +153,7 @@ def read_xaf(
         sniffed = _sniff_encoding(delivery.path, handle.read(_HEAD_SIZE), file)
         handle.seek(0)
         try:
-            return _parse(delivery, handle, sniffed, batch_size, profile)
+            return _whole(_parse(delivery, handle, sniffed, batch_size, profile))
         except _NotWellFormed as error:
             if sniffed.encoding != "utf-8":
                 raise error.unreadable(file) from None
@@ -156,18 +162,60 @@ def read_xaf(
             bad = _first_invalid_utf8(delivery.path)
             if bad is None:
                 raise error.unreadable(file) from None
-        says = "declares UTF-8" if sniffed.declared else "has no encoding declaration (so UTF-8)"
-        notes = [
-            *sniffed.notes,
-            f"file {says} but is not valid UTF-8 (first bad byte at offset {bad}); "
-            "read as Windows-1252",
-        ]
         handle.seek(0)
-        transcoded = _Sniffed("windows-1252", notes, transcode=True, declared=sniffed.declared)
         try:
-            return _parse(delivery, handle, transcoded, batch_size, profile)
+            return _whole(_parse(delivery, handle, _as_cp1252(sniffed, bad), batch_size, profile))
         except _NotWellFormed as error:
             raise error.unreadable(file) from None
+
+
+def read_xaf_batches(
+    delivery: Delivery, profile: KindProfile | None = None, *, batch_size: int = 100_000
+) -> Generator[ReadBatch, None, ParsedDelivery]:
+    """read_xaf a batch at a time, for a file too large to hold whole: yields each batch of rows
+    with their delivered text and problems, and returns the ParsedDelivery without rows (its
+    notes and header). The same reader and the same rows as read_xaf.
+
+    A batch handed out cannot be taken back, so a file that declares UTF-8 is scanned for a byte
+    that is not before it is read (read_xaf scans only a file expat refuses): one pass more over
+    a large file, against reading it twice."""
+    file = delivery.relative_path
+    with delivery.path.open("rb") as handle:
+        sniffed = _sniff_encoding(delivery.path, handle.read(_HEAD_SIZE), file)
+        handle.seek(0)
+        if sniffed.encoding == "utf-8" and (bad := _first_invalid_utf8(delivery.path)) is not None:
+            sniffed = _as_cp1252(sniffed, bad)
+        try:
+            return (yield from _parse(delivery, handle, sniffed, batch_size, profile))
+        except _NotWellFormed as error:
+            raise error.unreadable(file) from None
+
+
+def _as_cp1252(sniffed: _Sniffed, bad: int) -> _Sniffed:
+    says = "declares UTF-8" if sniffed.declared else "has no encoding declaration (so UTF-8)"
+    notes = [
+        *sniffed.notes,
+        f"file {says} but is not valid UTF-8 (first bad byte at offset {bad}); "
+        "read as Windows-1252",
+    ]
+    return _Sniffed("windows-1252", notes, transcode=True, declared=sniffed.declared)
+
+
+def _whole(batches: Generator[ReadBatch, None, ParsedDelivery]) -> ParsedDelivery:
+    rows, raw, problems = [], [], []
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration as end:
+            parsed: ParsedDelivery = end.value
+            break
+        rows.append(batch.rows)
+        raw.append(batch.raw)
+        problems.extend(batch.problems)
+    if rows:  # else the empty tables finish() gave
+        parsed.rows, parsed.raw = pa.concat_tables(rows), pa.concat_tables(raw)
+    parsed.row_problems = problems
+    return parsed
 
 
 def _parse(
@@ -176,7 +224,7 @@ def _parse(
     sniffed: _Sniffed,
     batch_size: int,
     profile: KindProfile | None,
-) -> ParsedDelivery:
+) -> Generator[ReadBatch, None, ParsedDelivery]:
     file = delivery.relative_path
     stream = _Cp1252AsUtf8(handle, file) if sniffed.transcode else handle
     reader = _XafReader(delivery, batch_size, bool(profile and profile.amounts_include_vat))
@@ -195,13 +243,16 @@ def _parse(
                 parts.append(chunk)
                 size += len(chunk)
             buffer = reader.feed(b"".join(parts), ended)
+            yield from reader.take_batches()
             if ended and not buffer:
                 break
         reader.parser.Parse(b"", True)
     except expat.ExpatError as error:
         line = error.lineno + reader.breaks_skipped
         raise _NotWellFormed(line, error.offset, error.code) from None
-    return reader.finish(sniffed.encoding)
+    parsed = reader.finish(sniffed.encoding)
+    yield from reader.take_batches()
+    return parsed
 
 
 def header_fiscal_year(path: Path) -> int | None:
@@ -710,12 +761,22 @@ class _XafReader:
         return ParsedDelivery(
             delivery=self.delivery,
             delivery_id=delivery_id,
-            rows=pa.Table.from_batches(self.batches, schema=LEDGER_SCHEMA),
-            raw=pa.Table.from_batches(self.raw_batches, schema=RAW_SCHEMA),
+            rows=LEDGER_SCHEMA.empty_table(),
+            raw=RAW_SCHEMA.empty_table(),
             notes=self.notes,
-            row_problems=self.problems,
             header=self.header,
         )
+
+    def take_batches(self) -> Iterator[ReadBatch]:
+        """The batches made so far, each with the problems of its rows (those of later rows stay)."""
+        batches, raws = self.batches, self.raw_batches
+        self.batches, self.raw_batches = [], []
+        for rows, raw in zip(batches, raws, strict=True):
+            last = rows.num_rows and rows["source_row"][-1].as_py()
+            mine = [p for p in self.problems if p.source_row <= last]
+            if mine:
+                self.problems = [p for p in self.problems if p.source_row > last]
+            yield ReadBatch(pa.Table.from_batches([rows]), pa.Table.from_batches([raw]), mine)
 
     def _reconcile(self) -> None:
         declared = self.declared
