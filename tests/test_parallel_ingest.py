@@ -1,6 +1,7 @@
 """Reading deliveries in worker processes lands exactly what reading them in one process lands."""
 
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.contract.delivery import delivery_from_path
+from pipelines.ingest import streamed
 from pipelines.ingest import workers as parallel
 from pipelines.ingest.check import CheckOptions
 from pipelines.ingest.deliveries import ingest_kind
@@ -59,6 +61,25 @@ def test_workers_land_what_one_process_lands(kind, data_raw: Path, tmp_path: Pat
     assert len(kept_serially) >= 1 and len(kept_by_workers) >= len(kept_serially)
 
 
+def test_ledgers_read_a_batch_at_a_time_land_what_whole_ones_land(
+    data_raw: Path, tmp_path: Path, monkeypatch
+):
+    whole = outcome(Paths(data_raw, tmp_path / "whole"), "ledger", workers=1)
+    monkeypatch.setattr(streamed, "STREAM_BYTES", 0)
+    monkeypatch.setattr(streamed, "BATCH_ROWS", 100)
+    in_batches = outcome(Paths(data_raw, tmp_path / "batches"), "ledger", workers=1)
+
+    assert in_batches == whole
+    xaf = [r for r in whole[0].values() if r["source_file"].endswith(".xaf")]
+    assert xaf and all(r["rows_landed"] > 300 for r in xaf)  # each in several batches
+    parts = [
+        v.label
+        for path in LandingStore(Paths(data_raw, tmp_path / "batches")).kept_validations()
+        for v in pickle.loads(path.read_bytes())
+    ]
+    assert any("_rows-1-100" in label for label in parts)
+
+
 def test_chunks_keep_one_kind_and_year_and_put_the_largest_first():
     deliveries = [delivery_from_path(p, DEMO / "deliveries") for p in DEMO.glob("deliveries/*/*/*")]
     deliveries = [d for d in deliveries if d.kind in KINDS]
@@ -99,6 +120,7 @@ def test_a_broken_delivery_in_a_worker_is_a_load_result_not_a_crash(
 WORKERS_ONLY = """
 import sys
 from pathlib import Path
+from pipelines.ingest import streamed
 from pipelines.ingest import workers as parallel
 from pipelines.ingest.deliveries import ingest_kind
 from pipelines.settings import Paths

@@ -8,7 +8,7 @@ KINDS. Adding a kind is one entry here, its reader, its GX suite and its dbt mod
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +27,7 @@ from pipelines.settings import EXPECTATIONS_DIR
 if TYPE_CHECKING:
     from pipelines.contract.delivery import Delivery
     from pipelines.contract.profile import KindProfile
-    from pipelines.contract.schemas import ParsedDelivery
+    from pipelines.contract.schemas import ParsedDelivery, ReadBatch
 
 # A reader takes the delivery (and, for a kind with personal data, the pseudonymiser) and the
 # municipality's profile for the kind as `profile=`, and returns the parsed rows;
@@ -51,6 +51,9 @@ class DeliveryKind:
     per_year: bool = True  # one delivery per fiscal year (a partition); else one for every year
     personal_data: bool = False  # the reader pseudonymises, so it gets the pseudonymiser
     must_balance: bool = False  # a general ledger: every voucher and the year sum to zero
+    # file suffix -> a reader that hands out the rows a batch at a time, for files too large to
+    # hold whole (ingest/streamed.py); only for a kind whose row rules look at one row at a time
+    batch_readers: Mapping[str, str] = field(default_factory=dict)
     suite_file: Path | None = field(default=None)  # default: expectations/<name>.json
 
     @property
@@ -84,6 +87,14 @@ class DeliveryKind:
         if pseudonymiser is None:
             raise ValueError(f"{self.name} deliveries hold personal data and need a pseudonymiser")
         return read(delivery, pseudonymiser, profile=profile)
+
+    def batch_reader(self, suffix: str) -> Callable[..., Iterator[ReadBatch]] | None:
+        """The reader that hands out batches for files with this suffix, if the kind has one."""
+        reader = self.batch_readers.get(suffix.lower())
+        if reader is None:
+            return None
+        module, _, function = reader.partition(":")
+        return getattr(importlib.import_module(module), function)
 
 
 KINDS: dict[str, DeliveryKind] = {
@@ -129,6 +140,10 @@ KINDS: dict[str, DeliveryKind] = {
                 "credit": "amount",
             },
             must_balance=True,
+            batch_readers={
+                ".xaf": "pipelines.readers.xaf:read_xaf_batches",
+                ".xml": "pipelines.readers.xaf:read_xaf_batches",
+            },
         ),
         DeliveryKind(
             name="assets",

@@ -12,9 +12,18 @@ import pyarrow as pa
 from pipelines.contract.delivery import Delivery
 from pipelines.contract.kinds import kind as delivery_kind
 from pipelines.contract.suites import contract_version, required_fields
-from pipelines.ingest.check import ACCEPTED, PARTIAL, REJECTED, CheckedDelivery
+from pipelines.ingest.check import (
+    ACCEPTED,
+    PARTIAL,
+    QUARANTINE_SCHEMA,
+    REJECTED,
+    CheckedDelivery,
+    LoadResult,
+)
 from pipelines.settings import Paths
 from pipelines.storage.files import (
+    PendingParquet,
+    PendingQuarantineCsv,
     read_json,
     write_bytes_atomic,
     write_json_atomic,
@@ -92,6 +101,69 @@ class LandingStore:
             quarantine.unlink(missing_ok=True)
             readable.unlink(missing_ok=True)
         write_json_atomic(result.as_dict(), self.result_file(delivery))
+
+
+class PendingDelivery:
+    """What LandingStore.store writes for a delivery checked a batch at a time: its landed and its
+    quarantined rows are written as they are decided, and stored or dropped with its load result
+    once the verdict is known. Until then the last stored version stays as it was."""
+
+    def __init__(self, store: LandingStore, delivery: Delivery) -> None:
+        self.store = store
+        self.delivery = delivery
+        empty = landed_rows(delivery_kind(delivery.kind).schema.empty_table(), delivery.kind)
+        self.landing = PendingParquet(store.landed_file(delivery), empty.schema)
+        self._start_quarantine()
+
+    def _start_quarantine(self) -> None:
+        target = self.store.quarantine_file(self.delivery)
+        self.quarantine = PendingParquet(target, QUARANTINE_SCHEMA)
+        self.readable = PendingQuarantineCsv(target.with_suffix(".csv"))
+
+    def add(self, accepted: pa.Table | None, quarantine: pa.Table) -> None:
+        if accepted is not None:
+            self.landing.write(landed_rows(accepted, self.delivery.kind))
+        if quarantine.num_rows:
+            self.quarantine.write(quarantine)
+            self.readable.write(quarantine)
+
+    def quarantine_again(self) -> None:
+        """Drop the quarantine written so far: every row is to be quarantined instead."""
+        self.quarantine.discard()
+        self.readable.discard()
+        self._start_quarantine()
+
+    def finish(self, result: LoadResult) -> None:
+        """Store what the verdict says, as LandingStore.store would have."""
+        if result.landed:
+            self.landing.commit()
+        else:
+            self.landing.discard()
+        if self.quarantine.rows:
+            self.quarantine.commit()
+            self.readable.commit()
+        else:
+            self.discard_quarantine(keep_last=not result.landed)
+        write_json_atomic(result.as_dict(), self.store.result_file(self.delivery))
+
+    def reject(self, result: LoadResult) -> None:
+        """Store a rejection that quarantines nothing: drop what was written, keep the last
+        stored version of the delivery as it was."""
+        self.landing.discard()
+        self.discard_quarantine(keep_last=True)
+        write_json_atomic(result.as_dict(), self.store.result_file(self.delivery))
+
+    def discard_quarantine(self, *, keep_last: bool) -> None:
+        self.quarantine.discard()
+        self.readable.discard()
+        if not keep_last:
+            self.quarantine.path.unlink(missing_ok=True)
+            self.readable.path.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Drop what was written; store nothing."""
+        self.landing.discard()
+        self.discard_quarantine(keep_last=True)
 
 
 def landed_rows(rows: pa.Table, kind: str) -> pa.Table:

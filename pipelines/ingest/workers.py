@@ -5,7 +5,8 @@ largest first, and each chunk is checked and stored in a process of its own, for
 that imported the checking code once. A process that checked many chunks keeps growing (allocator
 fragmentation, objects GX keeps): one kept for a whole ten-year build held 1.5 GB where a chunk
 needs at most 0.6, so a process never outlives its chunk. Workers only write the files of their
-own deliveries, so they never touch the same file.
+own deliveries, so they never touch the same file. A file too large to hold whole (streamed.py)
+is checked a batch at a time in its chunk, where it is alone.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TypeVar
 from pipelines.contract.delivery import Delivery
 from pipelines.ingest.check import CheckOptions, LoadResult, check_deliveries
 from pipelines.ingest.store import LandingStore
+from pipelines.ingest.streamed import check_and_store_streamed, streams
 from pipelines.settings import Paths, available_cores
 
 Batch = list[tuple[Delivery, CheckOptions]]
@@ -73,7 +75,13 @@ def check_and_store(chunk: Batch, paths: Paths) -> list[LoadResult]:
     by_key = {delivery.key: delivery for delivery, _ in chunk}
     results = []
     validations: list = []
-    for checked in check_deliveries(chunk, record=validations):
+    whole: Batch = []
+    for delivery, options in chunk:
+        if streams(delivery):
+            results.append(check_and_store_streamed(delivery, options, store, record=validations))
+        else:
+            whole.append((delivery, options))
+    for checked in check_deliveries(whole, record=validations):
         store.store(checked, by_key[checked.result.delivery_key])
         results.append(checked.result)
     store.keep_validations(validations)

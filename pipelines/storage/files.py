@@ -42,6 +42,51 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> bool:
         temp.unlink(missing_ok=True)
 
 
+class PendingParquet:
+    """A Parquet file written a table at a time beside `path`, which it replaces only on commit,
+    and leaves alone when it would hold the same bytes (as write_parquet_atomic)."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path = path
+        self.schema = schema
+        self.temp = _temp_beside(path)
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(
+                self.temp, table.schema, compression=PARQUET_COMPRESSION
+            )
+        self._writer.write_table(table)
+        self.rows += table.num_rows
+
+    def commit(self) -> bool:
+        """Replace `path`; False when it held these bytes already."""
+        try:
+            if self._writer is None:
+                pq.write_table(
+                    self.schema.empty_table(), self.temp, compression=PARQUET_COMPRESSION
+                )
+            else:
+                self._writer.close()
+            if self.path.exists() and filecmp.cmp(self.temp, self.path, shallow=False):
+                return False
+            os.replace(self.temp, self.path)
+            return True
+        finally:
+            self.temp.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.rows = 0
+        self.temp.unlink(missing_ok=True)
+
+
 def parquet_unchanged(table: pa.Table, path: Path) -> bool:
     """True when write_parquet_atomic(table, path) would leave the file as it is."""
     buffer = pa.BufferOutputStream()
@@ -76,28 +121,50 @@ def neutralise(value: object) -> object:
     return value
 
 
+QUARANTINE_CSV_HEADER = ["source_file", "source_row", "outcome", "reasons", "original"]
+
+
 def write_quarantine_csv(table: pa.Table, path: Path) -> None:
     """The quarantine as a `;`-separated file a controller opens in Excel, formulas neutralised."""
-    temp = _temp_beside(path)
+    pending = PendingQuarantineCsv(path)
     try:
-        with temp.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow(["source_file", "source_row", "outcome", "reasons", "original"])
-            for record in table.select(
-                ["source_file", "source_row", "landed", "reasons", "original"]
-            ).to_pylist():
-                writer.writerow(
-                    [
-                        neutralise(record["source_file"]),
-                        record["source_row"],
-                        "landed without these values" if record["landed"] else "not landed",
-                        neutralise(" | ".join(record["reasons"])),
-                        neutralise(record["original"]),
-                    ]
-                )
-        os.replace(temp, path)
+        pending.write(table)
+        pending.commit()
     finally:
-        temp.unlink(missing_ok=True)
+        pending.discard()
+
+
+class PendingQuarantineCsv:
+    """write_quarantine_csv a table at a time, replacing `path` on commit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.temp = _temp_beside(path)
+        self._handle = self.temp.open("w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._handle, delimiter=";")
+        self._writer.writerow(QUARANTINE_CSV_HEADER)
+
+    def write(self, table: pa.Table) -> None:
+        for record in table.select(
+            ["source_file", "source_row", "landed", "reasons", "original"]
+        ).to_pylist():
+            self._writer.writerow(
+                [
+                    neutralise(record["source_file"]),
+                    record["source_row"],
+                    "landed without these values" if record["landed"] else "not landed",
+                    neutralise(" | ".join(record["reasons"])),
+                    neutralise(record["original"]),
+                ]
+            )
+
+    def commit(self) -> None:
+        self._handle.close()
+        os.replace(self.temp, self.path)
+
+    def discard(self) -> None:
+        self._handle.close()
+        self.temp.unlink(missing_ok=True)
 
 
 def read_json(path: Path) -> dict | None:
