@@ -1,12 +1,14 @@
 """A delivery checked a batch at a time (ingest/streamed.py) ends exactly as one checked whole:
 the same load result, the same landed rows, the same quarantine, for good files and for every
-way a ledger can be rejected or partly quarantined; a rejected one leaves the last stored
-version as it was. Batches of 4 rows, so vouchers and problems lie across batch boundaries."""
+way a ledger can be rejected or partly quarantined, in XAF and in CSV; a rejected one leaves the
+last stored version as it was. Batches of a few rows, so vouchers and problems lie across batch
+boundaries."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -15,6 +17,7 @@ from pipelines.ingest import check as check_module
 from pipelines.ingest.check import CheckOptions, LoadPolicy, check_delivery
 from pipelines.ingest.store import LandingStore
 from pipelines.ingest.streamed import check_and_store_streamed, streams
+from pipelines.readers.dutch_csv import read_text_csv, read_text_csv_parts
 from pipelines.readers.xaf import read_xaf, read_xaf_batches
 from pipelines.settings import Paths
 from tests.test_xaf import auditfile, journal, line, transaction
@@ -51,8 +54,8 @@ def _number(text: str) -> bool:
     return True
 
 
-def write(root, content: str | bytes, year: int = 2024):
-    path = root / "deliveries" / "GM0363" / str(year) / "ledger.xaf"
+def write(root, content: str | bytes, year: int = 2024, suffix: str = ".xaf"):
+    path = root / "deliveries" / "GM0363" / str(year) / f"ledger{suffix}"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     return delivery_from_path(path)
@@ -75,15 +78,17 @@ def stored(paths: Paths, delivery) -> dict:
     }
 
 
-def both_ways(tmp_path, content, policy: LoadPolicy | None = None) -> tuple[dict, dict]:
-    delivery = write(tmp_path / "data_raw", content)
+def both_ways(
+    tmp_path, content, policy: LoadPolicy | None = None, suffix: str = ".xaf", batch_rows: int = 4
+) -> tuple[dict, dict]:
+    delivery = write(tmp_path / "data_raw", content, suffix=suffix)
     options = CheckOptions(policy=policy) if policy else CheckOptions()
     whole = Paths(tmp_path / "data_raw", tmp_path / "whole")
     LandingStore(whole).store(check_delivery(delivery, options), delivery)
     streamed = Paths(tmp_path / "data_raw", tmp_path / "streamed")
     validations = []
     check_and_store_streamed(
-        delivery, options, LandingStore(streamed), record=validations, batch_rows=4
+        delivery, options, LandingStore(streamed), record=validations, batch_rows=batch_rows
     )
     return stored(whole, delivery), stored(streamed, delivery)
 
@@ -231,10 +236,169 @@ def test_an_unknown_municipality_is_refused_before_reading(tmp_path):
     assert result.message == check_delivery(delivery, options).result.message
 
 
-@pytest.mark.parametrize("suffix, expected", [(".xaf", True), (".csv", False)])
-def test_only_formats_with_a_batch_reader_stream(tmp_path, suffix, expected):
-    path = tmp_path / "deliveries" / "GM0363" / "2024" / f"ledger{suffix}"
+@pytest.mark.parametrize(
+    "name, expected", [("ledger.xaf", True), ("ledger.csv", True), ("assets.xlsx", False)]
+)
+def test_only_formats_with_a_batch_reader_stream(tmp_path, name, expected):
+    path = tmp_path / "deliveries" / "GM0363" / "2024" / name
     path.parent.mkdir(parents=True)
     path.write_bytes(b"x" * 64)
     assert streams(delivery_from_path(path), stream_bytes=64) is expected
     assert not streams(delivery_from_path(path), stream_bytes=65)
+
+
+# -- CSV ledgers ------------------------------------------------------------------------------
+
+CSV_HEADER = "boekdatum;dagboek;boekstuk;rekening;rekeningsoort;omschrijving;bedrag;extra"
+
+
+def csv_ledger(vouchers: int = 40, *, line=None, end: str = "\n") -> str:
+    """`vouchers` vouchers of two lines; line(v, i, fields) may return other text for a line."""
+    lines = [CSV_HEADER]
+    for v in range(1, vouchers + 1):
+        for i, amount in ((1, f"{v},50"), (2, f"-{v},50")):
+            fields = [
+                f"{1 + v % 28:02d}-03-2024",
+                "INK",
+                f"24-{v:03d}",
+                "4310" if i == 1 else "1600",
+                "W" if i == 1 else "B",
+                f"regel {v}.{i}",
+                amount,
+                "x",
+            ]
+            text = line(v, i, fields) if line else None
+            lines.append(";".join(fields) if text is None else text)
+    return end.join(lines) + end
+
+
+def csv_both_ways(tmp_path, content, batch_rows: int = 3, **kwargs):
+    return both_ways(tmp_path, content, suffix=".csv", batch_rows=batch_rows, **kwargs)
+
+
+def test_a_good_csv_ledger_lands_the_same_rows(tmp_path):
+    whole, streamed = csv_both_ways(tmp_path, csv_ledger())
+    assert whole["result"]["status"] == "accepted"
+    assert whole["landed"].num_rows == 80
+    assert any("columns not in the data contract" in n for n in whole["result"]["notes"])
+    assert_same(whole, streamed)
+
+
+def quoted(v, i, fields):
+    if v == 4 and i == 1:
+        fields[5] = '"regel; met puntkomma"'
+    elif v == 9 and i == 2:
+        fields[5] = '12" monitor'
+    elif v == 15 and i == 1:
+        fields[5] = '"met ""aanhalingstekens"" erin"'
+    else:
+        return None
+    return ";".join(fields)
+
+
+def line_break_in_quotes(v, i, fields):
+    if (v, i) == (20, 1):
+        fields[5] = '"twee\nregels"'
+        return ";".join(fields)
+    if (v, i) == (30, 2):
+        fields[5] = '"niet gesloten'
+        return ";".join(fields)
+    return None
+
+
+def broken_and_blank(v, i, fields):
+    if (v, i) == (5, 2):
+        return ";;;;;;;"  # a blank row
+    if (v, i) == (12, 1):
+        return ";".join(fields[:5])  # too few fields
+    if (v, i) == (25, 1):
+        return ";".join([*fields, "te veel"])
+    if (v, i) == (33, 2):
+        return ""
+    return None
+
+
+def unreadable_values(v, i, fields):
+    if (v, i) == (7, 1):
+        fields[6] = "12,3x"
+    elif (v, i) in ((16, 2), (36, 1)):
+        fields[4] = "onbekend" if v == 16 else "raar"
+    elif (v, i) == (22, 1):
+        fields[0] = "31-02-2024"
+    else:
+        return None
+    return ";".join(fields)
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("quotes", csv_ledger(line=quoted)),
+        ("line breaks inside quotes", csv_ledger(line=line_break_in_quotes)),
+        ("broken and blank rows", csv_ledger(line=broken_and_blank)),
+        ("unreadable values", csv_ledger(line=unreadable_values)),
+        ("CRLF and a BOM", "\ufeff" + csv_ledger(end="\r\n")),
+        ("CR alone", csv_ledger(end="\r")),
+        ("Windows-1252", csv_ledger(line=quoted).replace("regel 3.1", "€ 3,1 café")),
+    ],
+)
+def test_csv_ledgers_as_real_exports_write_them_are_read_the_same(tmp_path, name, content):
+    data = content.encode("cp1252") if name == "Windows-1252" else content
+    whole, streamed = csv_both_ways(tmp_path, data)
+    assert whole["result"]["status"] in ("accepted", "partially_accepted", "rejected")
+    assert_same(whole, streamed)
+
+
+def test_a_csv_line_over_the_limit_is_unreadable_alike(tmp_path):
+    def long_line(v, i, fields):
+        if (v, i) == (18, 1):
+            fields[5] = "x" * (1 << 20)
+            return ";".join(fields)
+        return None
+
+    whole, streamed = csv_both_ways(tmp_path, csv_ledger(line=long_line))
+    assert any(p.get("rule") == "line_too_long" for p in whole["result"]["problems"])
+    assert_same(whole, streamed)
+
+
+def test_a_csv_ledger_cut_off_mid_line_is_refused_after_its_last_batch(tmp_path):
+    content = csv_ledger(30)
+    whole, streamed = csv_both_ways(tmp_path, content[: content.rindex(";x\n") - 6])
+    assert "cut off" in whole["result"]["message"]
+    assert_same(whole, streamed)
+
+
+def test_an_unbalanced_csv_ledger_is_quarantined_whole_alike(tmp_path):
+    def off(v, i, fields):
+        if (v, i) == (21, 2):
+            fields[6] = "-21,60"
+            return ";".join(fields)
+        return None
+
+    whole, streamed = csv_both_ways(tmp_path, csv_ledger(line=off))
+    assert whole["result"]["status"] == "rejected"
+    assert whole["quarantine"].num_rows == 80
+    assert_same(whole, streamed)
+
+
+def test_a_csv_ledger_with_a_header_alone_is_rejected_alike(tmp_path):
+    whole, streamed = csv_both_ways(tmp_path, CSV_HEADER + "\n")
+    assert whole["result"]["status"] == "rejected"
+    assert_same(whole, streamed)
+
+
+@pytest.mark.parametrize("part_bytes", [1, 200, 5_000])
+def test_text_parts_are_the_rows_of_the_whole_file(tmp_path, part_bytes):
+    content = (
+        csv_ledger(line=line_break_in_quotes)
+        + csv_ledger(line=broken_and_blank)[len(CSV_HEADER) + 1 :]
+    )
+    path = write(tmp_path, content, suffix=".csv").path
+    whole = read_text_csv(path)
+    parts = list(read_text_csv_parts(path, part_bytes=part_bytes))
+    assert len(parts) > 1
+    assert pa.concat_tables([p.table for p in parts]).equals(whole.table)
+    assert pa.concat_arrays([p.source_rows for p in parts]).equals(whole.source_rows)
+    assert [r for p in parts for r in p.broken_rows] == whole.broken_rows
+    assert [u for p in parts for u in p.unreadable_lines] == whole.unreadable_lines
+    assert parts[-1].notes == whole.notes

@@ -141,6 +141,7 @@ KINDS: dict[str, DeliveryKind] = {
             },
             must_balance=True,
             batch_readers={
+                ".csv": "pipelines.readers.ledger_csv:read_ledger_csv_batches",
                 ".xaf": "pipelines.readers.xaf:read_xaf_batches",
                 ".xml": "pipelines.readers.xaf:read_xaf_batches",
             },

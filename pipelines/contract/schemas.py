@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -150,6 +151,23 @@ class ReadBatch:
     rows: pa.Table
     raw: pa.Table
     problems: list[RowProblem]
+
+
+def whole_delivery(batches: Generator[ReadBatch, None, ParsedDelivery]) -> ParsedDelivery:
+    """A delivery read in batches, held whole: what the reader returns at its end, with the rows,
+    delivered text and problems of every batch."""
+    parts = []
+    while True:
+        try:
+            parts.append(next(batches))
+        except StopIteration as end:
+            parsed: ParsedDelivery = end.value
+            break
+    if parts:  # else the reader's empty tables
+        parsed.rows = pa.concat_tables([part.rows for part in parts])
+        parsed.raw = pa.concat_tables([part.raw for part in parts])
+        parsed.row_problems = [problem for part in parts for problem in part.problems]
+    return parsed
 
 
 def with_lineage(

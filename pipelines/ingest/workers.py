@@ -24,7 +24,7 @@ from typing import TypeVar
 from pipelines.contract.delivery import Delivery
 from pipelines.ingest.check import CheckOptions, LoadResult, check_deliveries
 from pipelines.ingest.store import LandingStore
-from pipelines.ingest.streamed import check_and_store_streamed, streams
+from pipelines.ingest.streamed import STREAM_BYTES, check_and_store_streamed, streams
 from pipelines.settings import Paths, available_cores
 
 Batch = list[tuple[Delivery, CheckOptions]]
@@ -35,7 +35,7 @@ R = TypeVar("R")
 # than it saves.
 MIN_PARALLEL_BYTES = 8 * 1024 * 1024
 MIN_PARALLEL_DELIVERIES = 100
-CHUNK_BYTES = 48 * 1024 * 1024
+CHUNK_BYTES = STREAM_BYTES  # a file read a batch at a time is alone in its chunk
 # GX costs a few tenths of a second per run, so small files are still validated many at a time
 CHUNK_DELIVERIES = 64
 

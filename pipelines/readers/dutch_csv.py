@@ -14,15 +14,25 @@ more than MAX_LINE_BYTES is a `line_too_long` line. Both are returned as `unread
 Arrow reads with quoting switched off (it would otherwise join every line up to the next quote into
 one record, whatever newlines_in_values says); only the lines with a field that starts with an
 unclosed-looking quote are split again in Python.
+
+Because a line is a row, a file too large to hold whole can be read in parts cut after a line
+break (read_text_csv_parts): each part is read as a file of its own (the header line and its
+lines), with its line numbers moved on. The one thing that looks past a line, an opened quote
+looking ahead for where it closes, stays inside a part: a cut follows _MAX_SPAN lines without a
+double quote.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import re
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -90,6 +100,47 @@ def read_text_csv(path: Path, *, file: Path | str | None = None) -> TextTable:
     file = path if file is None else file
     encoding, encoding_note = _detect_encoding(path, file)
     header = _read_header(path, encoding, file)
+    part, blank_lines = _read_lines(path, file, header, encoding, 0)
+    return _with_notes(part, encoding_note, blank_lines)
+
+
+def read_text_csv_parts(
+    path: Path, *, file: Path | str | None = None, part_bytes: int
+) -> Iterator[TextTable]:
+    """read_text_csv a part of about part_bytes at a time, for a file too large to hold whole:
+    the same rows, with the same line numbers; the last part has the file's notes.
+
+    Every physical line is a row of its own, so the file is cut after a line break; only a quote
+    that does not close looks at the lines after it (up to _MAX_SPAN), so a cut comes after
+    _MAX_SPAN lines without a double quote."""
+    path = Path(path)
+    file = path if file is None else file
+    encoding, encoding_note = _detect_encoding(path, file)
+    header = _read_header(path, encoding, file)
+    blank_lines: list[int] = []
+    parts = list(_parts(path, part_bytes))
+    for index, (start, end, first_line) in enumerate(parts):
+        with _part_file(path, start, end) as part_path:
+            part, blanks = _read_lines(part_path, file, header, encoding, first_line - 2)
+        blank_lines += blanks
+        if index == len(parts) - 1:
+            part = _with_notes(part, encoding_note, blank_lines)
+        yield part
+
+
+def _with_notes(part: TextTable, encoding_note: str | None, blank_lines: list[int]) -> TextTable:
+    notes = [encoding_note] if encoding_note else []
+    if blank_lines:
+        notes.append(_blank_rows_note(blank_lines))
+    part.notes = notes
+    return part
+
+
+def _read_lines(
+    path: Path, file: Path | str, header: list[str], encoding: str, line_offset: int
+) -> tuple[TextTable, list[int]]:
+    """The rows of a file whose first line is the header, and the lines of its blank rows; every
+    line number `line_offset` further on (the file is a part of a larger one)."""
     positional = [f"c{i}" for i in range(len(header))]
     long_lines: list[tuple[int, int, int]] = []
     try:
@@ -111,13 +162,17 @@ def read_text_csv(path: Path, *, file: Path | str | None = None) -> TextTable:
     lines = np.arange(2, 2 + table.num_rows + len(invalid), dtype=np.int64)
     is_valid = np.ones(len(lines), dtype=bool)
     is_valid[[number - 2 for number, _, _ in invalid]] = False
-    valid_lines = lines[is_valid]
+    valid_lines = lines[is_valid] + line_offset
     unreadable = [
-        _too_long(line, end - start, _start_text(path, start, encoding))
+        _too_long(line + line_offset, end - start, _start_text(path, start, encoding))
         for line, start, end in long_lines
     ]
-    left_out = {line for line, _, _ in long_lines}
-    invalid = [row for row in invalid if row[0] not in left_out]
+    left_out = {line + line_offset for line, _, _ in long_lines}
+    invalid = [
+        (number + line_offset, count, text)
+        for number, count, text in invalid
+        if number + line_offset not in left_out
+    ]
     table, valid_lines, long_rows = _without_long_rows(table, valid_lines)
     unreadable += long_rows
 
@@ -130,18 +185,99 @@ def read_text_csv(path: Path, *, file: Path | str | None = None) -> TextTable:
     table, starts, blank_lines = _without_blank_rows(table, starts)
     blank_lines = [line for line in blank_lines if line not in left_out]
     blank_lines += [row.line for row in broken if not row.text.strip()]
-    notes = [encoding_note] if encoding_note else []
-    if blank_lines:
-        notes.append(_blank_rows_note(blank_lines))
-    return TextTable(
+    text = TextTable(
         table=table,
         header=header,
         source_rows=starts,
         encoding=encoding,
-        notes=notes,
         broken_rows=[row for row in broken if row.text.strip()],
         unreadable_lines=unreadable,
     )
+    return text, blank_lines
+
+
+def _parts(path: Path, part_bytes: int) -> Iterator[tuple[int, int, int]]:
+    """(start, end, first line) of each part of the file after its header: cut after a line feed
+    that follows _MAX_SPAN lines without a double quote, about every part_bytes."""
+    with path.open("rb") as handle:
+        data_start = _after_first_line(handle)
+        size = handle.seek(0, io.SEEK_END)
+        start, line = data_start, 2
+        if start >= size:  # a header alone: one part without rows
+            yield start, start, line
+        while start < size:
+            cut = _cut_after(handle, start + part_bytes, size)
+            yield start, cut, line
+            handle.seek(start)
+            line += _line_ends(handle, cut - start)
+            start = cut
+
+
+def _after_first_line(handle: BinaryIO) -> int:
+    handle.seek(0)
+    head = handle.read(MAX_LINE_BYTES + 2)
+    ends = [at for at in (head.find(b"\n"), head.find(b"\r")) if at >= 0]
+    if not ends:
+        return len(head)
+    at = min(ends)
+    return at + (2 if head[at : at + 2] == b"\r\n" else 1)
+
+
+def _cut_after(handle: BinaryIO, wanted: int, size: int) -> int:
+    """The first offset at or after `wanted` that starts a line, after _MAX_SPAN lines without a
+    double quote; `size` if there is none."""
+    position = wanted
+    while position < size:
+        handle.seek(position)
+        window = handle.read(_CHUNK)
+        at = window.find(b"\n")
+        while at >= 0:
+            cut = position + at + 1
+            if _quiet_before(handle, cut):
+                return cut
+            at = window.find(b"\n", at + 1)
+        position += len(window)
+    return size
+
+
+def _quiet_before(handle: BinaryIO, cut: int) -> bool:
+    """Whether the _MAX_SPAN lines before `cut` hold no double quote (and are all there)."""
+    back = min(cut, _CHUNK)
+    handle.seek(cut - back)
+    before = handle.read(back)
+    lines = re.split(rb"\r\n|\r|\n", before[:-1])
+    return len(lines) > _MAX_SPAN and not any(b'"' in line for line in lines[-_MAX_SPAN:])
+
+
+def _line_ends(handle: BinaryIO, length: int) -> int:
+    """Lines ended in the next `length` bytes (LF, CR or CRLF, as Arrow ends them)."""
+    count = 0
+    remaining, previous_cr = length, False
+    while remaining:
+        chunk = handle.read(min(_CHUNK, remaining))
+        remaining -= len(chunk)
+        crlf = chunk.count(b"\r\n") + (previous_cr and chunk.startswith(b"\n"))
+        count += chunk.count(b"\n") + chunk.count(b"\r") - crlf
+        previous_cr = chunk.endswith(b"\r")
+    return count
+
+
+@contextlib.contextmanager
+def _part_file(path: Path, start: int, end: int) -> Iterator[Path]:
+    """A file of the header line and the bytes start..end of `path`, for the whole-file reader."""
+    with path.open("rb") as source, tempfile.TemporaryDirectory(prefix="ictbench-part-") as folder:
+        part = Path(folder) / path.name
+        with part.open("wb") as target:
+            header_end = _after_first_line(source)
+            source.seek(0)
+            target.write(source.read(header_end))
+            source.seek(start)
+            remaining = end - start
+            while remaining:
+                chunk = source.read(min(_CHUNK, remaining))
+                target.write(chunk)
+                remaining -= len(chunk)
+        yield part
 
 
 def line_problems(text: TextTable, *, keep_text: bool = True) -> list[RowProblem]:

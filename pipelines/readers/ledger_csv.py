@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -14,15 +14,24 @@ import pyarrow.compute as pc
 from pipelines.contract.delivery import Delivery
 from pipelines.contract.errors import UnreadableFile, WrongLayout
 from pipelines.contract.profile import KindProfile
-from pipelines.contract.schemas import LEDGER_SCHEMA, ParsedDelivery, RowProblem
+from pipelines.contract.schemas import (
+    LEDGER_SCHEMA,
+    ParsedDelivery,
+    ReadBatch,
+    RowProblem,
+    whole_delivery,
+)
 from pipelines.contract.vocabulary import column_aliases, required_columns, value_words
 from pipelines.readers.dutch_csv import (
     DELIMITER,
     SOURCE_ROW,
     BrokenRow,
+    TextTable,
     UnreadableLine,
     line_problems,
     read_text_csv,
+    read_text_csv_parts,
+    unique_names,
 )
 from pipelines.readers.dutch_values import blank_to_null, lookup_values, parse_amount, parse_date
 
@@ -132,85 +141,142 @@ def _missing(canonical: str) -> str:
 
 
 def read_ledger_csv(delivery: Delivery, profile: KindProfile | None = None) -> ParsedDelivery:
-    text = read_text_csv(delivery.path, file=delivery.relative_path)
-    found = map_columns(text.header, delivery, profile.columns if profile else None)
-    # the table's names are the header's, made unique: map_columns refused repeated names it uses
-    names = text.table.column_names
-    columns = {canonical: names[text.header.index(name)] for canonical, name in found.items()}
-    source = text.table.add_column(0, SOURCE_ROW, text.source_rows)
-    problems = [
-        RowProblem(
-            row.line,
-            None,
-            row.text,
-            "row_shape",
-            f"row has {row.fields} field(s), the header has {len(text.header)}",
+    return whole_delivery(read_ledger_csv_batches(delivery, profile, batch_size=None))
+
+
+def read_ledger_csv_batches(
+    delivery: Delivery, profile: KindProfile | None = None, *, batch_size: int | None = 100_000
+) -> Generator[ReadBatch, None, ParsedDelivery]:
+    """read_ledger_csv about batch_size lines at a time (None: the whole file at once), for a
+    file too large to hold whole: yields each batch of rows with their delivered text and
+    problems, and returns the ParsedDelivery without rows (its notes and header)."""
+    file = delivery.relative_path
+    if batch_size is None:
+        texts = iter([read_text_csv(delivery.path, file=file)])
+    else:
+        part_bytes = _bytes_per_line(delivery.path) * batch_size
+        texts = read_text_csv_parts(delivery.path, file=file, part_bytes=part_bytes)
+    reader = None
+    for text in texts:
+        if reader is None:
+            reader = _LedgerCsv(delivery, profile, text.header)
+        yield reader.part(text)
+    return reader.finish(text.notes)
+
+
+class _LedgerCsv:
+    """The ledger of one CSV file, read a part (TextTable) at a time."""
+
+    def __init__(self, delivery: Delivery, profile: KindProfile | None, header: list[str]) -> None:
+        self.delivery = delivery
+        self.profile = profile
+        self.header = header
+        self.found = map_columns(header, delivery, profile.columns if profile else None)
+        # the table's names are the header's, made unique: map_columns refused repeated names
+        self.names = unique_names(header)
+        self.columns = {
+            canonical: self.names[header.index(name)] for canonical, name in self.found.items()
+        }
+        self.delivery_id = delivery.content_hash()
+        self.unknown_types: set[str] = set()
+        self.broken_vouchers: dict[int, tuple[str | None, str | None]] = {}
+        self.last_row = 0
+        self.last_row_problems: list[RowProblem] = []
+        self.encoding: str | None = None
+
+    def part(self, text: TextTable) -> ReadBatch:
+        columns = self.columns
+        self.encoding = text.encoding
+        source = text.table.add_column(0, SOURCE_ROW, text.source_rows)
+        problems = [
+            RowProblem(
+                row.line,
+                None,
+                row.text,
+                "row_shape",
+                f"row has {row.fields} field(s), the header has {len(text.header)}",
+            )
+            for row in text.broken_rows
+        ] + line_problems(text)
+        rows = source.select([])
+        for name, value in _lineage(self.delivery, self.delivery_id, source).items():
+            rows = rows.append_column(name, value)
+
+        dates, failed = parse_date(source[columns["booking_date"]])
+        problems += _problems(source, failed, columns["booking_date"], "date_format", _date_message)
+        amount = _amount(source, columns, problems)
+        typed = {"booking_date": dates, "amount": amount}
+        for canonical in TEXT_COLUMNS:
+            if canonical in columns:
+                typed[canonical] = blank_to_null(source[columns[canonical]])
+        vat = bool(self.profile and self.profile.amounts_include_vat)
+        typed["amounts_include_vat"] = constant(vat, source.num_rows, pa.bool_())
+        if "account_type" in columns:
+            types, unknown = _account_type(source[columns["account_type"]], self.profile)
+            typed["account_type"] = types
+            self.unknown_types |= unknown
+        for field in LEDGER_SCHEMA:
+            if field.name in rows.column_names:
+                continue
+            value = typed.get(field.name, pa.nulls(source.num_rows, field.type))
+            rows = rows.append_column(field, pc.cast(value, field.type))
+
+        last_row = max(
+            [*text.source_rows.to_pylist()[-1:], *(r.line for r in text.broken_rows)], default=0
         )
-        for row in text.broken_rows
-    ] + line_problems(text)
-    notes = list(text.notes)
-    ignored = [name for name in names if name not in columns.values()]
-    if ignored:
-        notes.append("columns not in the data contract were ignored: " + ", ".join(ignored))
+        if last_row >= self.last_row:
+            self.last_row = last_row
+            self.last_row_problems = [p for p in problems if p.source_row == last_row]
+        self.broken_vouchers |= _vouchers_of(
+            [*text.broken_rows, *text.unreadable_lines], text.header, self.found
+        )
+        return ReadBatch(rows.cast(LEDGER_SCHEMA), source, problems)
 
-    delivery_id = delivery.content_hash()
-    rows = source.select([])
-    for name, value in _lineage(delivery, delivery_id, source).items():
-        rows = rows.append_column(name, value)
+    def finish(self, text_notes: list[str]) -> ParsedDelivery:
+        """The file as a whole, once every part was read; UnreadableFile if it was cut off."""
+        notes = list(text_notes)
+        ignored = [name for name in self.names if name not in self.columns.values()]
+        if ignored:
+            notes.append("columns not in the data contract were ignored: " + ", ".join(ignored))
+        if self.unknown_types:
+            notes.append(
+                "account type not understood, left unknown (expected B / balans or W / "
+                "exploitatie): " + ", ".join(f"'{word}'" for word in sorted(self.unknown_types)[:5])
+            )
+        _refuse_cut_off(self.delivery, self.last_row_problems, self.last_row)
+        return ParsedDelivery(
+            delivery=self.delivery,
+            delivery_id=self.delivery_id,
+            rows=LEDGER_SCHEMA.empty_table(),
+            raw=pa.table({SOURCE_ROW: pa.array([], pa.int64())}),
+            notes=notes,
+            header={
+                "encoding": self.encoding,
+                "columns": self.header,
+                "canonical_columns": sorted(self.columns),
+                "broken_row_vouchers": self.broken_vouchers,
+            },
+        )
 
-    dates, failed = parse_date(source[columns["booking_date"]])
-    problems += _problems(source, failed, columns["booking_date"], "date_format", _date_message)
-    amount = _amount(source, columns, problems)
-    typed = {"booking_date": dates, "amount": amount}
-    for canonical in TEXT_COLUMNS:
-        if canonical in columns:
-            typed[canonical] = blank_to_null(source[columns[canonical]])
-    vat = bool(profile and profile.amounts_include_vat)
-    typed["amounts_include_vat"] = constant(vat, source.num_rows, pa.bool_())
-    if "account_type" in columns:
-        typed["account_type"] = _account_type(source[columns["account_type"]], profile, notes)
-    for field in LEDGER_SCHEMA:
-        if field.name in rows.column_names:
-            continue
-        value = typed.get(field.name, pa.nulls(source.num_rows, field.type))
-        rows = rows.append_column(field, pc.cast(value, field.type))
 
-    last_row = max(
-        [*text.source_rows.to_pylist()[-1:], *(r.line for r in text.broken_rows)], default=0
-    )
-    _refuse_cut_off(delivery, problems, last_row)
-    return ParsedDelivery(
-        delivery=delivery,
-        delivery_id=delivery_id,
-        rows=rows.cast(LEDGER_SCHEMA),
-        raw=source,
-        notes=notes,
-        row_problems=problems,
-        header={
-            "encoding": text.encoding,
-            "columns": text.header,
-            "canonical_columns": sorted(columns),
-            "broken_row_vouchers": _vouchers_of(
-                [*text.broken_rows, *text.unreadable_lines], text.header, found
-            ),
-        },
-    )
+def _bytes_per_line(path: Path) -> int:
+    """About how many bytes a line of the file takes, from its first MiB."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    return max(len(head) // max(head.count(b"\n"), 1), 1)
 
 
 def _account_type(
-    values: pa.ChunkedArray, profile: KindProfile | None, notes: list[str]
-) -> pa.Array:
-    """B (balance sheet) or P (operating account); an unknown word leaves the type unknown."""
+    values: pa.ChunkedArray, profile: KindProfile | None
+) -> tuple[pa.Array, set[str]]:
+    """B (balance sheet) or P (operating account); an unknown word leaves the type unknown.
+    Returns the types and the words not understood."""
     own = profile.values.get("account_type") if profile else None
     types = lookup_values(values, value_words("ledger", "account_type"), own)
     unknown = pc.and_(pc.is_null(types), pc.is_valid(blank_to_null(values)))
     if pc.any(unknown).as_py():
-        words = sorted(set(values.filter(unknown).to_pylist()))[:5]
-        notes.append(
-            "account type not understood, left unknown (expected B / balans or W / exploitatie): "
-            + ", ".join(f"'{word}'" for word in words)
-        )
-    return types
+        return types, set(values.filter(unknown).to_pylist())
+    return types, set()
 
 
 def _refuse_cut_off(delivery: Delivery, problems: list[RowProblem], last_row: int) -> None:

@@ -61,6 +61,7 @@ from pipelines.contract.schemas import (
     ParsedDelivery,
     ReadBatch,
     RowProblem,
+    whole_delivery,
 )
 from pipelines.readers.xaf_lines import (
     LINE_FIELDS,
@@ -153,7 +154,7 @@ def read_xaf(
         sniffed = _sniff_encoding(delivery.path, handle.read(_HEAD_SIZE), file)
         handle.seek(0)
         try:
-            return _whole(_parse(delivery, handle, sniffed, batch_size, profile))
+            return whole_delivery(_parse(delivery, handle, sniffed, batch_size, profile))
         except _NotWellFormed as error:
             if sniffed.encoding != "utf-8":
                 raise error.unreadable(file) from None
@@ -164,7 +165,9 @@ def read_xaf(
                 raise error.unreadable(file) from None
         handle.seek(0)
         try:
-            return _whole(_parse(delivery, handle, _as_cp1252(sniffed, bad), batch_size, profile))
+            return whole_delivery(
+                _parse(delivery, handle, _as_cp1252(sniffed, bad), batch_size, profile)
+            )
         except _NotWellFormed as error:
             raise error.unreadable(file) from None
 
@@ -199,23 +202,6 @@ def _as_cp1252(sniffed: _Sniffed, bad: int) -> _Sniffed:
         "read as Windows-1252",
     ]
     return _Sniffed("windows-1252", notes, transcode=True, declared=sniffed.declared)
-
-
-def _whole(batches: Generator[ReadBatch, None, ParsedDelivery]) -> ParsedDelivery:
-    rows, raw, problems = [], [], []
-    while True:
-        try:
-            batch = next(batches)
-        except StopIteration as end:
-            parsed: ParsedDelivery = end.value
-            break
-        rows.append(batch.rows)
-        raw.append(batch.raw)
-        problems.extend(batch.problems)
-    if rows:  # else the empty tables finish() gave
-        parsed.rows, parsed.raw = pa.concat_tables(rows), pa.concat_tables(raw)
-    parsed.row_problems = problems
-    return parsed
 
 
 def _parse(
