@@ -7,6 +7,7 @@ replaces what was landed before, so the published mart keeps the last good figur
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -177,16 +178,17 @@ def decide(parsed: ParsedDelivery, outcome: SuiteOutcome, options: CheckOptions)
     decision = Decision(parsed.delivery, options, parsed.delivery_id)
     accepted = decision.add(parsed.rows, parsed.row_problems, outcome.row_problems, parsed.raw)
     verdict = decision.close(parsed, outcome)
-    if verdict is REJECTED_AS_FILE:
+    if verdict is Verdict.REJECTED_AS_FILE:
         return CheckedDelivery(decision.result)
-    whole = verdict is REJECTED_WHOLE
+    whole = verdict is Verdict.REJECTED_WHOLE
     quarantine = decision.quarantine(parsed.raw, rejected_whole=whole, up_to=None)
     return CheckedDelivery(decision.result, None if whole else accepted, quarantine)
 
 
-REJECTED_AS_FILE = "rejected as a file"  # nothing of it lands or is quarantined
-REJECTED_WHOLE = "rejected whole"  # every row is quarantined
-LANDS = "lands"  # the accepted parts land, the quarantined rows are kept
+class Verdict(enum.Enum):
+    REJECTED_AS_FILE = "rejected as a file"  # nothing of it lands or is quarantined
+    REJECTED_WHOLE = "rejected whole"  # every row is quarantined
+    LANDS = "lands"  # the accepted parts land, the quarantined rows are kept
 
 
 class Decision:
@@ -207,15 +209,14 @@ class Decision:
         self.result = new_result(delivery, options)
         self.problems: dict[int, list[RowProblem]] = {}
         self.gaps: set[int] = set()
-        self.bad_rows: list[int] = []
         self.rows = 0  # parsed rows
         self.broken_only = 0  # rows with a problem that the reader could not make a row of
         self.everything = 0  # the rows a quarantine of the whole delivery holds
         self.landed_rows = 0
         self.absolute_amount = Decimal(0)
         self.quarantined_amount = Decimal(0)
-        self.dated_after: list[tuple[int, dt.date]] = []  # (row, date) first ahead per part
         self.ahead = 0  # landed lines dated after the day of the check
+        self.first_ahead: tuple[int, dt.date] | None = None  # (row, date) of the first of them
         self.balance = BalanceTally() if self.kind.must_balance else None
         self.delivery_id = delivery_id
 
@@ -233,7 +234,6 @@ class Decision:
         gaps = {row: ps for row, ps in problems.items() if all(p.field in self.soft for p in ps)}
         self.gaps.update(gaps)
         bad_rows = sorted(row for row in problems if row not in gaps)
-        self.bad_rows += bad_rows
         present = pc.is_in(pa.array(bad_rows, pa.int64()), rows["source_row"]).to_pylist()
         self.broken_only += sum(not found for found in present)
         self.rows += rows.num_rows
@@ -274,9 +274,10 @@ class Decision:
         if count:
             self.ahead += count
             first = accepted.filter(ahead).sort_by("source_row").slice(0, 1).to_pylist()[0]
-            self.dated_after.append((first["source_row"], first["booking_date"]))
+            found = (first["source_row"], first["booking_date"])
+            self.first_ahead = min(self.first_ahead or found, found)
 
-    def close(self, parsed: ParsedDelivery, outcome: SuiteOutcome) -> str:
+    def close(self, parsed: ParsedDelivery, outcome: SuiteOutcome) -> Verdict:
         """The verdict, once every part was added: `parsed` is the delivery without its rows
         (its header and notes) and `outcome` the file rules' (row count) outcome."""
         delivery, policy, result = self.delivery, self.options.policy, self.result
@@ -292,14 +293,14 @@ class Decision:
             result.problems = [
                 {"file": delivery.relative_path, "message": m} for m in outcome.table_failures
             ]
-            return REJECTED_AS_FILE
+            return Verdict.REJECTED_AS_FILE
         problems, gaps = self.problems, self.gaps
         unusable = {
             row: [p for p in ps if p.field not in self.soft]
             for row, ps in problems.items()
             if row not in gaps
         }
-        bad_rows = sorted(self.bad_rows)
+        bad_rows = sorted(unusable)
         result.rows_read = self.rows + self.broken_only
         result.problems = [
             {"file": delivery.relative_path, "row": row, **asdict(p), "landed": row in gaps}
@@ -318,7 +319,7 @@ class Decision:
                 result.message = error.describe()
                 result.problems = [error.as_dict(), *result.problems]
                 result.rows_quarantined = self.everything
-                return REJECTED_WHOLE
+                return Verdict.REJECTED_WHOLE
 
         share_rows = len(bad_rows) / max(result.rows_read, 1)
         share_amount = (
@@ -337,7 +338,7 @@ class Decision:
                 + _most_common(unusable)
             )
             result.rows_quarantined = self.everything
-            return REJECTED_WHOLE
+            return Verdict.REJECTED_WHOLE
 
         if gaps:
             result.rows_with_gaps = len(gaps)
@@ -348,7 +349,7 @@ class Decision:
                 + _most_common({row: problems[row] for row in gaps}),
             ]
         if self.ahead:
-            row, date = min(self.dated_after)
+            row, date = self.first_ahead
             checked_on = dt.date.fromisoformat(result.checked_at[:10])
             result.rows_dated_after_check = self.ahead
             result.notes = [
@@ -365,7 +366,7 @@ class Decision:
                 f"{delivery.relative_path}: {len(bad_rows)} row(s) quarantined, "
                 f"first: {unusable[bad_rows[0]][0].message} (row {bad_rows[0]})"
             )
-        return LANDS
+        return Verdict.LANDS
 
     def quarantine(
         self, raw: pa.Table, *, rejected_whole: bool, after: int = 0, up_to: int | None

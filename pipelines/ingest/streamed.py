@@ -29,12 +29,10 @@ from pipelines.contract.errors import DeliveryRejected
 from pipelines.contract.kinds import kind as delivery_kind
 from pipelines.contract.suites import suite_parameters
 from pipelines.ingest.check import (
-    LANDS,
-    REJECTED_AS_FILE,
-    REJECTED_WHOLE,
     CheckOptions,
     Decision,
     LoadResult,
+    Verdict,
     check_drift,
     file_refusal,
     new_result,
@@ -117,12 +115,12 @@ def check_and_store_streamed(
     [whole] = run_file_rules(kind.name, [decision.rows], files, parameters, record=record)
     failed = whole.failed_expectations + [r for r in row_rules(kind.name) if r in failed_rows]
     verdict = decision.close(parsed, replace(whole, failed_expectations=failed))
-    if verdict is LANDS:
+    if verdict is Verdict.LANDS:
         pending.finish(decision.result)
-    elif verdict is REJECTED_AS_FILE:
+    elif verdict is Verdict.REJECTED_AS_FILE:
         pending.reject(decision.result)
     else:
-        assert verdict is REJECTED_WHOLE
+        assert verdict is Verdict.REJECTED_WHOLE
         pending.quarantine_again()
         _quarantine_every_row(delivery, options, batch_rows, decision, pending)
         pending.finish(decision.result)
