@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.contract.kinds import KINDS
 from pipelines.storage.duckdb_format import damage as database_damage
 from pipelines.storage.litter import dbt_server_leftovers, leftovers
 from pipelines.storage.stop_points import MOMENTS, STOP_AT, STOP_SIGNAL
@@ -278,6 +279,25 @@ def test_a_landed_file_in_an_earlier_schema_gets_this_ones_columns(tmp_path: Pat
     assert conformed.column("description").to_pylist() == ["kept"]
     assert conformed.column("journal").to_pylist() == [None]
     assert repair.repair_landing(paths) == []  # once
+
+
+@pytest.mark.parametrize("kind_name", sorted(KINDS))
+def test_a_file_landed_in_this_versions_columns_is_left_as_it_is(tmp_path: Path, kind_name: str):
+    """Parquet names a list's element `element` where the declared schema says `item`: the same
+    columns, so the asset registers and training records are not written again after landing."""
+    import pyarrow.parquet as pq
+
+    from pipelines.contract.kinds import kind
+    from pipelines.ingest import repair
+    from pipelines.settings import Paths
+
+    paths = Paths(data_raw=tmp_path / "data_raw", warehouse=tmp_path / "warehouse")
+    landed = paths.landing / kind_name / f"GM0363_2024_{kind_name}.parquet"
+    landed.parent.mkdir(parents=True)
+    pq.write_table(kind(kind_name).schema.empty_table(), landed)
+    written = landed.stat().st_mtime_ns
+    assert repair.repair_landing(paths) == []
+    assert landed.stat().st_mtime_ns == written
 
 
 def test_a_landed_file_whose_values_the_new_columns_cannot_hold_is_landed_again(tmp_path: Path):

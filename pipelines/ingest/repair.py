@@ -38,7 +38,7 @@ def read_footer(path: Path) -> pa.Schema | str:
 def conform(path: Path, found: pa.Schema, schema: pa.Schema) -> str | None:
     """Bring a landed file with the columns `found` to `schema`'s, in place; what changed, or None
     when its columns are already those (their names and types)."""
-    if _columns(found) == _columns(schema):
+    if _types(found) == _types(schema):
         return None
     rows = pq.read_table(path)
     columns = [
@@ -64,6 +64,12 @@ def conform(path: Path, found: pa.Schema, schema: pa.Schema) -> str | None:
         )
         if part
     )
+
+
+def _types(schema: pa.Schema) -> dict[str, pa.DataType]:
+    # compared as types, not as text: Parquet names a list's element `element` where pyarrow
+    # says `item`, the same type written differently
+    return {field.name: field.type for field in schema}
 
 
 def _columns(schema: pa.Schema) -> set[tuple[str, str]]:
