@@ -17,7 +17,7 @@ from pipelines.cli.runner import plan_run, run_benchmark_job
 from pipelines.contract.kinds import KINDS
 from pipelines.defs.transform.project import dbt_project
 from pipelines.publish.publish import rollback
-from pipelines.settings import DBT_PROJECT_DIR, Paths
+from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Paths
 from pipelines.storage.duckdb_format import STORAGE_VERSION, storage_version
 from pipelines.storage.files import read_json, write_parquet_atomic
 from pipelines.transform.build_state import (
@@ -372,3 +372,51 @@ def test_while_another_run_writes_the_build_the_plan_builds_every_model(tmp_path
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_a_duplicate_ledger_line_is_found_in_the_municipality_years_the_build_rebuilt(
+    drop_zone, tmp_path
+):
+    """fct_ict_cost_line's key is tested in the municipality-years a build digested again, not
+    over every ledger line kept: a duplicate in a rebuilt one fails the build, one in a
+    municipality-year the build left alone is not read."""
+    assert run_benchmark_job(drop_zone, dg.DagsterInstance.ephemeral()).success
+    with duckdb.connect(str(drop_zone.build_db)) as connection:
+        slots = connection.execute(
+            "select distinct municipality_code, fiscal_year from main.fct_ict_cost_line order by all"
+        ).fetchall()
+        left_alone, rebuilt = slots[0], slots[-1]
+        for slot in (left_alone, rebuilt):
+            connection.execute(
+                "insert into main.fct_ict_cost_line select * from main.fct_ict_cost_line "
+                "where municipality_code = ? and fiscal_year = ? limit 1",
+                list(slot),
+            )
+        connection.execute(
+            "delete from publishing.fct_ict_cost_line_slot_digests "
+            "where municipality_code = ? and fiscal_year = ?",
+            list(rebuilt),
+        )
+    variables = json.dumps({"warehouse_dir": str(drop_zone.warehouse)})
+    build = subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "build",
+            "--select",
+            "fct_ict_cost_line_slot_digests",
+            "--vars",
+            variables,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "dbt_target"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert build.returncode == 1, build.stdout
+    assert "unique_in_slots_digested" in build.stdout
+    assert "Got 1 result, configured to fail if != 0" in build.stdout

@@ -6,6 +6,8 @@
     full refresh of the one is one of the other. A slot without ICT lines has line_count 0.
     The digest is the one publishing computes over the published rows: the sum of the hashes of
     every column of every row, so equal rows give equal digests whatever made them.
+    digested_by says which dbt invocation digested the slot: the slots a build rebuilt are those
+    its tests need to look at (macros/test_unique_in_slots_digested.sql).
     DuckDB only: the Spark target is not published.
 -#}
 
@@ -58,7 +60,8 @@ select
     to_digest.delivery_id,
     to_digest.mapping_delivery_id,
     coalesce(digests.line_count, 0) as line_count,
-    digests.digest
+    digests.digest,
+    '{{ invocation_id }}' as digested_by
 
 from to_digest
 left join digests
