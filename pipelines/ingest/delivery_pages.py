@@ -88,7 +88,7 @@ def _rendering() -> bytes:
 
 
 @functools.cache
-def _rendering_hashed() -> hashlib._Hash:
+def _rendering_hashed():  # a hashlib sha256 object, copied for each page
     return hashlib.sha256(_rendering())
 
 
