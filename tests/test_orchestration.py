@@ -220,11 +220,11 @@ def test_a_redelivery_reingests_exactly_its_partition_and_republishes(drop_zone,
             "select software_licences_per_inhabitant from ict_benchmark where municipality_code = 'GM0363'"
         ).fetchone()[0]
     assert float(licences) == 12.00
-    # the line export rewrote the re-delivering municipality's file and kept the other one
+    # the line export rewrote the re-delivered municipality-year's file and kept the other one
     exported_after = exported_line_files(drop_zone)
-    assert exported_after.keys() == exported_before.keys() == {"GM0088", "GM0363"}
-    assert exported_after["GM0088"] == exported_before["GM0088"]
-    assert exported_after["GM0363"] != exported_before["GM0363"]
+    assert exported_after.keys() == exported_before.keys() == {"GM0088_2024", "GM0363_2024"}
+    assert exported_after["GM0088_2024"] == exported_before["GM0088_2024"]
+    assert exported_after["GM0363_2024"] != exported_before["GM0363_2024"]
     lines = drop_zone.warehouse / "export" / "fct_ict_cost_line"
     with duckdb.connect(str(published), read_only=True) as connection:
         assert (
@@ -241,7 +241,7 @@ def test_a_redelivery_reingests_exactly_its_partition_and_republishes(drop_zone,
 
 
 def exported_line_files(paths: Paths) -> dict[str, int]:
-    """The inode of each municipality's file in the ledger-line export."""
+    """The inode of each municipality-year's file in the ledger-line export."""
     folder = paths.warehouse / "export" / "fct_ict_cost_line"
     return {path.stem: path.stat().st_ino for path in folder.glob("*.parquet")}
 

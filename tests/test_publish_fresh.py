@@ -184,13 +184,16 @@ def test_a_changed_municipality_year_is_written_again_and_nothing_else(ledger_bu
     assert result.changes.tables == {"ict_benchmark"}
     assert published_rows(published) == published_rows_of_build(build)
     assert SECRET.encode() not in published.read_bytes()
-    # the export: GM0363's file kept as it was (the same file), GM0599's written again
+    # the export: GM0363's files kept as they were (the same files), GM0599's written again
     after = {p.name: p.stat().st_ino for p in exported.glob("GM*.parquet")}
-    assert after["GM0363.parquet"] == inodes["GM0363.parquet"]
-    assert after["GM0599.parquet"] != inodes["GM0599.parquet"]
+    assert sorted(after) == ["GM0363_2023.parquet", "GM0363_2024.parquet", "GM0599_2024.parquet"]
+    assert after["GM0363_2023.parquet"] == inodes["GM0363_2023.parquet"]
+    assert after["GM0363_2024.parquet"] == inodes["GM0363_2024.parquet"]
+    assert after["GM0599_2024.parquet"] != inodes["GM0599_2024.parquet"]
     with duckdb.connect() as c:
         assert c.execute(
-            f"SELECT count(*) FROM '{exported}/GM0599.parquet' WHERE description = '{RETRACTED}'"
+            f"SELECT count(*) FROM '{exported}/GM0599_2024.parquet' "
+            f"WHERE description = '{RETRACTED}'"
         ).fetchone() == (2000,)
         assert (
             c.execute(f"SELECT max(x) FROM '{exported.parent}/ict_benchmark.parquet'").fetchone()[0]
@@ -222,8 +225,8 @@ def test_a_changed_municipality_year_is_written_again_and_nothing_else(ledger_bu
         c.execute("DELETE FROM fct_ict_cost_line WHERE municipality_code = 'GM0599'")
     publish(build, published)
     assert published_rows(published) == published_rows_of_build(build)
-    assert not (exported / "GM0599.parquet").exists()
-    assert (exported / "GM0363.parquet").exists()
+    assert not (exported / "GM0599_2024.parquet").exists()
+    assert (exported / "GM0363_2024.parquet").exists()
 
 
 def test_a_copy_with_too_much_freed_space_is_not_published(ledger_build, monkeypatch):
@@ -273,7 +276,15 @@ def test_a_rolled_back_file_is_compared_by_its_rows(ledger_build):
     build, published = ledger_build
     with duckdb.connect(str(build)) as c:
         c.execute("UPDATE fct_ict_cost_line SET amount = amount + 1 WHERE fiscal_year = 2023")
+    exported = published.parent / "export" / "fct_ict_cost_line"
+    year_before = (exported / "GM0363_2024.parquet").stat().st_ino
     publish(build, published)
+    # a changed year of a municipality rewrites that year's file only
+    assert (exported / "GM0363_2024.parquet").stat().st_ino == year_before
+    with duckdb.connect() as c:
+        assert c.execute(
+            f"SELECT fiscal_year, sum(amount) FROM '{exported}/GM0363_2023.parquet' GROUP BY ALL"
+        ).fetchall() == [(2023, sum(i * 1.5 + 1 for i in range(2000)))]
     rollback(published)  # the first file again: 2023 as it was before
     result = publish(build, published)
     assert result.changes.slots == {"fct_ict_cost_line": [("GM0363", 2023)]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,13 +19,15 @@ from pipelines.storage.files import read_json, write_json_atomic
 from pipelines.storage.litter import owned_prefix
 
 # Tables of ledger lines: millions of rows nationally, more than Excel opens, and a re-delivery
-# changes one municipality's share of them.
-EXPORTED_PER_MUNICIPALITY = {"fct_ict_cost_line"}
-PARTITION_COLUMN = "municipality_code"
+# changes one municipality-year's share of them.
+EXPORTED_PER_SLOT = {"fct_ict_cost_line"}
+SLOT_COLUMNS = ("municipality_code", "fiscal_year")
 # part of each file's fingerprint: files written in an older layout are written again, not kept
-FILE_LAYOUT = "with-partition-column"
+FILE_LAYOUT = "per-municipality-year"
 FINGERPRINTS = ".fingerprints.json"
-FILES_OPEN_AT_ONCE = 20
+# files written in one pass: at most this many, holding at most this many rows together
+FILES_OPEN_AT_ONCE = 200
+ROWS_AT_ONCE = 1_000_000
 # publication() of the published file the export was made from
 EXPORTED_FROM = ".exported_from.json"
 
@@ -35,7 +38,7 @@ class Changes:
 
     basis: dict | None  # publication() of the file it was copied from
     tables: frozenset[str]  # tables written whole
-    slots: dict[str, list[tuple]]  # per table exported per municipality: (code, year) written
+    slots: dict[str, list[tuple]]  # per table exported per municipality-year: (code, year) written
 
 
 def export_parquet(published_db: Path, changes: Changes | None = None) -> Path:
@@ -64,11 +67,11 @@ def export_parquet(published_db: Path, changes: Changes | None = None) -> Path:
         connection.execute("SET preserve_insertion_order = false")  # lets DuckDB write in parallel
         tables = [row[0] for row in connection.execute("SHOW TABLES").fetchall()]
         for table in tables:
-            if table in EXPORTED_PER_MUNICIPALITY:
+            if table in EXPORTED_PER_SLOT:
                 only = None
                 if changes is not None:
-                    only = {code for code, *_ in changes.slots.get(table, [])}
-                _export_per_municipality(connection, table, writing, previous, only)
+                    only = {(code, year) for code, year in changes.slots.get(table, [])}
+                _export_per_slot(connection, table, writing, previous, only)
                 continue
             kept = previous / f"{table}.parquet" if previous else None
             if changes is not None and table not in changes.tables and kept.exists():
@@ -93,61 +96,94 @@ def export_parquet(published_db: Path, changes: Changes | None = None) -> Path:
     return link
 
 
-def _export_per_municipality(
+def _export_per_slot(
     connection: duckdb.DuckDBPyConnection,
     table: str,
     target: Path,
     previous: Path | None,
-    only: set[str] | None = None,
+    only: set[tuple] | None = None,
 ) -> None:
-    """A folder of one Parquet file per municipality (`GM0363.parquet`, each with its
-    `municipality_code` column), which Spark, pyarrow, pandas and DuckDB read as one table and a
-    controller opens alone. A municipality whose rows are as in the previous export keeps its
-    file (a hard link), so a re-delivery rewrites one file, not all.
+    """A folder of one Parquet file per municipality-year (`GM0363_2024.parquet`, each with its
+    `municipality_code` and `fiscal_year` columns), which Spark, pyarrow, pandas and DuckDB read
+    as one table and a controller opens alone. A municipality-year whose rows are as in the
+    previous export keeps its file (a hard link), so a re-delivery rewrites one file, not all, and
+    not the years of its municipality it did not change.
 
-    only: the municipalities whose rows may have changed since the previous export; the rows of
-    the others are not read again (None: all are compared)."""
+    only: the municipality-years whose rows may have changed since the previous export; the rows
+    of the others are not read again (None: all are compared)."""
     folder = target / table
     folder.mkdir()
     before = read_json(previous / table / FINGERPRINTS) if previous else None
+    keys = ", ".join(name(column) for column in SLOT_COLUMNS)
     where = ""
     if only is not None and before is not None:
-        codes = ", ".join(literal(code) for code in sorted(only)) or "NULL"
-        where = f"WHERE {name(PARTITION_COLUMN)} IN ({codes})"
-    fingerprints = {
-        code: f"{FILE_LAYOUT}:{rows}:{digest}"
-        for code, rows, digest in connection.execute(
-            f"SELECT {name(PARTITION_COLUMN)}, count(*), sum(hash(*COLUMNS(*))) "
-            f"FROM {name(table)} {where} GROUP BY ALL"
-        ).fetchall()
-    }
+        codes = ", ".join(literal(code) for code in sorted({code for code, _ in only})) or "NULL"
+        slots = ", ".join(f"({literal(code)}, {int(year)})" for code, year in sorted(only))
+        where = f"WHERE {name(SLOT_COLUMNS[0])} IN ({codes})" + (
+            f" AND ({keys}) IN (SELECT * FROM (VALUES {slots}))" if slots else ""
+        )
+    rows_of: dict[str, int] = {}
+    fingerprints: dict[str, str] = {}
+    for code, year, rows, digest in connection.execute(
+        f"SELECT {keys}, count(*), sum(hash(*COLUMNS(*))) FROM {name(table)} {where} GROUP BY ALL"
+    ).fetchall():
+        rows_of[_file_stem(code, year)] = rows
+        fingerprints[_file_stem(code, year)] = f"{FILE_LAYOUT}:{rows}:{digest}"
     if where:  # the others are as they were
+        written = {_file_stem(code, year) for code, year in only}
         fingerprints = {
-            **{code: value for code, value in before.items() if code not in only},
+            **{stem: value for stem, value in before.items() if stem not in written},
             **fingerprints,
         }
     kept = {
-        code
-        for code, fingerprint in fingerprints.items()
-        if (before or {}).get(code) == fingerprint
-        and (previous / table / f"{code}.parquet").exists()
+        stem
+        for stem, fingerprint in fingerprints.items()
+        if (before or {}).get(stem) == fingerprint
+        and (previous / table / f"{stem}.parquet").exists()
     }
-    changed = sorted(set(fingerprints) - kept)
     partitioned = folder / ".partitioned"
-    # DuckDB holds a row group in memory per file it has open: all 342 at once took 2 GB
-    for start in range(0, len(changed), FILES_OPEN_AT_ONCE):
-        codes = ", ".join(literal(code) for code in changed[start : start + FILES_OPEN_AT_ONCE])
+    for batch in _batches(sorted(set(fingerprints) - kept), rows_of):
+        slots = ", ".join(f"({literal(code)}, {int(year)})" for code, year in batch)
+        codes = ", ".join(sorted({literal(code) for code, _ in batch}))
         connection.execute(
-            f'COPY (SELECT * FROM "{table}" WHERE "{PARTITION_COLUMN}" IN ({codes})) '
-            f"TO {literal(str(partitioned))} (FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN}), "
+            f"COPY (SELECT * FROM {name(table)} WHERE {name(SLOT_COLUMNS[0])} IN ({codes}) "
+            f"AND ({keys}) IN (SELECT * FROM (VALUES {slots}))) "
+            f"TO {literal(str(partitioned))} (FORMAT parquet, PARTITION_BY ({keys}), "
             "WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE)"
         )
-    # DuckDB writes hive folders (municipality_code=GM0363/data_0.parquet); a flat file per
-    # municipality keeps its column without clashing with a partition column readers would add
-    for code in changed:
-        [written] = (partitioned / f"{PARTITION_COLUMN}={code}").glob("*.parquet")
-        os.replace(written, folder / f"{code}.parquet")
+        # DuckDB writes hive folders (municipality_code=GM0363/fiscal_year=2024/data_0.parquet);
+        # a flat file per slot keeps its columns without clashing with partition columns readers
+        # would add
+        for code, year in batch:
+            hive = partitioned / f"{SLOT_COLUMNS[0]}={code}" / f"{SLOT_COLUMNS[1]}={year}"
+            [written] = hive.glob("*.parquet")
+            os.replace(written, folder / f"{_file_stem(code, year)}.parquet")
+        stop_points.moment("export")
     shutil.rmtree(partitioned, ignore_errors=True)
-    for code in kept:
-        os.link(previous / table / f"{code}.parquet", folder / f"{code}.parquet")
+    for stem in kept:
+        os.link(previous / table / f"{stem}.parquet", folder / f"{stem}.parquet")
     write_json_atomic(fingerprints, folder / FINGERPRINTS)
+
+
+def _file_stem(code: str, year: int) -> str:
+    return f"{code}_{year}"
+
+
+def _slot_of(stem: str) -> tuple[str, int]:
+    code, _, year = stem.rpartition("_")
+    return code, int(year)
+
+
+def _batches(stems: list[str], rows_of: dict[str, int]) -> Iterator[list[tuple[str, int]]]:
+    """The slots to write, in groups DuckDB writes in one pass: it holds a row group in memory
+    per file it has open (all 342 municipalities at once took 2 GB)."""
+    batch: list[tuple[str, int]] = []
+    rows = 0
+    for stem in stems:
+        if batch and (len(batch) == FILES_OPEN_AT_ONCE or rows + rows_of[stem] > ROWS_AT_ONCE):
+            yield batch
+            batch, rows = [], 0
+        batch.append(_slot_of(stem))
+        rows += rows_of[stem]
+    if batch:
+        yield batch
