@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.publish.publish import keep_previous_version, publish
 from pipelines.storage.duckdb_format import STORAGE_VERSION, storage_version
-from pipelines.storage.files import read_json
+from pipelines.storage.files import read_json, write_json_atomic
 
 SECRET = "pseudonym-0f3c9a1b7e5d4c2a"  # only in the intermediate schema and in deleted rows
 GONE = "overwritten-department-text"
@@ -200,15 +200,18 @@ def test_a_changed_municipality_year_is_written_again_and_nothing_else(ledger_bu
             == 2
         )
 
-    # the slot fingerprints of the published file are kept for the next update to compare with
-    kept = read_json(published.parent / "versions" / ".slot_fingerprints.json")
+    # the fingerprints of the published file are kept for the next update to compare with: per
+    # municipality-year of the ledger lines, one for each other table
+    kept = read_json(published.parent / "versions" / ".table_fingerprints.json")
     stat = published.stat()
     assert kept["file"] == [stat.st_ino, stat.st_size, stat.st_mtime_ns]
-    assert [row[:3] for row in kept["slots"]["fct_ict_cost_line"]] == [
+    assert [row[:3] for row in kept["tables"]["fct_ict_cost_line"]] == [
         ["GM0363", 2023, 2000],
         ["GM0363", 2024, 2000],
         ["GM0599", 2024, 2000],
     ]
+    [[rows, _]] = kept["tables"]["ict_benchmark"]
+    assert rows == 1
 
     # the description put back: an update; `--full` then makes a new file with nothing of
     # earlier versions in its bytes
@@ -326,4 +329,17 @@ def test_digests_that_do_not_count_the_rows_are_not_used(ledger_build):
         c.execute("INSERT INTO fct_ict_cost_line SELECT 'GM0599', 2024, 9999, 'late line', 1.5")
     result = publish(build, published)
     assert result.changes.slots == {"fct_ict_cost_line": [("GM0599", 2024)]}
+    assert published_rows(published) == published_rows_of_build(build)
+
+
+def test_a_table_is_compared_with_the_fingerprint_kept_for_the_published_file(ledger_build):
+    """The published file's rows of a whole table are not read again: its kept fingerprint
+    stands for them (and a kept fingerprint that differs from the build's has the table written)."""
+    build, published = ledger_build
+    assert publish(build, published).changes.tables == frozenset()
+    record = published.parent / "versions" / ".table_fingerprints.json"
+    kept = read_json(record)
+    kept["tables"]["ict_benchmark"] = [[1, "not the build's"]]
+    write_json_atomic(kept, record)
+    assert publish(build, published).changes.tables == {"ict_benchmark"}
     assert published_rows(published) == published_rows_of_build(build)

@@ -45,7 +45,7 @@ VERSIONS_KEPT = 3
 # inodes of the files this code made (fresh or updated): kept versions that are not among them
 # were published by a copy of the build and are written fresh once
 WRITTEN_HERE = ".written_here.json"
-SLOT_FINGERPRINTS = ".slot_fingerprints.json"
+TABLE_FINGERPRINTS = ".table_fingerprints.json"
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Published:
     tables: dict[str, int]
     how: str = "written fresh"
     changes: Changes | None = None  # None: everything written
-    slot_fingerprints: dict[str, list[list]] | None = None  # update.Updated.fingerprints
+    table_fingerprints: dict[str, list[list]] | None = None  # update.Updated.fingerprints
 
 
 def publish(build_db: Path, published_db: Path, *, fresh: bool = False) -> Published:
@@ -81,7 +81,7 @@ def publish(build_db: Path, published_db: Path, *, fresh: bool = False) -> Publi
         raise
     _fsync(staging)
     _remember_written_here(published_db, staging)
-    _keep_slot_fingerprints(published_db, staging, result)
+    _keep_table_fingerprints(published_db, staging, result)
     stop_points.moment("publish")
     keep_previous_version(published_db)
     os.replace(staging, published_db)
@@ -99,8 +99,8 @@ def _updated_copy(
         return None
     basis = publication(published_db)
     shutil.copyfile(published_db, staging)
-    kept = read_json(versions_dir(published_db) / SLOT_FINGERPRINTS) or {}
-    known = kept.get("slots") if kept.get("file") == basis["file"] else None
+    kept = read_json(versions_dir(published_db) / TABLE_FINGERPRINTS) or {}
+    known = kept.get("tables") if kept.get("file") == basis["file"] else None
     updated = update_to_build(staging, build_db, BI_SCHEMA, config, known)
     if updated is None or updated.free_share > MAX_FREE_SHARE:
         return None
@@ -184,16 +184,20 @@ def keep_previous_version(published_db: Path, kept: int = VERSIONS_KEPT) -> None
             _rewrite_if_it_has_free_blocks(version)
 
 
-def _keep_slot_fingerprints(published_db: Path, made: Path, result: Published) -> None:
-    """The slot fingerprints of the file about to be published, for the next update to compare
-    with instead of reading its rows (tied to the file: a rollback makes them not apply)."""
+def _keep_table_fingerprints(published_db: Path, made: Path, result: Published) -> None:
+    """The fingerprints of the tables of the file about to be published, for the next update to
+    compare with instead of reading its rows (tied to the file: a rollback makes them not apply)."""
     stat = made.stat()
-    record = versions_dir(published_db) / SLOT_FINGERPRINTS
-    if result.slot_fingerprints is None:
+    record = versions_dir(published_db) / TABLE_FINGERPRINTS
+    (versions_dir(published_db) / ".slot_fingerprints.json").unlink(missing_ok=True)  # its old name
+    if result.table_fingerprints is None:
         record.unlink(missing_ok=True)
         return
     write_json_atomic(
-        {"file": [stat.st_ino, stat.st_size, stat.st_mtime_ns], "slots": result.slot_fingerprints},
+        {
+            "file": [stat.st_ino, stat.st_size, stat.st_mtime_ns],
+            "tables": result.table_fingerprints,
+        },
         record,
     )
 

@@ -39,7 +39,8 @@ class Updated:
     replaced: list[str]  # tables written whole
     slots: dict[str, list[tuple]]  # per PER_SLOT table, the (municipality, year) written again
     free_share: float
-    # per PER_SLOT table, [*slot, rows, digest] of every slot: the new file's, kept for the next
+    # the new file's fingerprints, kept for the next update: per PER_SLOT table [*slot, rows,
+    # digest] of every slot, per other table one [rows, digest]
     fingerprints: dict[str, list[list]] = field(default_factory=dict)
 
 
@@ -77,8 +78,8 @@ def update_to_build(
     `target` left for the caller to remove, when the tables, views or comments differ (a new
     file is written then).
 
-    known: per PER_SLOT table, the slot fingerprints of the published file (Updated.fingerprints
-    of the publish that made it), so that its rows need not be read to compare them."""
+    known: the fingerprints of the published file's tables (Updated.fingerprints of the publish
+    that made it), so that its rows need not be read to compare them."""
     with duckdb.connect(str(target), config=config) as connection:
         connection.execute(f"ATTACH {literal(str(build_db))} AS build (READ_ONLY)")
         if schema_of(connection, "build", schema) != schema_of(
@@ -96,9 +97,13 @@ def update_to_build(
                 slots[table], fingerprints[table] = _update_slots(
                     connection, table, source, PER_SLOT[table], (known or {}).get(table)
                 )
-            elif _fingerprint(connection, f"main.{name(table)}") != _fingerprint(
-                connection, f"{source}.{name(table)}"
-            ):
+                continue
+            built = _fingerprint(connection, f"{source}.{name(table)}")
+            fingerprints[table] = [built]
+            published = (known or {}).get(table) or [
+                _fingerprint(connection, f"main.{name(table)}")
+            ]
+            if published != [built]:
                 connection.execute(f"DELETE FROM main.{name(table)}")
                 connection.execute(
                     f"INSERT INTO main.{name(table)} SELECT * FROM {source}.{name(table)}"
@@ -121,8 +126,13 @@ def current(connection: duckdb.DuckDBPyConnection) -> str:
     return connection.execute("SELECT current_database()").fetchone()[0]
 
 
-def _fingerprint(connection: duckdb.DuckDBPyConnection, table: str) -> tuple:
-    return connection.execute(f"SELECT count(*), sum(hash(*COLUMNS(*))) FROM {table}").fetchone()
+def _fingerprint(connection: duckdb.DuckDBPyConnection, table: str) -> list:
+    """[rows, digest]: as JSON keeps it."""
+    return list(
+        connection.execute(
+            f"SELECT count(*), CAST(sum(hash(*COLUMNS(*))) AS VARCHAR) FROM {table}"
+        ).fetchone()
+    )
 
 
 def _update_slots(
