@@ -220,6 +220,8 @@ def test_a_redelivery_reingests_exactly_its_partition_and_republishes(drop_zone,
             "select software_licences_per_inhabitant from ict_benchmark where municipality_code = 'GM0363'"
         ).fetchone()[0]
     assert float(licences) == 12.00
+    # the copy of the published file the run started with was taken by publishing
+    assert list(drop_zone.warehouse.glob(".benchmark.duckdb.*")) == []
     # the line export rewrote the re-delivered municipality-year's file and kept the other one
     exported_after = exported_line_files(drop_zone)
     assert exported_after.keys() == exported_before.keys() == {"GM0088_2024", "GM0363_2024"}

@@ -343,3 +343,54 @@ def test_a_table_is_compared_with_the_fingerprint_kept_for_the_published_file(le
     write_json_atomic(kept, record)
     assert publish(build, published).changes.tables == {"ict_benchmark"}
     assert published_rows(published) == published_rows_of_build(build)
+
+
+# --- the copy started ahead -----------------------------------------------------------------------
+
+
+def leftover_copies(published: Path) -> list[str]:
+    return [p.name for p in published.parent.iterdir() if p.name.endswith((".copy", ".new"))]
+
+
+def test_a_copy_started_ahead_is_the_one_updated(ledger_build):
+    from pipelines.publish.published_copy import PublishedCopy
+
+    build, published = ledger_build
+    with duckdb.connect(str(build)) as c:
+        c.execute("UPDATE ict_benchmark SET x = 3.0")
+    copied = PublishedCopy.started(published)
+    before = published.stat().st_ino
+    result = publish(build, published, copied=copied)
+    assert result.how.startswith("updated")
+    assert published.stat().st_ino != before
+    assert published_rows(published) == published_rows_of_build(build)
+    assert copied.take() is None  # taken once
+    assert leftover_copies(published) == []
+
+
+def test_a_copy_of_a_file_replaced_since_is_not_used(ledger_build):
+    """A rollback between the start of the run and its publish step: the copy is of a file no
+    longer published, so the file published now is copied and updated instead."""
+    from pipelines.publish.publish import rollback
+    from pipelines.publish.published_copy import PublishedCopy
+
+    build, published = ledger_build
+    with duckdb.connect(str(build)) as c:
+        c.execute("UPDATE fct_ict_cost_line SET amount = amount + 1 WHERE fiscal_year = 2023")
+    publish(build, published)
+    copied = PublishedCopy.started(published)
+    rollback(published)  # 2023 as it was before
+    result = publish(build, published, copied=copied)
+    assert result.changes.slots == {"fct_ict_cost_line": [("GM0363", 2023)]}
+    assert published_rows(published) == published_rows_of_build(build)
+    assert leftover_copies(published) == []
+
+
+def test_a_copy_nobody_took_is_removed(ledger_build, tmp_path):
+    from pipelines.publish.published_copy import PublishedCopy
+
+    _, published = ledger_build
+    copied = PublishedCopy.started(published)
+    copied.discard()
+    assert leftover_copies(published) == []
+    assert PublishedCopy.started(tmp_path / "none.duckdb").take() is None  # nothing published yet

@@ -1,4 +1,4 @@
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
@@ -9,6 +9,7 @@ from packaging.version import Version
 
 from pipelines.defs.transform.project import dbt_project
 from pipelines.ingest.discovery import DropZone
+from pipelines.publish.published_copy import PublishedCopy
 from pipelines.readers.pseudonymise import load_key, make_pseudonymiser
 from pipelines.settings import DBT_EXECUTABLE, Paths, default_paths
 from pipelines.transform import dbt_server
@@ -35,6 +36,17 @@ class WarehouseResource(dg.ConfigurableResource):
 def drop_zone_listing(context: dg.InitResourceContext) -> DropZone:
     """The drop zone, listed once per run: every step of the run sees the same deliveries."""
     return DropZone.listed(context.resources.warehouse.paths().deliveries)
+
+
+@dg.resource(required_resource_keys={"warehouse"})
+def published_copy(context: dg.InitResourceContext) -> Iterator[PublishedCopy]:
+    """The published file, copied from the start of the run for the publish step to update
+    (pipelines/publish/published_copy.py); removed at the end of the run if not taken."""
+    copy = PublishedCopy.started(context.resources.warehouse.paths().published_db)
+    try:
+        yield copy
+    finally:
+        copy.discard()
 
 
 class InstalledDbtCliResource(DbtCliResource):
@@ -69,6 +81,7 @@ def build_resources(
     return {
         "warehouse": warehouse,
         "drop_zone": drop_zone or drop_zone_listing,
+        "published_copy": published_copy,
         "dbt": InstalledDbtCliResource(
             project_dir=dbt_project,
             profiles_dir=str(dbt_project.project_dir),

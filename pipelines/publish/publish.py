@@ -27,6 +27,7 @@ import duckdb
 
 from pipelines.publish.export import Changes, export_parquet
 from pipelines.publish.publication import publication
+from pipelines.publish.published_copy import PublishedCopy
 from pipelines.publish.sql import literal, name
 from pipelines.publish.update import MAX_FREE_SHARE, update_to_build
 from pipelines.settings import duckdb_memory_limit
@@ -57,8 +58,17 @@ class Published:
     table_fingerprints: dict[str, list[list]] | None = None  # update.Updated.fingerprints
 
 
-def publish(build_db: Path, published_db: Path, *, fresh: bool = False) -> Published:
-    """Make a new file with the BI-facing tables of the build and move it over the published one."""
+def publish(
+    build_db: Path,
+    published_db: Path,
+    *,
+    fresh: bool = False,
+    copied: PublishedCopy | None = None,
+) -> Published:
+    """Make a new file with the BI-facing tables of the build and move it over the published one.
+
+    copied: a copy of the published file started ahead (published_copy.py), used when it is a
+    copy of the file still published."""
     staging = published_db.with_name(owned_prefix(f".{published_db.name}") + "new")
     staging.unlink(missing_ok=True)
     config = {"memory_limit": duckdb_memory_limit()}
@@ -72,7 +82,7 @@ def publish(build_db: Path, published_db: Path, *, fresh: bool = False) -> Publi
             "run the build again, it is made in the right format"
         )
     try:
-        result = None if fresh else _updated_copy(build_db, published_db, staging, config)
+        result = None if fresh else _updated_copy(build_db, published_db, staging, config, copied)
         if result is None:
             staging.unlink(missing_ok=True)
             result = Published(published_db, _write_fresh(build_db, staging, config))
@@ -91,14 +101,23 @@ def publish(build_db: Path, published_db: Path, *, fresh: bool = False) -> Publi
 
 
 def _updated_copy(
-    build_db: Path, published_db: Path, staging: Path, config: dict
+    build_db: Path,
+    published_db: Path,
+    staging: Path,
+    config: dict,
+    copied: PublishedCopy | None = None,
 ) -> Published | None:
     """The published file, copied to `staging` and updated to the build; None when a new file
     must be written instead."""
-    if not published_db.exists() or not in_bi_storage_format(storage_version(published_db)):
+    taken = copied.take() if copied is not None else None
+    if taken is not None:
+        path, basis = taken
+        os.replace(path, staging)
+    elif published_db.exists() and in_bi_storage_format(storage_version(published_db)):
+        basis = publication(published_db)
+        shutil.copyfile(published_db, staging)
+    else:
         return None
-    basis = publication(published_db)
-    shutil.copyfile(published_db, staging)
     kept = read_json(versions_dir(published_db) / TABLE_FINGERPRINTS) or {}
     known = kept.get("tables") if kept.get("file") == basis["file"] else None
     updated = update_to_build(staging, build_db, BI_SCHEMA, config, known)

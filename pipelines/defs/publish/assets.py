@@ -5,6 +5,7 @@ from pipelines.defs.resources import WarehouseResource
 from pipelines.defs.transform.assets import benchmark_models
 from pipelines.publish.publication import publication
 from pipelines.publish.publish import publish
+from pipelines.publish.published_copy import PublishedCopy
 from pipelines.storage.lock import warehouse_writer
 from pipelines.transform.build_state import BuildState
 
@@ -38,11 +39,17 @@ class PublishConfig(dg.Config):
 
 
 @dg.asset(group_name="publish", kinds={"duckdb"}, deps=[benchmark_models])
-def published_benchmark(config: PublishConfig, warehouse: WarehouseResource):
+def published_benchmark(
+    config: PublishConfig,
+    warehouse: WarehouseResource,
+    published_copy: dg.ResourceParam[PublishedCopy],
+):
     """The benchmark mart BI tools read: warehouse/benchmark.duckdb, replaced atomically after every check passed."""
     paths = warehouse.paths()
     with warehouse_writer(paths.warehouse):
-        result = publish(paths.build_db, paths.published_db, fresh=config.fresh)
+        result = publish(
+            paths.build_db, paths.published_db, fresh=config.fresh, copied=published_copy
+        )
         BuildState(paths.build_db).published(publication(paths.published_db))
     return dg.MaterializeResult(
         metadata={
