@@ -51,10 +51,18 @@ def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
 
 def fingerprint(path: Path, known: list | None) -> list:
     """[size, mtime_ns, sha256]; a file whose size and mtime did not move keeps its known hash."""
-    stat = path.stat()
-    if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+    if unchanged_file(path, known):
         return known
+    stat = path.stat()
     return [stat.st_size, stat.st_mtime_ns, file_sha256(path)]
+
+
+def unchanged_file(path: Path, known: list | None) -> bool:
+    """Whether the file's size and mtime are those of its known fingerprint."""
+    if not known:
+        return False
+    stat = path.stat()
+    return known[0] == stat.st_size and known[1] == stat.st_mtime_ns
 
 
 def fingerprint_files(root, previous: dict[str, list]) -> dict[str, list]:

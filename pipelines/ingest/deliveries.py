@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.contract.delivery import Delivery, fingerprint
+from pipelines.contract.delivery import Delivery, fingerprint, unchanged_file
 from pipelines.contract.kinds import KINDS, yearly_kinds
 from pipelines.contract.kinds import kind as delivery_kind
 from pipelines.ingest.check import (
@@ -173,11 +173,19 @@ def slots_to_ingest(
     seen = paths.load_results / FINGERPRINTS
     previous = read_json(seen) or {}
     # every delivery, the account mappings too, so that the run does not hash them again
-    # (looked_at); hashlib and file reads release the GIL: new files are hashed on every core
-    every = listed.deliveries
+    # (looked_at); hashlib and file reads release the GIL: new files are hashed on every core,
+    # while the files as they were (ten thousand after ten years) cost a stat in this thread
+    fingerprints = {}
+    to_hash = []
+    for delivery in listed.deliveries:
+        known = previous.get(delivery.relative_path)
+        if unchanged_file(delivery.path, known):
+            fingerprints[delivery.relative_path] = known
+        else:
+            to_hash.append(delivery)
     with ThreadPoolExecutor(available_cores()) as pool:
-        taken = pool.map(lambda d: fingerprint(d.path, previous.get(d.relative_path)), every)
-        fingerprints = {d.relative_path: found for d, found in zip(every, taken, strict=True)}
+        hashed = pool.map(lambda d: fingerprint(d.path, None), to_hash)
+        fingerprints.update({d.relative_path: f for d, f in zip(to_hash, hashed, strict=True)})
     seen.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(fingerprints, seen)
     slots: dict[tuple[str, int], set[str]] = {}
