@@ -310,6 +310,13 @@ def _redeliveries(n: int, run: dict) -> list[str]:
             f"{check['fiscal_year']} and nothing else: "
             f"**{'yes' if check['mart_correct'] else 'NO'}**"
         )
+        walls = run["measurements"].get(name, {}).get("details", {}).get("repeats_wall_s")
+        if walls and len(walls) > 1:
+            lines[-1] += (
+                f" (re-delivered {len(walls)} times, each checked: "
+                + ", ".join(f"{wall:g}" for wall in walls)
+                + " s; the median is reported)"
+            )
     return lines
 
 
