@@ -57,16 +57,14 @@ def write_pages(site: Path, results: Iterable[dict], previous: Path | None = Non
     before = (read_json(previous / PAGES / FINGERPRINTS) or {}) if previous else {}
     fingerprints = {}
     written = []
+    (site / PAGES).mkdir(parents=True, exist_ok=True)
     for result in results:
         name = page_name(result["delivery_key"])
         path = site / name
         fingerprints[name] = _fingerprint(result)
         old = previous / name if previous else None
-        if before.get(name) != fingerprints[name] or old is None or not old.exists():
+        if before.get(name) != fingerprints[name] or old is None or not _kept(old, path):
             _write(path, _document(_title(result), _delivery(result)))
-        elif old != path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.link(old, path)
         written.append(path)
     keep = {path.name for path in written}
     for stale in (site / PAGES).glob("*.html"):
@@ -78,6 +76,18 @@ def write_pages(site: Path, results: Iterable[dict], previous: Path | None = Non
 
 
 FINGERPRINTS = ".fingerprints.json"
+
+
+def _kept(old: Path, path: Path) -> bool:
+    """The page as it was written before at `old`, in place at `path` (a hard link into a new
+    site); False when it is not there."""
+    if old == path:
+        return path.exists()
+    try:
+        os.link(old, path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 @functools.cache

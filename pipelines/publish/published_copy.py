@@ -5,7 +5,9 @@ holds 1.3 GB, and its copy took 2.9 s of a re-delivery's publish step, right aft
 written its own file: the disk's time, which the steps before publishing leave free. So the run
 starts the copy when it starts (the `published_copy` resource) and the publish step takes it,
 provided the published file is still the one copied: anything that replaced it meanwhile (a
-rollback) makes the copy worthless and publishing copies again.
+rollback) makes the copy worthless and publishing copies again. A run that writes the file fresh
+(`ictbench run --full`) or fails before publishing leaves the copy unused; it is removed when the
+run ends, or swept by the next run when the process was killed (storage/litter.py).
 """
 
 from __future__ import annotations
