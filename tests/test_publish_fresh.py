@@ -394,3 +394,20 @@ def test_a_copy_nobody_took_is_removed(ledger_build, tmp_path):
     copied.discard()
     assert leftover_copies(published) == []
     assert PublishedCopy.started(tmp_path / "none.duckdb").take() is None  # nothing published yet
+
+
+def test_an_export_file_gone_from_the_previous_export_is_written_again(ledger_build):
+    """A municipality-year the update did not touch, whose file someone removed from the export,
+    is written again from the published rows instead of linked."""
+    build, published = ledger_build
+    exported = published.parent / "export" / "fct_ict_cost_line"
+    (exported / "GM0363_2023.parquet").unlink()
+    with duckdb.connect(str(build)) as c:
+        c.execute(
+            "UPDATE fct_ict_cost_line SET amount = amount + 1 WHERE municipality_code = 'GM0599'"
+        )
+    assert publish(build, published).changes.slots == {"fct_ict_cost_line": [("GM0599", 2024)]}
+    with duckdb.connect() as c:
+        assert c.execute(
+            f"SELECT fiscal_year, count(*) FROM '{exported}/GM0363_2023.parquet' GROUP BY ALL"
+        ).fetchall() == [(2023, 2000)]

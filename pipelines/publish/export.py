@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,11 +117,7 @@ def _export_per_slot(
     keys = ", ".join(name(column) for column in SLOT_COLUMNS)
     where = ""
     if only is not None and before is not None:
-        codes = ", ".join(literal(code) for code in sorted({code for code, _ in only})) or "NULL"
-        slots = ", ".join(f"({literal(code)}, {int(year)})" for code, year in sorted(only))
-        where = f"WHERE {name(SLOT_COLUMNS[0])} IN ({codes})" + (
-            f" AND ({keys}) IN (SELECT * FROM (VALUES {slots}))" if slots else ""
-        )
+        where = f"WHERE {_slots_filter(only)}"
     rows_of: dict[str, int] = {}
     fingerprints: dict[str, str] = {}
     for code, year, rows, digest in connection.execute(
@@ -143,11 +139,8 @@ def _export_per_slot(
     }
     partitioned = folder / ".partitioned"
     for batch in _batches(sorted(set(fingerprints) - kept), rows_of):
-        slots = ", ".join(f"({literal(code)}, {int(year)})" for code, year in batch)
-        codes = ", ".join(sorted({literal(code) for code, _ in batch}))
         connection.execute(
-            f"COPY (SELECT * FROM {name(table)} WHERE {name(SLOT_COLUMNS[0])} IN ({codes}) "
-            f"AND ({keys}) IN (SELECT * FROM (VALUES {slots}))) "
+            f"COPY (SELECT * FROM {name(table)} WHERE {_slots_filter(batch)}) "
             f"TO {literal(str(partitioned))} (FORMAT parquet, PARTITION_BY ({keys}), "
             "WRITE_PARTITION_COLUMNS true, OVERWRITE_OR_IGNORE)"
         )
@@ -165,6 +158,18 @@ def _export_per_slot(
     write_json_atomic(fingerprints, folder / FINGERPRINTS)
 
 
+def _slots_filter(slots: Iterable[tuple[str, int]]) -> str:
+    """SQL that holds for the rows of these municipality-years (the municipality codes first, a
+    filter DuckDB checks against each row group's range)."""
+    slots = sorted(slots)
+    if not slots:
+        return "false"
+    codes = ", ".join(sorted({literal(code) for code, _ in slots}))
+    pairs = ", ".join(f"({literal(code)}, {int(year)})" for code, year in slots)
+    keys = ", ".join(name(column) for column in SLOT_COLUMNS)
+    return f"{name(SLOT_COLUMNS[0])} IN ({codes}) AND ({keys}) IN (SELECT * FROM (VALUES {pairs}))"
+
+
 def _file_stem(code: str, year: int) -> str:
     return f"{code}_{year}"
 
@@ -180,10 +185,12 @@ def _batches(stems: list[str], rows_of: dict[str, int]) -> Iterator[list[tuple[s
     batch: list[tuple[str, int]] = []
     rows = 0
     for stem in stems:
-        if batch and (len(batch) == FILES_OPEN_AT_ONCE or rows + rows_of[stem] > ROWS_AT_ONCE):
+        # a slot not read this time (its earlier file gone) counts as small
+        size = rows_of.get(stem, 0)
+        if batch and (len(batch) == FILES_OPEN_AT_ONCE or rows + size > ROWS_AT_ONCE):
             yield batch
             batch, rows = [], 0
         batch.append(_slot_of(stem))
-        rows += rows_of[stem]
+        rows += size
     if batch:
         yield batch
