@@ -411,3 +411,20 @@ def test_an_export_file_gone_from_the_previous_export_is_written_again(ledger_bu
         assert c.execute(
             f"SELECT fiscal_year, count(*) FROM '{exported}/GM0363_2023.parquet' GROUP BY ALL"
         ).fetchall() == [(2023, 2000)]
+
+
+def test_a_copy_that_failed_is_reported_by_the_step_that_takes_it(ledger_build, monkeypatch):
+    from pipelines.publish import published_copy
+
+    build, published = ledger_build
+    before = published.read_bytes()
+
+    def full_disk(source, target):
+        Path(target).write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(published_copy.shutil, "copyfile", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        publish(build, published, copied=published_copy.PublishedCopy.started(published))
+    assert published.read_bytes() == before
+    assert leftover_copies(published) == []

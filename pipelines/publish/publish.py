@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from pipelines.publish.export import Changes, export_parquet
-from pipelines.publish.publication import publication
 from pipelines.publish.published_copy import PublishedCopy
 from pipelines.publish.sql import literal, name
 from pipelines.publish.update import MAX_FREE_SHARE, update_to_build
@@ -36,7 +34,6 @@ from pipelines.storage.duckdb_format import (
     STORAGE_VERSION,
     connected_storage_version,
     in_bi_storage_format,
-    storage_version,
 )
 from pipelines.storage.files import read_json, write_json_atomic
 from pipelines.storage.litter import owned_prefix
@@ -110,14 +107,12 @@ def _updated_copy(
     """The published file, copied to `staging` and updated to the build; None when a new file
     must be written instead."""
     taken = copied.take() if copied is not None else None
-    if taken is not None:
-        path, basis = taken
-        os.replace(path, staging)
-    elif published_db.exists() and in_bi_storage_format(storage_version(published_db)):
-        basis = publication(published_db)
-        shutil.copyfile(published_db, staging)
-    else:
+    if taken is None:  # none started ahead, or of a file replaced since: copied here and now
+        taken = PublishedCopy.started(published_db).take()
+    if taken is None:
         return None
+    path, basis = taken
+    os.replace(path, staging)
     kept = read_json(versions_dir(published_db) / TABLE_FINGERPRINTS) or {}
     known = kept.get("tables") if kept.get("file") == basis["file"] else None
     updated = update_to_build(staging, build_db, BI_SCHEMA, config, known)

@@ -48,13 +48,17 @@ class PublishedCopy:
 
     def take(self) -> tuple[Path, dict] | None:
         """The finished copy and the publication() of the file it is a copy of, for the caller
-        to own; None when there is none or the published file was replaced since."""
+        to own; None when there is none or the published file was replaced since. Raises what
+        stopped the copy of the file still published (a full disk)."""
         if self._thread is None:
             return None
         self._thread.join()
         self._thread = None
-        if self._failed is not None or publication(self.published_db) != self.basis:
+        replaced = publication(self.published_db) != self.basis
+        if self._failed is not None or replaced:
             self.path.unlink(missing_ok=True)
+            if self._failed is not None and not replaced:
+                raise self._failed
             return None
         return self.path, self.basis
 
