@@ -152,6 +152,7 @@ def test_the_site_is_offline_with_a_page_per_delivery(paths):
 
 def test_a_page_whose_load_result_did_not_change_is_kept_not_rendered_again(tmp_path):
     from pipelines.ingest.delivery_pages import page_name, write_pages
+    from pipelines.ingest.load_results import LoadResults
 
     results = [
         {
@@ -167,14 +168,14 @@ def test_a_page_whose_load_result_did_not_change_is_kept_not_rendered_again(tmp_
         for year in (2023, 2024)
     ]
     site = tmp_path / "docs"
-    write_pages(site, results)
+    write_pages(site, LoadResults.of(results))
     inodes = {
         r["delivery_key"]: (site / page_name(r["delivery_key"])).stat().st_ino for r in results
     }
 
     results[1] = {**results[1], "rows_read": 11, "checked_at": "2026-12-02T00:00:00"}
     new_site = tmp_path / "new"
-    write_pages(new_site, results, previous=site)
+    write_pages(new_site, LoadResults.of(results), previous=site)
     kept = new_site / page_name("GM0363_2023_ledger")
     redone = new_site / page_name("GM0363_2024_ledger")
     assert kept.stat().st_ino == inodes["GM0363_2023_ledger"]  # the same file, linked
@@ -183,6 +184,6 @@ def test_a_page_whose_load_result_did_not_change_is_kept_not_rendered_again(tmp_
 
     # in place: an unchanged page is left alone, a withdrawn delivery's page goes
     before = redone.stat().st_ino
-    write_pages(new_site, results[1:], previous=new_site)
+    write_pages(new_site, LoadResults.of(results[1:]), previous=new_site)
     assert not kept.exists()
     assert redone.stat().st_ino == before

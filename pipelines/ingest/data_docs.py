@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from pipelines.contract.kinds import KINDS
 from pipelines.contract.suites import suite_definition, with_fixed_parameters
 from pipelines.ingest.delivery_pages import GX_INDEX, offline, write_pages
-from pipelines.ingest.load_results import collect_results
+from pipelines.ingest.load_results import LoadResults, kept_results
 from pipelines.ingest.store import LandingStore
 from pipelines.ingest.validation import RecordedValidation
 from pipelines.settings import Paths
@@ -45,7 +45,7 @@ def docs_dir(paths: Paths) -> Path:
     return paths.data_docs
 
 
-def refresh_pages(paths: Paths, results: list[dict] | None = None) -> Path:
+def refresh_pages(paths: Paths, results: LoadResults | None = None) -> Path:
     """The delivery pages and the index, from the latest load results, without GX: a run that
     validated nothing still has refused files or withdrawn deliveries to show.
 
@@ -57,7 +57,7 @@ def refresh_pages(paths: Paths, results: list[dict] | None = None) -> Path:
 def build_data_docs(
     paths: Paths,
     validations: Sequence[RecordedValidation],
-    results: list[dict] | None = None,
+    results: LoadResults | None = None,
 ) -> Path:
     """(Re)build the Data Docs site from these GX results and the suites; return its index.html."""
     index = docs_dir(paths) / "index.html"
@@ -77,7 +77,7 @@ def build_data_docs(
     return index
 
 
-def build_kept_data_docs(paths: Paths, results: list[dict] | None = None) -> Path:
+def build_kept_data_docs(paths: Paths, results: LoadResults | None = None) -> Path:
     """The Data Docs of the validations the landing store kept since the last build; once the
     site is in place they are dropped (a run that validated nothing keeps the site as it is)."""
     kept = LandingStore(paths).kept_validations()
@@ -88,8 +88,8 @@ def build_kept_data_docs(paths: Paths, results: list[dict] | None = None) -> Pat
     return index
 
 
-def _or_collected(results: list[dict] | None, paths: Paths) -> list[dict]:
-    return results if results is not None else collect_results(paths)
+def _or_collected(results: LoadResults | None, paths: Paths) -> LoadResults:
+    return results if results is not None else kept_results(paths)
 
 
 def suite_kinds() -> list[str]:

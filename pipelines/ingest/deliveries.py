@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ from pipelines.ingest.check import (
     LoadResult,
 )
 from pipelines.ingest.discovery import DropZone
+from pipelines.ingest.load_results import kept_results
 from pipelines.ingest.profiles import Profiles, ProfileUse
 from pipelines.ingest.store import LandingStore
 from pipelines.ingest.workers import check_and_store_all
@@ -102,13 +104,13 @@ def warehouse_slots(paths: Paths, kind: str) -> dict[str, tuple[str, int | None]
     """delivery key -> (municipality, fiscal year) of every slot of `kind` the warehouse holds
     something of: a landed file or a load result."""
     keys = {
-        path.name.removesuffix(suffix)
+        name.removesuffix(suffix)
         for folder, suffix in (
             (paths.landing / kind, ".parquet"),
             (paths.load_results / kind, ".json"),
         )
-        for path in (folder.glob(f"*_{kind}{suffix}") if folder.exists() else [])
-        if not path.name.startswith("_")
+        for name in (os.listdir(folder) if folder.is_dir() else [])
+        if name.endswith(f"_{kind}{suffix}") and not name.startswith("_")
     }
     slots = {}
     for key in keys:
@@ -186,17 +188,22 @@ def slots_to_ingest(
     with ThreadPoolExecutor(available_cores()) as pool:
         hashed = pool.map(lambda d: fingerprint(d.path, None), to_hash)
         fingerprints.update({d.relative_path: f for d, f in zip(to_hash, hashed, strict=True)})
-    seen.parent.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(fingerprints, seen)
+    if fingerprints != previous:  # ten thousand files as they were: nothing to write
+        seen.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(fingerprints, seen)
     slots: dict[tuple[str, int], set[str]] = {}
 
     def changed(code: str, year: int, kind: str) -> None:
         slots.setdefault((code, year), set()).add(kind)
 
     profiles = Profiles(listed)
+    verdicts = kept_results(paths).by_file("delivery_id", "profile", "contract_version", "status")
+    landed = {kind.name: store.landed_names(kind.name) for kind in yearly_kinds()}
     for d in yearly:
         profile = profiles.digest(d.municipality_code)
-        if not store.is_unchanged(d, fingerprints[d.relative_path][2], profile):
+        verdict = verdicts.get(store.result_name(d))
+        delivery_id = fingerprints[d.relative_path][2]
+        if not store.verdict_stands(verdict, d, delivery_id, profile, landed[d.kind]):
             changed(d.municipality_code, d.fiscal_year, d.kind)
     # a slot no longer delivered: withdrawn, or kept while a refused file could be its delivery
     delivered = {(d.kind, d.key) for d in yearly}

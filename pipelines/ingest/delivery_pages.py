@@ -10,13 +10,13 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 
 from pipelines.contract.kinds import KINDS
 from pipelines.contract.suites import suite_definition
 from pipelines.ingest.check import ACCEPTED, PARTIAL, REJECTED
+from pipelines.ingest.load_results import LoadResults
 from pipelines.storage.files import read_json, write_bytes_atomic, write_json_atomic
 
 PAGES = "deliveries"
@@ -46,24 +46,30 @@ def page_name(delivery_key: str) -> str:
     return f"{PAGES}/{delivery_key}.html"
 
 
-def write_pages(site: Path, results: Iterable[dict], previous: Path | None = None) -> list[Path]:
+def write_pages(site: Path, results: LoadResults, previous: Path | None = None) -> list[Path]:
     """A page per delivery and the site's index.html, from the latest load results.
 
     previous: the site as it is (site itself, or the one a new site replaces). A page whose load
     result and rendering code are as when it was written is kept (a hard link into a new site)
     instead of rendered again: with ten years kept there are over ten thousand pages, and a
     re-delivery changes one."""
-    results = sorted(results, key=lambda r: (r.get("source_file") or "", r["delivery_key"]))
+    listed = results.table.select(INDEX_FIELDS).to_pylist()
+    documents = results.column("document")
+    order = sorted(
+        range(len(listed)),
+        key=lambda i: (listed[i]["source_file"] or "", listed[i]["delivery_key"]),
+    )
     before = (read_json(previous / PAGES / FINGERPRINTS) or {}) if previous else {}
     fingerprints = {}
     written = []
     (site / PAGES).mkdir(parents=True, exist_ok=True)
-    for result in results:
-        name = page_name(result["delivery_key"])
+    for i in order:
+        name = page_name(listed[i]["delivery_key"])
         path = site / name
-        fingerprints[name] = _fingerprint(result)
+        fingerprints[name] = _fingerprint(documents[i])
         old = previous / name if previous else None
         if before.get(name) != fingerprints[name] or old is None or not _kept(old, path):
+            result = json.loads(documents[i])
             _write(path, _document(_title(result), _delivery(result)))
         written.append(path)
     keep = {path.name for path in written}
@@ -71,8 +77,22 @@ def write_pages(site: Path, results: Iterable[dict], previous: Path | None = Non
         if stale.name not in keep:
             stale.unlink()
     write_json_atomic(fingerprints, site / PAGES / FINGERPRINTS)
-    _write(site / "index.html", _document("Data Docs: deliveries", _index(site, results)))
+    index = _index(site, [listed[i] for i in order])
+    _write(site / "index.html", _document("Data Docs: deliveries", index))
     return written
+
+
+# what the index shows of every delivery
+INDEX_FIELDS = [
+    "delivery_key",
+    "source_file",
+    "kind",
+    "municipality_code",
+    "fiscal_year",
+    "status",
+    "rows_read",
+    "rows_quarantined",
+]
 
 
 FINGERPRINTS = ".fingerprints.json"
@@ -102,11 +122,11 @@ def _rendering_hashed():  # a hashlib sha256 object, copied for each page
     return hashlib.sha256(_rendering())
 
 
-def _fingerprint(result: dict) -> str:
-    # the digest of the rendering plus the result, with the rendering's 26 kB hashed once a run
-    # instead of once for each of ten thousand pages
+def _fingerprint(document: str) -> str:
+    # the digest of the rendering plus the result's JSON text, with the rendering's 26 kB hashed
+    # once a run instead of once for each of ten thousand pages
     digest = _rendering_hashed().copy()
-    digest.update(json.dumps(result, sort_keys=True, default=str).encode())
+    digest.update(document.encode())
     return digest.hexdigest()
 
 

@@ -3,8 +3,10 @@ delivery is stored, and what the last check of each delivery slot decided."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import uuid
+from collections.abc import Container
 from pathlib import Path
 
 import pyarrow as pa
@@ -45,7 +47,12 @@ class LandingStore:
         return self.paths.quarantine / delivery.kind / f"{delivery.key}.parquet"
 
     def result_file(self, delivery: Delivery) -> Path:
-        return self.paths.load_results / delivery.kind / f"{delivery.key}.json"
+        return self.paths.load_results / self.result_name(delivery)
+
+    @staticmethod
+    def result_name(delivery: Delivery) -> str:
+        """The load result's file under the load results: `ledger/GM0363_2024_ledger.json`."""
+        return f"{delivery.kind}/{delivery.key}.json"
 
     @property
     def validations_dir(self) -> Path:
@@ -67,14 +74,37 @@ class LandingStore:
     def is_unchanged(self, delivery: Delivery, delivery_id: str, profile: str | None) -> bool:
         """The last check saw these bytes (delivery_id), under this profile (its digest) and this
         contract: its verdict stands, accepted or rejected."""
-        previous = self.previous_result(delivery)
+        return self.verdict_stands(self.previous_result(delivery), delivery, delivery_id, profile)
+
+    def verdict_stands(
+        self,
+        previous: dict | None,
+        delivery: Delivery,
+        delivery_id: str,
+        profile: str | None,
+        landed: Container[str] | None = None,
+    ) -> bool:
+        """is_unchanged, with the delivery's previous load result (its delivery_id, profile,
+        contract_version and status) read already; landed: the names of the landed files of its
+        kind (landed_names), when listed already."""
         if not previous or previous.get("delivery_id") != delivery_id:
             return False
         if previous.get("profile") != profile:
             return False
         if previous.get("contract_version") != contract_version(delivery.kind):
             return False
-        return previous["status"] == REJECTED or self.landed_file(delivery).exists()
+        if previous["status"] == REJECTED:
+            return True
+        if landed is None:
+            return self.landed_file(delivery).exists()
+        return self.landed_file(delivery).name in landed
+
+    def landed_names(self, kind: str) -> set[str]:
+        """The names of the landed files of a kind: one listing instead of a stat per delivery."""
+        try:
+            return set(os.listdir(self.paths.landing / kind))
+        except FileNotFoundError:
+            return set()
 
     def previous_columns(self, delivery: Delivery) -> list[str] | None:
         """Columns of the most recent accepted delivery of this municipality and kind."""

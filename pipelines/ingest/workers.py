@@ -19,13 +19,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from functools import cache, partial
 from multiprocessing import forkserver
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pipelines.contract.delivery import Delivery
 from pipelines.ingest.check import CheckOptions, LoadResult, check_deliveries
 from pipelines.ingest.store import LandingStore
 from pipelines.ingest.streamed import STREAM_BYTES, check_and_store_streamed, streams
 from pipelines.settings import Paths, available_cores
+
+if TYPE_CHECKING:
+    from pipelines.ingest.load_results import LoadResults
 
 Batch = list[tuple[Delivery, CheckOptions]]
 T = TypeVar("T")
@@ -186,7 +189,7 @@ def each_in_a_fresh_process(
             pool.shutdown(cancel_futures=True)
 
 
-def build_data_docs(paths: Paths, results: list[dict] | None = None) -> Path:
+def build_data_docs(paths: Paths, results: LoadResults | None = None) -> Path:
     """The Data Docs of the validations the store keeps, rendered in a worker when the server
     runs: this process then never imports GX. results: the load results, when read already."""
     from pipelines.ingest import data_docs
