@@ -105,7 +105,7 @@ def test_an_unreadable_file_is_refused_and_kept(zone, monkeypatch):
     paths, ledger, _ = zone
     good = pq.read_table(landed(paths, ledger))
     real = discovery.readable
-    monkeypatch.setattr(discovery, "readable", lambda path: path != ledger and real(path))
+    monkeypatch.setattr(discovery, "readable", lambda path: Path(path) != ledger and real(path))
 
     kept = run(paths)[key(ledger)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ def fingerprint_files(root, previous: dict[str, list]) -> dict[str, list]:
     return files
 
 
+@functools.lru_cache(maxsize=1024)  # the same few names, ten thousand times a run
 def _kind_named(name: str, *, per_year: bool) -> DeliveryKind | None:
     """The kind whose file this is (`ledger.xaf`), among the yearly or the standing kinds."""
     stem, suffix = Path(name).stem.lower(), Path(name).suffix.lower()
@@ -112,15 +114,21 @@ def fiscal_year_of_folder(name: str) -> int | None:
     return None
 
 
-def delivery_from_path(path: Path, deliveries_root: Path | None = None) -> Delivery:
+def delivery_from_path(
+    path: Path, deliveries_root: Path | None = None, *, relative: str | None = None
+) -> Delivery:
     """Read municipality, year and kind from `<GMxxxx>/<year>/<kind>.<ext>` (`<GMxxxx>/<kind>.<ext>`
     for a kind that holds for every year, like the account mapping).
 
     The layout is read from the drop zone down: from `deliveries_root`, else from the nearest
     `deliveries` folder above the file, else from the nearest folder named like a municipality
-    code; the error names the first folder or name that is not what the layout expects."""
-    path = Path(path)
-    parts = _layout_parts(path, deliveries_root)
+    code; the error names the first folder or name that is not what the layout expects.
+    relative: the path under deliveries_root, parts joined by "/", when the caller has it."""
+    path = path if isinstance(path, Path) else Path(path)
+    if deliveries_root is not None and relative is not None:
+        parts = tuple(relative.split("/"))
+    else:
+        parts = _layout_parts(path, deliveries_root)
     if parts is None:
         raise WrongDeliveryFolder(
             "expected <GMxxxx>/<fiscal year>/<file>, e.g. GM0363/2024/ledger.csv", file=path

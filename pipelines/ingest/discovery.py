@@ -137,18 +137,17 @@ def discover(
     found: dict[str, list[Delivery]] = defaultdict(list)
     refused: list[Refused] = []
     profiles: dict[str, Path] = {}
-    for path, problem in _entries(deliveries_root):
-        relative = path.relative_to(deliveries_root)
+    for path, relative, problem in _entries(deliveries_root):
         if problem is not None:
-            refused.append(refusal(path, relative, problem))
+            refused.append(refusal(path, PurePath(relative), problem))
             continue
-        if is_profile(relative):
-            profiles[relative.parts[0]] = path
+        if relative.endswith(PROFILE_FILE) and is_profile(PurePath(relative)):
+            profiles[relative.split("/")[0]] = path
             continue
         try:
-            delivery = delivery_from_path(path, deliveries_root)
+            delivery = delivery_from_path(path, deliveries_root, relative=relative)
         except WrongDeliveryFolder as error:
-            refused.append(refusal(path, relative, error))
+            refused.append(refusal(path, PurePath(relative), error))
             continue
         found[delivery.key].append(delivery)
     deliveries = []
@@ -171,39 +170,42 @@ def refusal(path: Path, relative: PurePath, error: DeliveryRejected) -> Refused:
     return Refused(path, relative.as_posix(), error, slots_held(relative))
 
 
-def _entries(root: Path) -> Iterator[tuple[Path, DeliveryRejected | None]]:
+def _entries(root: Path) -> Iterator[tuple[Path, str, DeliveryRejected | None]]:
     """Every file under root that may be a delivery (with None), and every entry refused on sight
-    (with the reason): links, folders where a file belongs, hidden deliveries, what cannot be
-    read. Folders are walked in name order, so the files come sorted by path."""
+    (with the reason), each with its path under root ("GM0363/2024/ledger.csv"): links, folders
+    where a file belongs, hidden deliveries, what cannot be read. Folders are walked in name
+    order, so the files come sorted by path. Paths are strings until a file is yielded: ten years
+    kept are fifteen thousand files a run, and pathlib costs more than the walk."""
 
     prefix = os.path.join(root, "")
 
     def _relative(path: str) -> str:
-        # a string cut, not Path.relative_to: ten years kept are fifteen thousand files a run
         return path.removeprefix(prefix).replace(os.sep, "/")
 
-    def walk(folder: Path, depth: int) -> Iterator[tuple[Path, DeliveryRejected | None]]:
+    def walk(folder: str, depth: int) -> Iterator[tuple[Path, str, DeliveryRejected | None]]:
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as error:
+            relative = Path(folder).relative_to(root).as_posix()
             yield (
-                folder,
+                Path(folder),
+                relative,
                 UnreadableFile(
                     f"the folder cannot be opened by the pipeline ({(error.strerror or str(error)).lower()}); "
                     "nothing in it is read",
-                    file=folder.relative_to(root).as_posix(),
+                    file=relative,
                 ),
             )
             return
         for entry in entries:
             if is_litter(entry.name):
                 continue
-            path = Path(entry.path)
             relative = _relative(entry.path)
             if entry.name.startswith("."):
                 yield (
-                    path,
+                    Path(entry.path),
+                    relative,
                     WrongDeliveryFolder(
                         "the name starts with a dot, which hides the file, and hidden files are "
                         f"not read; name it '{entry.name.lstrip('.')}'",
@@ -212,7 +214,8 @@ def _entries(root: Path) -> Iterator[tuple[Path, DeliveryRejected | None]]:
                 )
             elif entry.is_symlink():
                 yield (
-                    path,
+                    Path(entry.path),
+                    relative,
                     UnsafeFile(
                         "symbolic links are not accepted in the drop zone; deliver the file itself",
                         file=relative,
@@ -220,20 +223,22 @@ def _entries(root: Path) -> Iterator[tuple[Path, DeliveryRejected | None]]:
                 )
             elif entry.is_dir():
                 if problem := _misplaced_folder(entry.name, relative, depth):
-                    yield path, problem
+                    yield Path(entry.path), relative, problem
                 else:
-                    yield from walk(path, depth + 1)
+                    yield from walk(entry.path, depth + 1)
             elif not entry.is_file():
                 yield (
-                    path,
+                    Path(entry.path),
+                    relative,
                     UnsafeFile(
                         "not a regular file (a pipe, socket or device); deliver the file itself",
                         file=relative,
                     ),
                 )
-            elif not readable(path):
+            elif not readable(entry.path):
                 yield (
-                    path,
+                    Path(entry.path),
+                    relative,
                     UnreadableFile(
                         "the file cannot be opened by the pipeline (no read permission); "
                         "give the pipeline's user read access",
@@ -241,9 +246,9 @@ def _entries(root: Path) -> Iterator[tuple[Path, DeliveryRejected | None]]:
                     ),
                 )
             else:
-                yield path, None
+                yield Path(entry.path), relative, None
 
-    yield from walk(root, 0)
+    yield from walk(os.fspath(root), 0)
 
 
 def _misplaced_folder(name: str, relative: str, depth: int) -> DeliveryRejected | None:
@@ -270,7 +275,7 @@ def is_litter(name: str) -> bool:
     return name.lower() in LITTER_NAMES or name.startswith(OFFICE_LOCK_PREFIX)
 
 
-def readable(path: Path) -> bool:
+def readable(path: Path | str) -> bool:
     """Whether this process may read the file: asked of the kernel, without opening it."""
     return os.access(path, os.R_OK, effective_ids=os.access in os.supports_effective_ids)
 
