@@ -120,3 +120,17 @@ def test_a_verdict_stands_only_for_the_same_bytes_profile_contract_and_a_landed_
     assert not landing.verdict_stands(record, delivery, record["delivery_id"], "p1")
     rejected = {**record, "status": REJECTED}
     assert landing.verdict_stands(rejected, delivery, record["delivery_id"], "p1", set())
+
+
+def test_the_load_quality_table_is_the_same_file_whether_read_before_or_afresh(paths: Paths):
+    """dbt builds nothing when no landed file changed: the same results must give the same bytes."""
+    store(paths, result("GM0363", 2023, REJECTED))
+    store(paths, result("GM0363", 2024))
+    kept_results(paths)
+    store(paths, result("GM0014", 2024, notes=["late"]))  # read now, beside what was read before
+    written = paths.landing / "load_results.parquet"
+    write_results_table(paths, kept_results(paths))
+    again = written.read_bytes()
+    (paths.load_results / RESULTS_READ).unlink()
+    write_results_table(paths, kept_results(paths))
+    assert written.read_bytes() == again

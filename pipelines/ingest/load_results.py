@@ -150,6 +150,9 @@ def kept_results(paths: Paths) -> LoadResults:
             pa.Table.from_pylist(read, schema=READING_SCHEMA),
         ]
     ).sort_by([("folder", "ascending"), ("file", "ascending")])
+    # one chunk, as a first reading gives: the load_quality table written from it must be the
+    # same bytes when nothing changed, or dbt builds again (transform/build_state.py)
+    table = table.combine_chunks()
     if read or len(kept_rows) != before.num_rows:
         write_parquet_atomic(table, root / RESULTS_READ)
     return LoadResults(table)
@@ -174,7 +177,11 @@ def _last_reading(path: Path) -> pa.Table:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException):
         return READING_SCHEMA.empty_table()
-    return table if table.schema.equals(READING_SCHEMA) else READING_SCHEMA.empty_table()
+    if not table.schema.equals(READING_SCHEMA):
+        return READING_SCHEMA.empty_table()
+    # Parquet names a list's items "element", Arrow "item": as written, or the load_quality
+    # table written from it differs in bytes though not in rows, and dbt builds again
+    return table.cast(READING_SCHEMA)
 
 
 def collect_results(paths: Paths) -> list[dict]:
