@@ -96,7 +96,8 @@ class LoadResults:
         return [json.loads(document) for document in self.column("document")]
 
     def by_file(self, *fields: str) -> dict[str, dict]:
-        """ "ledger/GM0363_2024_ledger.json" -> those fields of the result in that file."""
+        """Those fields of each result, by its file under the load results
+        (`ledger/GM0363_2024_ledger.json`, LandingStore.result_name)."""
         files = [
             f"{folder}/{file}"
             for folder, file in zip(*map(self.column, ("folder", "file")), strict=True)
