@@ -66,9 +66,9 @@ def problems(paths: Paths, *, table_is_current: bool = False) -> list[Problem]:
             paths.landing / "load_results.parquet", columns=["source_file", "status", "message"]
         ).to_pylist()
     else:
-        from pipelines.ingest.load_results import collect_results  # loads the checking code
+        from pipelines.ingest.load_results import kept_results  # loads the checking code
 
-        results = collect_results(paths)
+        results = kept_results(paths).table.select(["source_file", "status", "message"]).to_pylist()
     found = [
         Problem(result.get("source_file") or "", result["status"], result.get("message") or "")
         for result in results

@@ -185,10 +185,6 @@ def _last_reading(path: Path) -> pa.Table:
     return table.cast(READING_SCHEMA)
 
 
-def collect_results(paths: Paths) -> list[dict]:
-    return kept_results(paths).records()
-
-
 def current_results(paths: Paths, drop_zone: DropZone | None = None) -> LoadResults:
     """Every delivery slot's latest load result, the refused files' recorded first."""
     listed = drop_zone or DropZone.listed(paths.deliveries)
